@@ -1,0 +1,57 @@
+// Readers and writers of input partitions (HDF5 as h5py and pandas write it, CSV) and the helpers
+// that find partitions and fingerprint them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "freshet/table.hpp"
+
+namespace freshet {
+
+// How the config declares a column. A numeric column must be stored as an integer, float or bool;
+// a categorical one as a string (fixed- or variable-length) or an integer code.
+enum class ColumnKind { kNumeric, kCategorical };
+
+struct ColumnRequest {
+  std::string name;
+  ColumnKind kind = ColumnKind::kNumeric;
+};
+
+// Reads the requested columns of one HDF5 file: one 1-D dataset per column under `group`, as h5py
+// writes it. The returned table has the columns in the order of `columns`. Integer datasets become
+// i32 or i64 (bool and 8/16-bit integers become i32), floats f32 or f64, strings kString (UTF-8 or
+// ASCII, fixed- or variable-length; an empty string is missing). Throws DataError naming the file
+// and the column when the file cannot be opened as HDF5, a column is missing, a dataset is not 1-D,
+// its type does not fit the requested kind, or lengths differ between columns.
+Table ReadHdf5(const std::string& path, const std::vector<ColumnRequest>& columns,
+               const std::string& group = "/");
+
+// Reads the requested columns of a CSV file: a header row, RFC 4180 quoting (a quoted field may
+// hold commas, doubled quotes and newlines), an empty field is missing. Numeric columns parse as
+// f64; categorical columns are kept as strings. Throws DataError naming the file, the line and the
+// column for an unterminated quote, a row with the wrong number of fields, a value that is not a
+// number in a numeric column, a missing column, or an empty file.
+Table ReadCsv(const std::string& path, const std::vector<ColumnRequest>& columns);
+
+// Reads a partition by its extension: .h5/.hdf5/.hdf → ReadHdf5, .csv → ReadCsv; anything else is
+// a DataError.
+Table ReadPartition(const std::string& path, const std::vector<ColumnRequest>& columns,
+                    const std::string& hdf5_group = "/");
+
+// Writes `table` as an HDF5 file in h5py's layout: one 1-D dataset per column under the root group,
+// numeric columns in their dtype, string columns as variable-length UTF-8 strings (missing = "").
+// The file is written under a temporary name in the same folder, fsynced and renamed into place.
+// Throws IoError naming the path on failure.
+void WriteHdf5(const std::string& path, const Table& table);
+
+// Returns the files in `dir` whose names match the glob `pattern` (fnmatch, e.g. "*.h5"), as full
+// paths sorted by file name. Hidden files and folders are skipped. Throws IoError if `dir` is not a
+// readable folder.
+std::vector<std::string> DiscoverPartitions(const std::string& dir, const std::string& pattern);
+
+// Returns the SHA-256 of the file's bytes as 64 lowercase hex digits. Throws IoError naming the path.
+std::string Sha256File(const std::string& path);
+
+}  // namespace freshet

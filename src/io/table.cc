@@ -1,0 +1,72 @@
+#include "freshet/table.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "freshet/error.hpp"
+
+namespace freshet {
+
+const char* DTypeName(DType t) {
+  switch (t) {
+    case DType::kF32: return "f32";
+    case DType::kF64: return "f64";
+    case DType::kI32: return "i32";
+    case DType::kI64: return "i64";
+    case DType::kString: return "string";
+  }
+  return "?";
+}
+
+double Column::as_double(int64_t i) const {
+  if (!is_valid(i)) return std::numeric_limits<double>::quiet_NaN();
+  switch (dtype) {
+    case DType::kF32: return values<float>()[i];
+    case DType::kF64: return values<double>()[i];
+    case DType::kI32: return values<int32_t>()[i];
+    case DType::kI64: return static_cast<double>(values<int64_t>()[i]);
+    case DType::kString: break;
+  }
+  FRESHET_CHECK(false, "as_double on string column " + name);
+  return 0;
+}
+
+void Column::Append(const Column& other) {
+  FRESHET_CHECK(other.name == name && other.dtype == dtype,
+                "cannot append column " + other.name + " to " + name);
+  if (!valid.empty() || !other.valid.empty()) {
+    if (valid.empty()) valid.assign(rows, 1);
+    if (other.valid.empty()) {
+      valid.insert(valid.end(), other.rows, 1);
+    } else {
+      valid.insert(valid.end(), other.valid.begin(), other.valid.end());
+    }
+  }
+  if (is_string()) {
+    if (offsets.empty()) offsets.push_back(0);
+    const int64_t base = static_cast<int64_t>(bytes.size());
+    bytes.insert(bytes.end(), other.bytes.begin(), other.bytes.end());
+    for (int64_t i = 1; i <= other.rows; ++i) offsets.push_back(base + other.offsets[i]);
+  } else {
+    data.insert(data.end(), other.data.begin(), other.data.end());
+  }
+  rows += other.rows;
+}
+
+const Column* Table::Find(const std::string& name) const {
+  for (const Column& c : columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+void Table::Append(const Table& other) {
+  if (columns.empty()) {
+    *this = other;
+    return;
+  }
+  FRESHET_CHECK(other.columns.size() == columns.size(), "appending a table of another shape");
+  for (size_t i = 0; i < columns.size(); ++i) columns[i].Append(other.columns[i]);
+}
+
+}  // namespace freshet
