@@ -21,6 +21,13 @@ struct HashBucketOp {
     if (!present) return 0;
     return 2 + static_cast<int64_t>(Xxh64(p, len, seed) % static_cast<uint64_t>(buckets));
   }
+
+  // The same for a 64-bit code hashed by its 8 little-endian bytes: equals
+  // (*this)(&value, 8, present) on a little-endian machine.
+  FRESHET_HD int64_t operator()(uint64_t value, bool present) const {
+    if (!present) return 0;
+    return 2 + static_cast<int64_t>(Xxh64U64(value, seed) % static_cast<uint64_t>(buckets));
+  }
 };
 
 // Hashes n strings: value i is bytes[offsets[i], offsets[i+1]), missing when valid is non-null and

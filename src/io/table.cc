@@ -9,11 +9,16 @@ namespace freshet {
 
 const char* DTypeName(DType t) {
   switch (t) {
-    case DType::kF32: return "f32";
-    case DType::kF64: return "f64";
-    case DType::kI32: return "i32";
-    case DType::kI64: return "i64";
-    case DType::kString: return "string";
+    case DType::kF32:
+      return "f32";
+    case DType::kF64:
+      return "f64";
+    case DType::kI32:
+      return "i32";
+    case DType::kI64:
+      return "i64";
+    case DType::kString:
+      return "string";
   }
   return "?";
 }
@@ -21,11 +26,16 @@ const char* DTypeName(DType t) {
 double Column::as_double(int64_t i) const {
   if (!is_valid(i)) return std::numeric_limits<double>::quiet_NaN();
   switch (dtype) {
-    case DType::kF32: return values<float>()[i];
-    case DType::kF64: return values<double>()[i];
-    case DType::kI32: return values<int32_t>()[i];
-    case DType::kI64: return static_cast<double>(values<int64_t>()[i]);
-    case DType::kString: break;
+    case DType::kF32:
+      return values<float>()[i];
+    case DType::kF64:
+      return values<double>()[i];
+    case DType::kI32:
+      return values<int32_t>()[i];
+    case DType::kI64:
+      return static_cast<double>(values<int64_t>()[i]);
+    case DType::kString:
+      break;
   }
   FRESHET_CHECK(false, "as_double on string column " + name);
   return 0;

@@ -1,0 +1,44 @@
+// The CPU-only build's device queries and CUDA entry points: every CUDA entry point throws
+// "freshet was built without CUDA" (device_cuda.cu is the CUDA build's twin).
+#ifndef FRESHET_WITH_CUDA
+
+#include "kernels/device.h"
+#include "kernels/hash.h"
+#include "kernels/standardize.h"
+
+namespace freshet {
+
+bool BuiltWithCuda() { return false; }
+
+int CudaDeviceCount() { return 0; }
+
+DeviceBuffer::DeviceBuffer(size_t bytes, void* stream) : stream_(stream) {
+  if (bytes > 0) AssertGpuSupport();
+}
+DeviceBuffer::~DeviceBuffer() = default;
+DeviceBuffer::DeviceBuffer(DeviceBuffer&&) noexcept {}
+DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&&) noexcept { return *this; }
+
+void CopyToDevice(void*, const void*, size_t, void*) { AssertGpuSupport(); }
+void CopyToHost(void*, const void*, size_t, void*) { AssertGpuSupport(); }
+void SynchronizeStream(void*) { AssertGpuSupport(); }
+
+namespace kernels::cuda_impl {
+
+void HashStrings(const char*, const int64_t*, const uint8_t*, int64_t, HashBucketOp, int64_t*,
+                 int64_t, void*) {
+  AssertGpuSupport();
+}
+
+void HashInt64(const int64_t*, const uint8_t*, int64_t, HashBucketOp, int64_t*, int64_t, void*) {
+  AssertGpuSupport();
+}
+
+void Standardize(const float*, int64_t, StandardizeOp, float*, int64_t, void*) {
+  AssertGpuSupport();
+}
+
+}  // namespace kernels::cuda_impl
+}  // namespace freshet
+
+#endif  // FRESHET_WITH_CUDA

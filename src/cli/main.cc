@@ -1,0 +1,66 @@
+// freshet: the command-line entry point. The only place that turns errors into exit codes.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/verbs.h"
+#include "freshet/error.hpp"
+#include "freshet/log.hpp"
+
+namespace {
+
+int ExitCodeFor(freshet::ErrorKind kind) {
+  using freshet::ErrorKind;
+  namespace cli = freshet::cli;
+  switch (kind) {
+    case ErrorKind::kUsage: return cli::kExitUsage;
+    case ErrorKind::kData: return cli::kExitDataRefused;
+    case ErrorKind::kLocked: return cli::kExitLocked;
+    case ErrorKind::kIo:
+    case ErrorKind::kInternal: return cli::kExitFailure;
+  }
+  return freshet::cli::kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "freshet: retrains a model on fresh data, checks it, and publishes a versioned checkpoint.\n"
+      "Exit codes: 0 published, 1 failure, 2 usage or config error, 3 nothing to do,\n"
+      "4 gate kept the champion, 5 data refused, 6 model locked by another run."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("freshet ") + FRESHET_VERSION);
+  std::string log_format = "text";
+  bool quiet = false, verbose = false;
+  app.add_option("--log-format", log_format, "Log format on stderr: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_flag("-q,--quiet", quiet, "Log warnings and errors only");
+  app.add_flag("-v,--verbose", verbose, "Log debug detail");
+  app.parse_complete_callback([&] {
+    freshet::SetupLogging(log_format == "json" ? freshet::LogFormat::kJson
+                                               : freshet::LogFormat::kText,
+                          quiet ? -1 : verbose ? 1 : 0);
+  });
+
+  int exit_code = 0;
+  freshet::cli::AddSynth(app, &exit_code);
+  freshet::cli::AddRetrain(app, &exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : freshet::cli::kExitUsage;
+  } catch (const freshet::Error& e) {
+    spdlog::error("{}", e.what());
+    return ExitCodeFor(e.kind());
+  } catch (const std::exception& e) {
+    spdlog::error("unexpected failure: {}", e.what());
+    return freshet::cli::kExitFailure;
+  }
+  return exit_code;
+}

@@ -1,0 +1,24 @@
+// The verbs of the freshet command line. Each Add* registers its subcommand on `app`; when the
+// subcommand runs, its callback stores the process exit code in *exit_code. Library errors
+// propagate as freshet::Error and are turned into exit codes by main().
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace freshet::cli {
+
+// Exit codes of DESIGN.md.
+enum ExitCode : int {
+  kExitPublished = 0,
+  kExitFailure = 1,
+  kExitUsage = 2,
+  kExitNothingToDo = 3,
+  kExitGateKept = 4,
+  kExitDataRefused = 5,
+  kExitLocked = 6,
+};
+
+void AddSynth(CLI::App& app, int* exit_code);
+void AddRetrain(CLI::App& app, int* exit_code);
+
+}  // namespace freshet::cli

@@ -1,0 +1,3 @@
+// Precompiled header of the translation units that use LibTorch.
+#pragma once
+#include <torch/torch.h>

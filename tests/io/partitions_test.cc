@@ -1,0 +1,102 @@
+// DiscoverPartitions, ReadPartition and Sha256File.
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "freshet/error.hpp"
+#include "freshet/io.hpp"
+#include "io/test_util.h"
+
+namespace freshet {
+namespace {
+
+using testing::DataPath;
+using testing::MessageOf;
+using testing::TempDir;
+using testing::WriteFile;
+
+TEST(Sha256FileTest, KnownDigests) {
+  TempDir dir;
+  WriteFile(dir / "abc", "abc");
+  EXPECT_EQ(Sha256File(dir / "abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  WriteFile(dir / "empty", "");
+  EXPECT_EQ(Sha256File(dir / "empty"),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(Sha256FileTest, LargeFileMatchesOneShotDigest) {
+  TempDir dir;
+  std::mt19937 rng(3);
+  std::string bytes(3 * (1 << 20) + 123, '\0');
+  for (char& c : bytes) c = static_cast<char>(rng());
+  WriteFile(dir / "big", bytes);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  ASSERT_EQ(EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr), 1);
+  std::string hex;
+  char buf[3];
+  for (unsigned int i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof(buf), "%02x", digest[i]);
+    hex += buf;
+  }
+  EXPECT_EQ(Sha256File(dir / "big"), hex);
+}
+
+TEST(Sha256FileTest, MissingFileIsAnIoError) {
+  TempDir dir;
+  const std::string path = dir / "nope";
+  const std::string msg = MessageOf<IoError>([&] { Sha256File(path); });
+  EXPECT_EQ(msg.rfind(path + ": ", 0), 0u) << msg;
+  EXPECT_FALSE(MessageOf<IoError>([&] { Sha256File(dir.path()); }).empty());
+}
+
+TEST(DiscoverPartitionsTest, SortedMatchesWithoutHiddenFilesOrFolders) {
+  TempDir dir;
+  for (const char* name : {"day-0010.h5", "day-0002.h5", "day-0001.h5", ".day-0000.h5",
+                           "day-0003.csv", "notes.txt", "day-0004.h5.tmp-12"}) {
+    WriteFile(dir / name, "x");
+  }
+  ASSERT_EQ(mkdir((dir / "day-0005.h5").c_str(), 0755), 0);
+  ASSERT_EQ(mkdir((dir / ".hidden").c_str(), 0755), 0);
+  WriteFile(dir / ".hidden/day-0006.h5", "x");
+  EXPECT_EQ(
+      DiscoverPartitions(dir.path(), "*.h5"),
+      (std::vector<std::string>{dir / "day-0001.h5", dir / "day-0002.h5", dir / "day-0010.h5"}));
+  EXPECT_EQ(
+      DiscoverPartitions(dir.path() + "/", "day-000[1-3].*"),
+      (std::vector<std::string>{dir / "day-0001.h5", dir / "day-0002.h5", dir / "day-0003.csv"}));
+  EXPECT_EQ(DiscoverPartitions(dir.path(), "*").size(), 6u);
+  EXPECT_TRUE(DiscoverPartitions(dir.path(), "*.parquet").empty());
+}
+
+TEST(DiscoverPartitionsTest, MissingFolderIsAnIoError) {
+  TempDir dir;
+  const std::string path = dir / "nope";
+  const std::string msg = MessageOf<IoError>([&] { DiscoverPartitions(path, "*.h5"); });
+  EXPECT_EQ(msg.rfind(path + ": ", 0), 0u) << msg;
+  WriteFile(dir / "file", "x");
+  EXPECT_FALSE(MessageOf<IoError>([&] { DiscoverPartitions(dir / "file", "*"); }).empty());
+}
+
+TEST(ReadPartitionTest, DispatchesOnExtension) {
+  TempDir dir;
+  WriteFile(dir / "p.CSV", "x\n1\n2\n");
+  EXPECT_EQ(ReadPartition(dir / "p.CSV", {{"x", ColumnKind::kNumeric}}).rows(), 2);
+  EXPECT_EQ(
+      ReadPartition(DataPath("h5py_numeric.h5"), {{"x", ColumnKind::kNumeric}}, "/sub").rows(), 5);
+  WriteFile(dir / "p.parquet", "x");
+  const std::string msg = MessageOf<DataError>([&] {
+    ReadPartition(dir / "p.parquet", {{"x", ColumnKind::kNumeric}});
+  });
+  EXPECT_EQ(msg, dir / "p.parquet" +
+                     ": unknown partition format \".parquet\" (expected .h5, "
+                     ".hdf5, .hdf or .csv)");
+}
+
+}  // namespace
+}  // namespace freshet
