@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <charconv>
 #include <clocale>
-#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
