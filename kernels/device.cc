@@ -6,9 +6,7 @@
 
 namespace freshet {
 
-std::string Device::str() const {
-  return is_cuda() ? "cuda:" + std::to_string(index) : "cpu";
-}
+std::string Device::str() const { return is_cuda() ? "cuda:" + std::to_string(index) : "cpu"; }
 
 Device ResolveDevice(const std::string& setting) {
   if (setting == "cpu") return Device{};
@@ -24,7 +22,8 @@ Device ResolveDevice(const std::string& setting) {
       }
       index = std::stoi(setting.substr(5));
     }
-    if (!BuiltWithCuda()) throw ConfigError("device: " + setting + ": freshet was built without CUDA");
+    if (!BuiltWithCuda())
+      throw ConfigError("device: " + setting + ": freshet was built without CUDA");
     const int count = CudaDeviceCount();
     if (index >= count) {
       throw ConfigError("device: " + setting + ": " + std::to_string(count) +

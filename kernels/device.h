@@ -46,7 +46,8 @@ void AssertGpuSupport();
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  // Allocates `bytes` bytes on the current CUDA device (stream-ordered on `stream`, a cudaStream_t).
+  // Allocates `bytes` bytes on the current CUDA device (stream-ordered on `stream`, a
+  // cudaStream_t).
   DeviceBuffer(size_t bytes, void* stream);
   ~DeviceBuffer();
   DeviceBuffer(DeviceBuffer&& other) noexcept;
@@ -57,7 +58,9 @@ class DeviceBuffer {
   void* data() const { return ptr_; }
   size_t size() const { return bytes_; }
   template <typename T>
-  T* as() const { return static_cast<T*>(ptr_); }
+  T* as() const {
+    return static_cast<T*>(ptr_);
+  }
 
  private:
   void* ptr_ = nullptr;

@@ -31,8 +31,8 @@ struct HashBucketOp {
 };
 
 // Hashes n strings: value i is bytes[offsets[i], offsets[i+1]), missing when valid is non-null and
-// valid[i] == 0 or when it is empty. Writes out[i * out_stride]. All pointers are host pointers on a
-// CPU device and device pointers on a CUDA one; `stream` is a cudaStream_t (ignored on CPU).
+// valid[i] == 0 or when it is empty. Writes out[i * out_stride]. All pointers are host pointers on
+// a CPU device and device pointers on a CUDA one; `stream` is a cudaStream_t (ignored on CPU).
 void HashStrings(const Device& dev, const char* bytes, const int64_t* offsets, const uint8_t* valid,
                  int64_t n, HashBucketOp op, int64_t* out, int64_t out_stride, void* stream);
 

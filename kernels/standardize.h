@@ -21,8 +21,8 @@ struct StandardizeOp {
   }
 };
 
-// out[i * out_stride] = op(in[i]) for i in [0, n). Host pointers on a CPU device, device pointers on
-// a CUDA one; `stream` is a cudaStream_t (ignored on CPU). The CPU loop is multi-threaded.
+// out[i * out_stride] = op(in[i]) for i in [0, n). Host pointers on a CPU device, device pointers
+// on a CUDA one; `stream` is a cudaStream_t (ignored on CPU). The CPU loop is multi-threaded.
 void Standardize(const Device& dev, const float* in, int64_t n, StandardizeOp op, float* out,
                  int64_t out_stride, void* stream);
 

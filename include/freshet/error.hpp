@@ -52,13 +52,13 @@ class LockedError : public Error {
 
 // Throws Error(kInternal) with file:line context when `cond` is false. For preconditions that a
 // caller inside freshet must meet; never for user input.
-#define FRESHET_CHECK(cond, msg)                                                          \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
-      throw ::freshet::Error(::freshet::ErrorKind::kInternal,                            \
-                             std::string(__FILE__) + ":" + std::to_string(__LINE__) +    \
-                                 ": check failed: " #cond ": " + std::string(msg));      \
-    }                                                                                    \
+#define FRESHET_CHECK(cond, msg)                                                      \
+  do {                                                                                \
+    if (!(cond)) {                                                                    \
+      throw ::freshet::Error(::freshet::ErrorKind::kInternal,                         \
+                             std::string(__FILE__) + ":" + std::to_string(__LINE__) + \
+                                 ": check failed: " #cond ": " + std::string(msg));   \
+    }                                                                                 \
   } while (0)
 
 }  // namespace freshet

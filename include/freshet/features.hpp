@@ -53,13 +53,16 @@ struct FeatureState {
 // are computed on the CPU in double precision: fill values (mean or median of the present values,
 // or the constant) first, then mean and standard deviation of the filled column. A column with no
 // present value fills with the constant, or 0 for mean and median.
-FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& specs);
+// `previous`, when given, is the state of the version being retrained: vocabularies grow from it
+// (existing categories keep their index) and columns marked `freeze` keep its statistics.
+FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& specs,
+                         const FeatureState* previous = nullptr);
 
-// Transforms the rows of `table` with `state`. `dense` receives rows * dense_dim() floats and `cats`
-// rows * categorical_dim() int64 indices, both row-major; they are host pointers on a CPU device and
-// device pointers on a CUDA one (where `stream` is the cudaStream_t to launch on; the call returns
-// once the work is queued on it). Throws DataError when a column is missing from `table` or has a
-// type the state cannot use.
+// Transforms the rows of `table` with `state`. `dense` receives rows * dense_dim() floats and
+// `cats` rows * categorical_dim() int64 indices, both row-major; they are host pointers on a CPU
+// device and device pointers on a CUDA one (where `stream` is the cudaStream_t to launch on; the
+// call returns once the work is queued on it). Throws DataError when a column is missing from
+// `table` or has a type the state cannot use.
 void TransformFeatures(const Table& table, const FeatureState& state, const Device& device,
                        float* dense, int64_t* cats, void* stream);
 

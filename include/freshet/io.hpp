@@ -51,7 +51,8 @@ void WriteHdf5(const std::string& path, const Table& table);
 // readable folder.
 std::vector<std::string> DiscoverPartitions(const std::string& dir, const std::string& pattern);
 
-// Returns the SHA-256 of the file's bytes as 64 lowercase hex digits. Throws IoError naming the path.
+// Returns the SHA-256 of the file's bytes as 64 lowercase hex digits. Throws IoError naming the
+// path.
 std::string Sha256File(const std::string& path);
 
 }  // namespace freshet

@@ -13,8 +13,8 @@ namespace freshet {
 
 struct VersionRef {
   int64_t number = 0;
-  std::string name;   // "v000042"
-  std::string path;   // absolute folder
+  std::string name;  // "v000042"
+  std::string path;  // absolute folder
 };
 
 // "v000042" for 42.

@@ -14,17 +14,17 @@ const char* DTypeName(DType t);
 
 // One named column. Numeric columns hold `size()` values of their dtype in `data` (little-endian,
 // packed). String columns hold all values back to back in `bytes`, value i being
-// bytes[offsets[i], offsets[i+1]); `offsets` has size()+1 entries. `valid` is empty when every row is
-// present, otherwise one byte per row (1 = present). A float NaN is also treated as missing by the
-// feature stage, whatever `valid` says.
+// bytes[offsets[i], offsets[i+1]); `offsets` has size()+1 entries. `valid` is empty when every row
+// is present, otherwise one byte per row (1 = present). A float NaN is also treated as missing by
+// the feature stage, whatever `valid` says.
 struct Column {
   std::string name;
   DType dtype = DType::kF64;
   int64_t rows = 0;
-  std::vector<uint8_t> data;      // numeric values
-  std::vector<char> bytes;        // string payload
-  std::vector<int64_t> offsets;   // string offsets, rows + 1 entries
-  std::vector<uint8_t> valid;     // empty = all valid
+  std::vector<uint8_t> data;     // numeric values
+  std::vector<char> bytes;       // string payload
+  std::vector<int64_t> offsets;  // string offsets, rows + 1 entries
+  std::vector<uint8_t> valid;    // empty = all valid
 
   int64_t size() const { return rows; }
   bool is_string() const { return dtype == DType::kString; }
@@ -32,9 +32,13 @@ struct Column {
 
   // Typed view of a numeric column. REQUIRES: the dtype matches T.
   template <typename T>
-  const T* values() const { return reinterpret_cast<const T*>(data.data()); }
+  const T* values() const {
+    return reinterpret_cast<const T*>(data.data());
+  }
   template <typename T>
-  T* mutable_values() { return reinterpret_cast<T*>(data.data()); }
+  T* mutable_values() {
+    return reinterpret_cast<T*>(data.data());
+  }
 
   // Value i of a numeric column as a double (NaN when missing). REQUIRES: !is_string().
   double as_double(int64_t i) const;

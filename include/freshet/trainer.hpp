@@ -18,9 +18,9 @@
 namespace freshet {
 
 struct TrainOutcome {
-  std::vector<float> eval_probs;   // P(label = 1) for each row of the eval table
+  std::vector<float> eval_probs;  // P(label = 1) for each row of the eval table
   std::vector<float> eval_labels;
-  double final_train_loss = 0.0;   // mean loss over the last epoch
+  double final_train_loss = 0.0;  // mean loss over the last epoch
   int64_t steps = 0;
   int64_t parameters = 0;
   bool warm_started = false;

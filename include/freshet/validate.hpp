@@ -11,7 +11,8 @@ namespace freshet {
 
 // Checks one partition read with config.Columns(): numeric feature values are finite or missing
 // (NaN is missing; ±Inf is refused), and the label is present in every row and valid for the task
-// (0 or 1 for binary). Throws DataError naming `source`, the column and the first bad row (0-based).
+// (0 or 1 for binary). Throws DataError naming `source`, the column and the first bad row
+// (0-based).
 void CheckPartition(const Table& table, const Config& config, const std::string& source);
 
 }  // namespace freshet

@@ -15,11 +15,15 @@ int ExitCodeFor(freshet::ErrorKind kind) {
   using freshet::ErrorKind;
   namespace cli = freshet::cli;
   switch (kind) {
-    case ErrorKind::kUsage: return cli::kExitUsage;
-    case ErrorKind::kData: return cli::kExitDataRefused;
-    case ErrorKind::kLocked: return cli::kExitLocked;
+    case ErrorKind::kUsage:
+      return cli::kExitUsage;
+    case ErrorKind::kData:
+      return cli::kExitDataRefused;
+    case ErrorKind::kLocked:
+      return cli::kExitLocked;
     case ErrorKind::kIo:
-    case ErrorKind::kInternal: return cli::kExitFailure;
+    case ErrorKind::kInternal:
+      return cli::kExitFailure;
   }
   return freshet::cli::kExitFailure;
 }
@@ -41,9 +45,11 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "Log warnings and errors only");
   app.add_flag("-v,--verbose", verbose, "Log debug detail");
   app.parse_complete_callback([&] {
-    freshet::SetupLogging(log_format == "json" ? freshet::LogFormat::kJson
-                                               : freshet::LogFormat::kText,
-                          quiet ? -1 : verbose ? 1 : 0);
+    freshet::SetupLogging(
+        log_format == "json" ? freshet::LogFormat::kJson : freshet::LogFormat::kText, quiet ? -1
+                                                                                      : verbose
+                                                                                          ? 1
+                                                                                          : 0);
   });
 
   int exit_code = 0;

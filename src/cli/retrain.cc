@@ -58,14 +58,14 @@ int Retrain(const std::string& config_path) {
   const auto files = DiscoverPartitions(config.data.landing, config.data.pattern);
   const size_t need = static_cast<size_t>(config.data.eval_window) + 1;
   if (files.size() < need) {
-    spdlog::warn("nothing to do: {} partition(s) matching {} in {}; a run needs at least {} ({} to "
-                 "evaluate on and 1 to train on)",
-                 files.size(), config.data.pattern, config.data.landing, need,
-                 config.data.eval_window);
+    spdlog::warn(
+        "nothing to do: {} partition(s) matching {} in {}; a run needs at least {} ({} to "
+        "evaluate on and 1 to train on)",
+        files.size(), config.data.pattern, config.data.landing, need, config.data.eval_window);
     return kExitNothingToDo;
   }
-  const size_t window = std::min(files.size(), static_cast<size_t>(config.data.train_window +
-                                                                   config.data.eval_window));
+  const size_t window = std::min(
+      files.size(), static_cast<size_t>(config.data.train_window + config.data.eval_window));
   std::vector<Input> inputs;
   for (size_t i = files.size() - window; i < files.size(); ++i) {
     Input in;
@@ -95,11 +95,25 @@ int Retrain(const std::string& config_path) {
     spdlog::info("read {} ({} rows, {})", fs::path(in.path).filename().string(), in.rows, in.role);
     (in.role == "eval" ? eval : train).Append(t);
   }
-  if (train.rows() == 0) throw DataError(config.data.landing + ": the training partitions hold no rows");
-  if (eval.rows() == 0) throw DataError(config.data.landing + ": the evaluation partitions hold no rows");
+  if (train.rows() == 0)
+    throw DataError(config.data.landing + ": the training partitions hold no rows");
+  if (eval.rows() == 0)
+    throw DataError(config.data.landing + ": the evaluation partitions hold no rows");
 
   timer.Start("fit_features");
-  const FeatureState state = FitFeatures(train, config.features);
+  std::optional<FeatureState> previous;
+  if (parent) {
+    const std::string path = parent->path + "/features.json";
+    std::ifstream in(path);
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      throw IoError(path + ": cannot read the previous feature state: " + e.what());
+    }
+    previous = FeatureState::FromJson(j, path);
+  }
+  const FeatureState state = FitFeatures(train, config.features, previous ? &*previous : nullptr);
 
   timer.Start("train");
   VersionDraft draft = registry.NewVersion();
@@ -128,8 +142,8 @@ int Retrain(const std::string& config_path) {
   draft.WriteJson("eval.json", eval_json);
   nlohmann::json inputs_json = nlohmann::json::array();
   for (const auto& in : inputs) {
-    inputs_json.push_back({{"path", in.path}, {"role", in.role}, {"rows", in.rows},
-                           {"sha256", in.sha256}});
+    inputs_json.push_back(
+        {{"path", in.path}, {"role", in.role}, {"rows", in.rows}, {"sha256", in.sha256}});
   }
   timer.Stop();
   nlohmann::json timings = timer.timings();

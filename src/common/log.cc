@@ -1,8 +1,8 @@
 #include "freshet/log.hpp"
 
 #include <cstdarg>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 
 #include <spdlog/sinks/base_sink.h>
@@ -17,8 +17,9 @@ class JsonSink : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     const auto t = std::chrono::system_clock::to_time_t(msg.time);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        msg.time.time_since_epoch()).count() % 1000;
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch()).count() %
+        1000;
     std::tm tm{};
     gmtime_r(&t, &tm);
     char stamp[64];
@@ -74,8 +75,7 @@ void StageTimer::Start(const std::string& stage) {
 
 void StageTimer::Stop() {
   if (current_.empty()) return;
-  const double s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   timings_[current_] = s;
   spdlog::info("stage {} done in {:.2f} s", current_, s);
   current_.clear();

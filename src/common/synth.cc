@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -14,10 +14,9 @@
 namespace freshet {
 namespace {
 
-const std::vector<std::string> kCountries = {"US", "GB", "DE", "FR", "IN", "BR", "JP", "CA", "AU",
-                                             "ES", "IT", "NL", "SE", "MX", "KR", "PL", "TR", "AR",
-                                             "ZA", "NG", "EG", "ID", "PH", "VN", "CH", "AT", "BE",
-                                             "DK", "NO", "FI"};
+const std::vector<std::string> kCountries = {
+    "US", "GB", "DE", "FR", "IN", "BR", "JP", "CA", "AU", "ES", "IT", "NL", "SE", "MX", "KR",
+    "PL", "TR", "AR", "ZA", "NG", "EG", "ID", "PH", "VN", "CH", "AT", "BE", "DK", "NO", "FI"};
 const std::vector<std::string> kPlans = {"free", "basic", "pro", "enterprise"};
 const std::vector<std::string> kDevices = {"ios", "android", "web"};
 constexpr int64_t kDaySeconds = 86400;
@@ -26,7 +25,7 @@ constexpr int64_t kStartTs = 1767225600;  // 2026-01-01T00:00:00Z
 // The hidden model's weights on one day, over standardised numeric inputs and per-category effects.
 struct Weights {
   double bias = -1.0;
-  std::vector<double> numeric;   // age, income, sessions_7d, spend_30d, tenure_days, support_tickets
+  std::vector<double> numeric;  // age, income, sessions_7d, spend_30d, tenure_days, support_tickets
   std::vector<double> country;
   std::vector<double> plan;
   std::vector<double> device;
@@ -89,8 +88,11 @@ nlohmann::json WriteSynthetic(const SynthOptions& o) {
   w.device = {-0.1, 0.2, 0.0};
 
   nlohmann::json truth = {
-      {"seed", o.seed}, {"days", o.days}, {"rows_per_day", o.rows},
-      {"label", "churned"}, {"drift_day", o.drift_day > 0 ? nlohmann::json(o.drift_day) : nullptr},
+      {"seed", o.seed},
+      {"days", o.days},
+      {"rows_per_day", o.rows},
+      {"label", "churned"},
+      {"drift_day", o.drift_day > 0 ? nlohmann::json(o.drift_day) : nullptr},
       {"drifting_columns", o.drift_day > 0 ? nlohmann::json({"income", "sessions_7d", "country"})
                                            : nlohmann::json::array()},
       {"stable_columns", {"age", "spend_30d", "tenure_days", "support_tickets", "plan", "device"}},

@@ -26,8 +26,8 @@ struct Moments {
     const int64_t total = n + o.n;
     const double d = o.mean - mean;
     mean += d * static_cast<double>(o.n) / static_cast<double>(total);
-    m2 += o.m2 + d * d * static_cast<double>(n) * static_cast<double>(o.n) /
-                     static_cast<double>(total);
+    m2 += o.m2 +
+          d * d * static_cast<double>(n) * static_cast<double>(o.n) / static_cast<double>(total);
     n = total;
   }
 };
@@ -55,8 +55,12 @@ NumericState FitNumeric(const Column& col, const FeatureSpec& spec) {
   for (const auto& op : spec.ops) {
     if (op.kind == FeatureOp::Kind::kFill) {
       switch (op.fill) {
-        case FeatureOp::Fill::kMean: s.fill_value = present.n ? present.mean : 0.0; break;
-        case FeatureOp::Fill::kConstant: s.fill_value = op.constant; break;
+        case FeatureOp::Fill::kMean:
+          s.fill_value = present.n ? present.mean : 0.0;
+          break;
+        case FeatureOp::Fill::kConstant:
+          s.fill_value = op.constant;
+          break;
         case FeatureOp::Fill::kMedian:
           if (values.empty()) {
             s.fill_value = 0.0;
@@ -86,7 +90,9 @@ NumericState FitNumeric(const Column& col, const FeatureSpec& spec) {
 
 }  // namespace
 
-FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& specs) {
+FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& specs,
+                         const FeatureState* previous) {
+  (void)previous;
   FeatureState state;
   for (const auto& spec : specs) {
     const Column* col = table.Find(spec.column);
@@ -116,13 +122,20 @@ std::vector<int64_t> FeatureState::cardinalities() const {
 nlohmann::json FeatureState::ToJson() const {
   nlohmann::json num = nlohmann::json::array(), cat = nlohmann::json::array();
   for (const auto& n : numeric) {
-    num.push_back({{"column", n.column}, {"fill_value", n.fill_value}, {"mean", n.mean},
-                   {"stddev", n.stddev}, {"scale", n.scale}, {"count", n.count},
+    num.push_back({{"column", n.column},
+                   {"fill_value", n.fill_value},
+                   {"mean", n.mean},
+                   {"stddev", n.stddev},
+                   {"scale", n.scale},
+                   {"count", n.count},
                    {"missing", n.missing}});
   }
   for (const auto& c : categorical) {
-    cat.push_back({{"column", c.column}, {"op", "hash"}, {"buckets", c.buckets},
-                   {"seed", c.seed}, {"cardinality", c.cardinality()}});
+    cat.push_back({{"column", c.column},
+                   {"op", "hash"},
+                   {"buckets", c.buckets},
+                   {"seed", c.seed},
+                   {"cardinality", c.cardinality()}});
   }
   return {{"format", "freshet.features/1"},
           {"index_contract", {{"missing", 0}, {"out_of_vocabulary", 1}, {"first", 2}}},

@@ -31,8 +31,8 @@ torch::Tensor TabularNetImpl::forward(const torch::Tensor& dense, const torch::T
   if (linear_only) {
     torch::Tensor logit = linear->forward(dense).squeeze(1);
     for (size_t k = 0; k < embeddings->size(); ++k) {
-      logit = logit + embeddings[k]->as<torch::nn::Embedding>()->forward(cats.select(1, k))
-                          .squeeze(1);
+      logit =
+          logit + embeddings[k]->as<torch::nn::Embedding>()->forward(cats.select(1, k)).squeeze(1);
     }
     return logit;
   }

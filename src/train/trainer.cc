@@ -53,8 +53,9 @@ Features BuildFeatures(const Table& table, const FeatureState& state, const std:
   FRESHET_CHECK(y != nullptr, "label column missing after ingest");
   std::vector<float> host(n);
   for (int64_t i = 0; i < n; ++i) host[i] = static_cast<float>(y->as_double(i));
-  f.labels = torch::from_blob(host.data(), {n}, torch::kFloat32).to(dev, /*non_blocking=*/false,
-                                                                      /*copy=*/true);
+  f.labels = torch::from_blob(host.data(), {n}, torch::kFloat32)
+                 .to(dev, /*non_blocking=*/false,
+                     /*copy=*/true);
   return f;
 }
 
@@ -88,7 +89,8 @@ void WarmStart(TabularNet& model, torch::optim::Optimizer& optim, const std::str
   } catch (const c10::Error& e) {
     throw ConfigError(
         "train.warm_start: the previous version's model does not fit this config's architecture "
-        "(" + path + ": " + std::string(e.what_without_backtrace()).substr(0, 200) +
+        "(" +
+        path + ": " + std::string(e.what_without_backtrace()).substr(0, 200) +
         "); set train.warm_start: false to start cold");
   }
 }
@@ -148,10 +150,10 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
     int64_t batches = 0;
     for (int64_t b = 0; b < n; b += batch) {
       torch::Tensor idx = perm.slice(0, b, std::min(n, b + batch));
-      torch::Tensor logits = model->forward(tr.dense.index_select(0, idx),
-                                            tr.cats.index_select(0, idx));
-      torch::Tensor loss = torch::binary_cross_entropy_with_logits(
-          logits, tr.labels.index_select(0, idx));
+      torch::Tensor logits =
+          model->forward(tr.dense.index_select(0, idx), tr.cats.index_select(0, idx));
+      torch::Tensor loss =
+          torch::binary_cross_entropy_with_logits(logits, tr.labels.index_select(0, idx));
       optim->zero_grad();
       loss.backward();
       optim->step();
@@ -160,9 +162,8 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
       ++outcome.steps;
     }
     outcome.final_train_loss = batches ? loss_sum.item<double>() / batches : 0.0;
-    LogInfo(Format("epoch %d/%d: train log loss %.4f (%lld batches, %.2f s)", epoch + 1,
-                   tc.epochs, outcome.final_train_loss, static_cast<long long>(batches),
-                   Since(epoch_start)));
+    LogInfo(Format("epoch %d/%d: train log loss %.4f (%lld batches, %.2f s)", epoch + 1, tc.epochs,
+                   outcome.final_train_loss, static_cast<long long>(batches), Since(epoch_start)));
   }
   outcome.timings["train"] = Since(t0);
 
@@ -189,7 +190,8 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
 nlohmann::json RuntimeVersions() {
   nlohmann::json v = {{"torch", TORCH_VERSION}, {"cuda", nullptr}};
 #ifdef FRESHET_WITH_CUDA
-  v["cuda"] = std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 100 / 10);
+  v["cuda"] =
+      std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 100 / 10);
 #endif
   return v;
 }

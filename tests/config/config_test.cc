@@ -82,8 +82,8 @@ std::string ErrorOf(const std::string& text) {
 // The message names the file and then the key path.
 void ExpectNames(const std::string& message, const std::string& key_path) {
   EXPECT_EQ(message.rfind(std::string(kPath) + ": ", 0), 0u) << message;
-  EXPECT_NE(message.find(key_path), std::string::npos) << "no \"" << key_path << "\" in "
-                                                       << message;
+  EXPECT_NE(message.find(key_path), std::string::npos)
+      << "no \"" << key_path << "\" in " << message;
 }
 
 TEST(ParseConfig, MinimalConfigGetsEveryDefault) {
@@ -180,10 +180,9 @@ TEST(ParseConfig, ReadsFeatureOpsInOrder) {
 }
 
 TEST(ParseConfig, NumericFeatureWithoutFillGetsMeanFillFirst) {
-  const Config c = ParseConfig(
-      Replace(kMinimal, "{column: age, type: numeric}",
-              "{column: age, type: numeric, ops: [standardize]}"),
-      kPath);
+  const Config c = ParseConfig(Replace(kMinimal, "{column: age, type: numeric}",
+                                       "{column: age, type: numeric, ops: [standardize]}"),
+                               kPath);
   const FeatureSpec& age = c.features[0];
   ASSERT_EQ(age.ops.size(), 2u);
   EXPECT_EQ(age.ops[0].kind, FeatureOp::Kind::kFill);
@@ -347,8 +346,10 @@ TEST(ParseConfigError, LabelListedAsFeature) {
 }
 
 TEST(ParseConfigError, BadModelName) {
-  ExpectNames(ErrorOf(Replace(kMinimal, "model: churn", "model: ../evil")), "model: expected a name");
-  ExpectNames(ErrorOf(Replace(kMinimal, "model: churn", "model: \"a b\"")), "model: expected a name");
+  ExpectNames(ErrorOf(Replace(kMinimal, "model: churn", "model: ../evil")),
+              "model: expected a name");
+  ExpectNames(ErrorOf(Replace(kMinimal, "model: churn", "model: \"a b\"")),
+              "model: expected a name");
 }
 
 TEST(ParseConfigError, InvalidYaml) {

@@ -88,10 +88,9 @@ TEST(RocAuc, InvariantToScoreOrderOfRows) {
 TEST(LogLoss, MatchesTheFormula) {
   const std::vector<float> p = {0.9f, 0.2f, 0.6f, 0.35f};
   const std::vector<float> y = {1, 0, 0, 1};
-  const double expected =
-      -(std::log(double{0.9f}) + std::log(1.0 - double{0.2f}) + std::log(1.0 - double{0.6f}) +
-        std::log(double{0.35f})) /
-      4.0;
+  const double expected = -(std::log(double{0.9f}) + std::log(1.0 - double{0.2f}) +
+                            std::log(1.0 - double{0.6f}) + std::log(double{0.35f})) /
+                          4.0;
   EXPECT_NEAR(LogLoss(p, y), expected, 1e-12);
 }
 

@@ -260,8 +260,7 @@ TEST_F(RegistryTest, ManifestOfCorruptFileThrowsIoError) {
     FAIL() << "a corrupt manifest was read";
   } catch (const IoError& e) {
     EXPECT_EQ(e.kind(), ErrorKind::kIo);
-    EXPECT_NE(std::string(e.what()).find(v.path + "/manifest.json"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find(v.path + "/manifest.json"), std::string::npos) << e.what();
   }
 }
 

@@ -78,8 +78,8 @@ void ExpectContains(const std::string& msg, const std::vector<std::string>& part
 }
 
 TEST(CheckPartition, AcceptsFiniteValues) {
-  EXPECT_NO_THROW(
-      CheckPartition(TestTable({1.5, -2.0, 3e8}, {0.1f, 0.2f, -7.f}, {0, 1, 1}), TestConfig(), "p"));
+  EXPECT_NO_THROW(CheckPartition(TestTable({1.5, -2.0, 3e8}, {0.1f, 0.2f, -7.f}, {0, 1, 1}),
+                                 TestConfig(), "p"));
 }
 
 TEST(CheckPartition, AcceptsNanAndMaskedFeatures) {

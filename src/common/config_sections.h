@@ -1,0 +1,26 @@
+// Parsers of the config's sections, one file each, shared by src/common/config.cc. Each takes the
+// section's node and throws ConfigError naming the key path.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/yaml_node.h"
+#include "freshet/config.hpp"
+
+namespace freshet::config_detail {
+
+// config_features.cc
+std::vector<FeatureSpec> ParseFeatures(Node features, const std::string& label);
+nlohmann::json FeaturesToJson(const std::vector<FeatureSpec>& specs);
+
+// config_model.cc
+Task ParseTask(Node task);
+void ParseModelSpec(Node model_spec, ModelSpec* spec);
+void ParseTrain(Node train, TrainConfig* train_config);
+nlohmann::json ModelSpecToJson(const ModelSpec& spec);
+nlohmann::json TrainToJson(const TrainConfig& train);
+
+}  // namespace freshet::config_detail
