@@ -68,6 +68,41 @@ class DeviceBuffer {
   void* stream_ = nullptr;
 };
 
+// Page-locked host memory (cudaMallocHost), so copies from it run asynchronously at full PCIe
+// speed. Freed on destruction. Not copyable.
+class PinnedBuffer {
+ public:
+  PinnedBuffer() = default;
+  explicit PinnedBuffer(size_t bytes);
+  ~PinnedBuffer();
+  PinnedBuffer(const PinnedBuffer&) = delete;
+  PinnedBuffer& operator=(const PinnedBuffer&) = delete;
+
+  char* data() const { return ptr_; }
+  size_t size() const { return bytes_; }
+
+ private:
+  char* ptr_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+// An owned non-blocking CUDA stream on the current device. Destruction waits for its work.
+class CudaStream {
+ public:
+  CudaStream();
+  ~CudaStream();
+  CudaStream(const CudaStream&) = delete;
+  CudaStream& operator=(const CudaStream&) = delete;
+  void* get() const { return stream_; }
+
+ private:
+  void* stream_ = nullptr;
+};
+
+// Makes future work on `waiter` wait for the work queued so far on `signaller` (both
+// cudaStream_t; nullptr is the legacy default stream).
+void StreamWaitFor(void* waiter, void* signaller);
+
 // Asynchronous copies on `stream` (a cudaStream_t). Throw Error with file:line on a CUDA failure.
 void CopyToDevice(void* dst, const void* src, size_t bytes, void* stream);
 void CopyToHost(void* dst, const void* src, size_t bytes, void* stream);

@@ -61,6 +61,35 @@ void CopyToHost(void* dst, const void* src, size_t bytes, void* stream) {
   FRESHET_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, AsStream(stream)));
 }
 
+PinnedBuffer::PinnedBuffer(size_t bytes) {
+  if (bytes == 0) return;
+  FRESHET_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&ptr_), bytes));
+  bytes_ = bytes;
+}
+
+PinnedBuffer::~PinnedBuffer() {
+  if (ptr_ != nullptr && cudaFreeHost(ptr_) != cudaSuccess) cudaGetLastError();
+}
+
+CudaStream::CudaStream() {
+  cudaStream_t s;
+  FRESHET_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  stream_ = s;
+}
+
+CudaStream::~CudaStream() {
+  if (cudaStreamSynchronize(AsStream(stream_)) != cudaSuccess) cudaGetLastError();
+  if (cudaStreamDestroy(AsStream(stream_)) != cudaSuccess) cudaGetLastError();
+}
+
+void StreamWaitFor(void* waiter, void* signaller) {
+  cudaEvent_t event;
+  FRESHET_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+  FRESHET_CUDA_CHECK(cudaEventRecord(event, AsStream(signaller)));
+  FRESHET_CUDA_CHECK(cudaStreamWaitEvent(AsStream(waiter), event, 0));
+  FRESHET_CUDA_CHECK(cudaEventDestroy(event));  // released once the wait is done
+}
+
 void SynchronizeStream(void* stream) {
   FRESHET_CUDA_CHECK(cudaStreamSynchronize(AsStream(stream)));
 }

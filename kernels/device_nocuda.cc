@@ -3,7 +3,9 @@
 #ifndef FRESHET_WITH_CUDA
 
 #include "kernels/device.h"
+#include "kernels/categorical_transform.h"
 #include "kernels/hash.h"
+#include "kernels/numeric_transform.h"
 #include "kernels/standardize.h"
 
 namespace freshet {
@@ -23,6 +25,14 @@ void CopyToDevice(void*, const void*, size_t, void*) { AssertGpuSupport(); }
 void CopyToHost(void*, const void*, size_t, void*) { AssertGpuSupport(); }
 void SynchronizeStream(void*) { AssertGpuSupport(); }
 
+PinnedBuffer::PinnedBuffer(size_t bytes) {
+  if (bytes > 0) AssertGpuSupport();
+}
+PinnedBuffer::~PinnedBuffer() = default;
+CudaStream::CudaStream() { AssertGpuSupport(); }
+CudaStream::~CudaStream() = default;
+void StreamWaitFor(void*, void*) { AssertGpuSupport(); }
+
 namespace kernels::cuda_impl {
 
 void HashStrings(const char*, const int64_t*, const uint8_t*, int64_t, HashBucketOp, int64_t*,
@@ -35,6 +45,17 @@ void HashInt64(const int64_t*, const uint8_t*, int64_t, HashBucketOp, int64_t*, 
 }
 
 void Standardize(const float*, int64_t, StandardizeOp, float*, int64_t, void*) {
+  AssertGpuSupport();
+}
+
+void TransformNumericColumns(const NumericColumnView*, int32_t, const float*, int32_t, int64_t,
+                             float*, int64_t, int64_t*, int64_t, void*) {
+  AssertGpuSupport();
+}
+
+void TransformCategoricalColumns(const CategoricalInputView*, int32_t,
+                                 const CategoricalOutputView*, int32_t, int64_t, int64_t*, int64_t,
+                                 void*) {
   AssertGpuSupport();
 }
 

@@ -1,5 +1,11 @@
 // The feature stage: fit a FeatureState on training rows, then transform any rows with it into a
 // dense float32 matrix and a matrix of categorical indices.
+//
+// Output layout. Dense outputs, in config order: each numeric feature that is not bucketised gives
+// its value, followed by its missing indicator when it has one (a bucketised feature with an
+// indicator gives the indicator only). Categorical outputs: first the bucketised numeric features,
+// in config order, then the categorical features and crosses, in config order. Every categorical
+// output follows the index contract 0 = missing, 1 = out of vocabulary, 2.. = a category.
 #pragma once
 
 #include <cstdint>
@@ -8,62 +14,111 @@
 
 #include <nlohmann/json.hpp>
 
-#include "freshet/config.hpp"
+#include "freshet/feature_spec.hpp"
 #include "freshet/table.hpp"
 #include "kernels/device.h"
 
 namespace freshet {
 
-// The fitted state of one numeric column: missing → fill_value, then (x - mean) * scale.
+// The fitted state of one numeric column: missing → fill_value; clamp to [clip_lo, clip_hi];
+// sign(x)·log1p(|x|) when log1p; (x - shift) * scale; then either a dense value, or a bucket
+// 2 + #{boundaries <= x} when bucketised.
 struct NumericState {
   std::string column;
   double fill_value = 0.0;
-  double mean = 0.0;    // 0 when the column is not standardised
-  double stddev = 1.0;  // of the filled training values; informational when not standardised
-  double scale = 1.0;   // 1 / stddev when standardised and stddev > 0, else 1
+  bool indicator = false;
+  double clip_lo = -std::numeric_limits<double>::infinity();
+  double clip_hi = std::numeric_limits<double>::infinity();
+  bool log1p = false;
+  std::string scaling = "none";  // none | standardize | minmax
+  double shift = 0.0;            // standardize: mean; minmax: min
+  double scale = 1.0;            // standardize: 1/std; minmax: 1/(max-min); 1 when degenerate
+  bool bucketize = false;
+  std::vector<double> boundaries;  // ascending; bucketised outputs have boundaries.size() + 3 rows
+  // Statistics of the fit, recorded for people and for drift checks.
+  double mean = 0.0;    // of the transformed values before scaling
+  double stddev = 0.0;  // population standard deviation, same values
+  double min = 0.0, max = 0.0;
   int64_t count = 0;    // present values seen at fit
   int64_t missing = 0;  // missing values seen at fit
+  bool frozen = false;  // statistics carried over from the previous version
+
+  int64_t cardinality() const { return static_cast<int64_t>(boundaries.size()) + 3; }
 };
 
-// The fitted state of one categorical column. Index contract: 0 = missing, 1 = out of vocabulary,
-// 2.. = buckets, so the column's embedding table needs `cardinality` = buckets + 2 rows.
+// The fitted state of one categorical feature (or cross).
 struct CategoricalState {
-  std::string column;
-  int64_t buckets = 0;
-  uint64_t seed = 0;
-  int64_t cardinality() const { return buckets + 2; }
+  std::string column;               // output name; the input column unless a cross
+  std::vector<std::string> inputs;  // a cross's input columns; empty otherwise
+  std::string encoding = "hash";    // hash | vocab
+  int64_t buckets = 0;              // hash
+  uint64_t seed = 0;                // hash
+  // vocab: categories in index order (index of vocab[i] is i + 2). Integer-coded columns hold
+  // their codes in decimal.
+  std::vector<std::string> vocab;
+  bool integer_codes = false;       // vocab over an integer column
+  int64_t min_count = 1, max_size = 0;
+
+  int64_t cardinality() const {
+    return encoding == "vocab" ? static_cast<int64_t>(vocab.size()) + 2 : buckets + 2;
+  }
 };
 
 // Everything needed to reproduce the features of a model: saved as features.json with every
-// version. Dense column j of the output is numeric[j]; categorical column k is categorical[k].
+// version, and the only thing a server needs besides the model.
 struct FeatureState {
   std::vector<NumericState> numeric;
   std::vector<CategoricalState> categorical;
 
-  int64_t dense_dim() const { return static_cast<int64_t>(numeric.size()); }
-  int64_t categorical_dim() const { return static_cast<int64_t>(categorical.size()); }
+  int64_t dense_dim() const;
+  int64_t categorical_dim() const;
+  // Rows each categorical output's embedding table needs, in output order.
   std::vector<int64_t> cardinalities() const;
+  // Output column names: dense (`age`, `age_missing`) and categorical (`age_bucket`, `country`).
+  std::vector<std::string> dense_names() const;
+  std::vector<std::string> categorical_names() const;
 
   nlohmann::json ToJson() const;
   // Throws DataError naming `source` when the JSON does not describe a FeatureState.
   static FeatureState FromJson(const nlohmann::json& j, const std::string& source);
 };
 
-// Fits every feature of `specs` on `table` (which holds the spec's columns by name). Statistics
-// are computed on the CPU in double precision: fill values (mean or median of the present values,
-// or the constant) first, then mean and standard deviation of the filled column. A column with no
-// present value fills with the constant, or 0 for mean and median.
-// `previous`, when given, is the state of the version being retrained: vocabularies grow from it
-// (existing categories keep their index) and columns marked `freeze` keep its statistics.
+// Fits every feature of `specs` on `table`. Statistics are computed on the CPU in double precision,
+// each op's on the output of the ops before it: the fill value (mean or median of the present
+// values, or the constant), then mean and population standard deviation (Chan's parallel merge) or
+// min and max, then exact quantile boundaries (numpy's linear interpolation, duplicates dropped).
+// A column with no present value fills with the constant, or 0 for mean and median.
+// Vocabularies keep categories seen at least min_count times, most frequent first, ties broken by
+// the bytes, at most max_size. `previous`, when given, is the state of the version being retrained:
+// its vocabularies are kept as they are and only grow (new categories appended, up to max_size), and
+// `freeze` columns keep its numeric statistics. Throws DataError naming the column when it is
+// missing from `table` or of a type its ops cannot use.
 FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& specs,
                          const FeatureState* previous = nullptr);
 
-// Transforms the rows of `table` with `state`. `dense` receives rows * dense_dim() floats and
-// `cats` rows * categorical_dim() int64 indices, both row-major; they are host pointers on a CPU
-// device and device pointers on a CUDA one (where `stream` is the cudaStream_t to launch on; the
+struct TransformOptions {
+  // CUDA only: rows per chunk staged through pinned host buffers, double-buffered so that copies
+  // of one chunk overlap the kernels of the other.
+  int64_t chunk_rows = int64_t{1} << 21;
+};
+
+// Transforms the rows of `table` with `state`. `dense` receives rows * dense_dim() floats and `cats`
+// rows * categorical_dim() int64 indices, both row-major; they are host pointers on a CPU device and
+// device pointers on a CUDA one (where `stream` is the cudaStream_t the outputs are ordered on: the
 // call returns once the work is queued on it). Throws DataError when a column is missing from
 // `table` or has a type the state cannot use.
 void TransformFeatures(const Table& table, const FeatureState& state, const Device& device,
-                       float* dense, int64_t* cats, void* stream);
+                       float* dense, int64_t* cats, void* stream,
+                       const TransformOptions& options = {});
+
+// The columns a state reads: numeric inputs and categorical inputs (cross inputs included), each
+// once, in state order.
+std::vector<ColumnRequest> StateColumns(const FeatureState& state);
+
+// Transforms `table` on `device` into host memory and returns it as a table: the dense outputs as
+// f32 columns and the categorical outputs as i64 columns, named as dense_names() and
+// categorical_names().
+Table TransformToTable(const Table& table, const FeatureState& state, const Device& device,
+                       const TransformOptions& options = {});
 
 }  // namespace freshet

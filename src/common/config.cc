@@ -43,8 +43,19 @@ const char* TaskName(Task task) {
 
 std::vector<ColumnRequest> Config::Columns() const {
   std::vector<ColumnRequest> cols;
-  for (const auto& f : features) cols.push_back({f.column, f.type});
-  cols.push_back({data.label, ColumnKind::kNumeric});
+  const auto add = [&cols](const std::string& name, ColumnKind kind) {
+    for (const auto& c : cols) {
+      if (c.name == name) return;
+    }
+    cols.push_back({name, kind});
+  };
+  for (const auto& f : features) {
+    if (!f.is_cross()) add(f.column, f.type);
+  }
+  for (const auto& f : features) {
+    for (const auto& c : f.cross) add(c, ColumnKind::kCategorical);
+  }
+  add(data.label, ColumnKind::kNumeric);
   return cols;
 }
 

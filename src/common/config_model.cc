@@ -1,29 +1,109 @@
-// The `task:`, `model_spec:` and `train:` sections of the config.
+// The `task:`, `model_spec:`, `train:` and `predict:` sections of the config.
+#include <cmath>
+
 #include "common/config_sections.h"
 #include "freshet/error.hpp"
 
 namespace freshet::config_detail {
+namespace {
+
+double NumberIn(Node parent, const std::string& key, double lo, double hi, bool lo_open,
+                const char* what) {
+  const double v = parent.Get(key).Number();
+  if (!(lo_open ? v > lo : v >= lo) || !(v <= hi) || !std::isfinite(v)) {
+    parent.Child(key).Fail(std::string("expected ") + what);
+  }
+  return v;
+}
+
+// The keys of a mapping, in document order. Node exposes no key list, so this asks Finish() for
+// the first key not yet seen, one at a time, on a copy that has seen the ones found so far.
+// TODO: replace with a Node::Keys() accessor.
+std::vector<std::string> MapKeys(const Node& map) {
+  map.RequireMap();
+  std::vector<std::string> keys;
+  const std::string prefix = map.path() + ".";
+  for (;;) {
+    Node probe = map;
+    for (const auto& k : keys) probe.Has(k);
+    try {
+      probe.Finish();
+      return keys;
+    } catch (const ConfigError& e) {
+      const std::string msg = e.what();
+      const size_t at = msg.find(prefix);
+      const size_t end = msg.find(": unknown key", at == std::string::npos ? 0 : at);
+      if (at == std::string::npos || end == std::string::npos) throw;
+      keys.push_back(msg.substr(at + prefix.size(), end - at - prefix.size()));
+    }
+  }
+}
+
+void ParseSchedule(Node s, LrSchedule* out) {
+  if (s.IsScalar()) {
+    out->kind = s.OneOf({"constant", "step", "cosine"});
+    return;
+  }
+  s.RequireMap();
+  if (s.Has("kind")) out->kind = s.Get("kind").OneOf({"constant", "step", "cosine"});
+  if (s.Has("warmup_steps")) out->warmup_steps = s.Get("warmup_steps").Integer(0, INT64_MAX);
+  if (s.Has("step_epochs")) {
+    out->step_epochs = static_cast<int>(s.Get("step_epochs").Integer(1, 100000));
+  }
+  if (s.Has("gamma")) out->gamma = NumberIn(s, "gamma", 0, 1, true, "a number in (0, 1]");
+  if (s.Has("min_lr")) out->min_lr = NumberIn(s, "min_lr", 0, 1e9, false, "a number >= 0");
+  s.Finish();
+}
+
+void ParseEarlyStopping(Node e, EarlyStopping* out) {
+  e.RequireMap();
+  if (e.Has("patience")) out->patience = static_cast<int>(e.Get("patience").Integer(1, 100000));
+  if (e.Has("metric")) {
+    out->metric = e.Get("metric").OneOf({"auto", "loss", "log_loss", "auc", "accuracy",
+                                         "macro_f1", "rmse", "mae", "r2"});
+  }
+  if (e.Has("min_delta")) out->min_delta = NumberIn(e, "min_delta", 0, 1e30, false, "a number >= 0");
+  e.Finish();
+  if (out->patience == 0) e.Child("patience").Fail("required key is missing");
+}
+
+}  // namespace
 
 Task ParseTask(Node t) {
-  const std::string s = t.OneOf({"binary"});
-  (void)s;
+  const std::string s = t.OneOf({"binary", "multiclass", "regression"});
+  if (s == "multiclass") return Task::kMulticlass;
+  if (s == "regression") return Task::kRegression;
   return Task::kBinary;
 }
 
 void ParseModelSpec(Node m, ModelSpec* spec) {
   m.RequireMap();
-  if (m.Has("kind")) spec->kind = m.Get("kind").OneOf({"linear", "mlp"});
+  if (m.Has("kind")) spec->kind = m.Get("kind").OneOf({"linear", "mlp", "wide_deep"});
+  if (spec->kind == "wide_deep") spec->embedding_dim = 0;
   if (m.Has("hidden")) {
     spec->hidden.clear();
     for (Node h : m.Get("hidden").Items()) spec->hidden.push_back(h.Integer(1, 1 << 20));
   }
+  if (m.Has("activation")) spec->activation = m.Get("activation").OneOf({"relu", "gelu", "tanh"});
+  if (m.Has("norm")) spec->norm = m.Get("norm").OneOf({"none", "layer", "batch"});
   if (m.Has("dropout")) {
     spec->dropout = m.Get("dropout").Number();
     if (spec->dropout < 0 || spec->dropout >= 1) {
       m.Child("dropout").Fail("expected a number in [0, 1)");
     }
   }
-  if (m.Has("embedding_dim")) spec->embedding_dim = m.Get("embedding_dim").Integer(1, 4096);
+  if (m.Has("embedding_dim")) {
+    Node e = m.Get("embedding_dim");
+    spec->embedding_dim = e.IsScalar() && e.String() == "auto" ? 0 : e.Integer(1, 4096);
+  }
+  if (m.Has("embedding_dims")) {
+    Node dims = m.Get("embedding_dims");
+    spec->embedding_dims.clear();
+    for (const auto& name : MapKeys(dims)) {
+      spec->embedding_dims[name] = dims.Get(name).Integer(1, 4096);
+    }
+  }
+  if (m.Has("num_classes")) spec->num_classes = m.Get("num_classes").Integer(2, 1 << 20);
   m.Finish();
 }
 
@@ -35,30 +115,165 @@ void ParseTrain(Node t, TrainConfig* train) {
     train->lr = t.Get("lr").Number();
     if (!(train->lr > 0)) t.Child("lr").Fail("expected a positive number");
   }
-  if (t.Has("weight_decay")) train->weight_decay = t.Get("weight_decay").Number();
-  if (t.Has("optimizer")) train->optimizer = t.Get("optimizer").OneOf({"sgd", "adam", "adamw"});
+  if (t.Has("weight_decay")) {
+    train->weight_decay = NumberIn(t, "weight_decay", 0, 1e9, false, "a number >= 0");
+  }
+  if (t.Has("optimizer")) {
+    train->optimizer = t.Get("optimizer").OneOf({"sgd", "adam", "adamw", "adagrad"});
+  }
+  if (t.Has("momentum")) train->momentum = NumberIn(t, "momentum", 0, 1, false, "a number in [0, 1)");
+  if (train->momentum >= 1) t.Child("momentum").Fail("expected a number in [0, 1)");
+  if (t.Has("loss")) train->loss = t.Get("loss").OneOf({"auto", "bce", "cross_entropy", "mse", "huber"});
+  if (t.Has("huber_delta")) {
+    train->huber_delta = NumberIn(t, "huber_delta", 0, 1e30, true, "a positive number");
+  }
+  if (t.Has("weight_column")) {
+    train->weight_column = t.Get("weight_column").String();
+    if (train->weight_column.empty()) t.Child("weight_column").Fail("expected a column name");
+  }
+  if (t.Has("lr_schedule")) ParseSchedule(t.Get("lr_schedule"), &train->lr_schedule);
+  if (t.Has("clip_grad_norm")) {
+    train->clip_grad_norm = NumberIn(t, "clip_grad_norm", 0, 1e30, false, "a number >= 0");
+  }
+  const bool has_fraction = t.Has("validation_fraction");
+  if (has_fraction) {
+    train->validation_fraction =
+        NumberIn(t, "validation_fraction", 0, 1, false, "a number in [0, 1)");
+    if (train->validation_fraction >= 1) {
+      t.Child("validation_fraction").Fail("expected a number in [0, 1)");
+    }
+  }
+  if (t.Has("early_stopping")) {
+    ParseEarlyStopping(t.Get("early_stopping"), &train->early_stopping);
+    if (!has_fraction) train->validation_fraction = 0.1;
+    if (train->validation_fraction == 0) {
+      t.Child("early_stopping")
+          .Fail("needs a validation set: set train.validation_fraction above 0 (e.g. 0.1)");
+    }
+  }
   if (t.Has("seed")) train->seed = t.Get("seed").Integer(0, INT64_MAX);
+  if (t.Has("deterministic")) train->deterministic = t.Get("deterministic").Bool();
+  if (t.Has("precision")) train->precision = t.Get("precision").OneOf({"fp32", "bf16"});
+  if (t.Has("device_memory_budget_mb")) {
+    train->device_memory_budget_mb = t.Get("device_memory_budget_mb").Integer(0, int64_t{1} << 40);
+  }
   if (t.Has("warm_start")) train->warm_start = t.Get("warm_start").Bool();
+  if (t.Has("fallback")) train->fallback = t.Get("fallback").Bool();
   if (t.Has("device")) train->device = t.Get("device").String();
   t.Finish();
+}
+
+void ParsePredict(Node p, PredictConfig* predict) {
+  p.RequireMap();
+  if (p.Has("clamp")) {
+    Node c = p.Get("clamp");
+    const auto items = c.Items();
+    if (items.size() != 2) c.Fail("expected [lo, hi]");
+    predict->clamp = true;
+    predict->clamp_lo = items[0].Number();
+    predict->clamp_hi = items[1].Number();
+    if (!(predict->clamp_lo <= predict->clamp_hi)) c.Fail("expected lo <= hi");
+  }
+  if (p.Has("use_fallback")) predict->use_fallback = p.Get("use_fallback").Bool();
+  p.Finish();
 }
 
 nlohmann::json ModelSpecToJson(const ModelSpec& m) {
   return {{"kind", m.kind},
           {"hidden", m.hidden},
+          {"activation", m.activation},
+          {"norm", m.norm},
           {"dropout", m.dropout},
-          {"embedding_dim", m.embedding_dim}};
+          {"embedding_dim", m.embedding_dim == 0 ? nlohmann::json("auto")
+                                                 : nlohmann::json(m.embedding_dim)},
+          {"embedding_dims", m.embedding_dims},
+          {"num_classes", m.num_classes == 0 ? nlohmann::json() : nlohmann::json(m.num_classes)}};
 }
 
 nlohmann::json TrainToJson(const TrainConfig& t) {
+  const auto& s = t.lr_schedule;
+  const auto& e = t.early_stopping;
   return {{"epochs", t.epochs},
           {"batch_size", t.batch_size},
           {"lr", t.lr},
           {"weight_decay", t.weight_decay},
           {"optimizer", t.optimizer},
+          {"momentum", t.momentum},
+          {"loss", t.loss},
+          {"huber_delta", t.huber_delta},
+          {"weight_column", t.weight_column.empty() ? nlohmann::json() : nlohmann::json(t.weight_column)},
+          {"lr_schedule",
+           {{"kind", s.kind},
+            {"warmup_steps", s.warmup_steps},
+            {"step_epochs", s.step_epochs},
+            {"gamma", s.gamma},
+            {"min_lr", s.min_lr}}},
+          {"clip_grad_norm", t.clip_grad_norm},
+          {"validation_fraction", t.validation_fraction},
+          {"early_stopping",
+           {{"patience", e.patience}, {"metric", e.metric}, {"min_delta", e.min_delta}}},
           {"seed", t.seed},
+          {"deterministic", t.deterministic},
+          {"precision", t.precision},
+          {"device_memory_budget_mb", t.device_memory_budget_mb},
           {"warm_start", t.warm_start},
+          {"fallback", t.fallback},
           {"device", t.device}};
 }
 
+nlohmann::json PredictToJson(const PredictConfig& p) {
+  return {{"clamp", p.clamp ? nlohmann::json::array({p.clamp_lo, p.clamp_hi}) : nlohmann::json()},
+          {"use_fallback", p.use_fallback}};
+}
+
 }  // namespace freshet::config_detail
+
+namespace freshet {
+
+std::string ResolvedLoss(const TrainConfig& train, Task task) {
+  if (train.loss != "auto") return train.loss;
+  switch (task) {
+    case Task::kBinary:
+      return "bce";
+    case Task::kMulticlass:
+      return "cross_entropy";
+    case Task::kRegression:
+      return "mse";
+  }
+  return "bce";
+}
+
+void CheckModelConfig(const Config& config) {
+  const std::string file = config.path + ": ";
+  const Task task = config.task;
+  const std::string task_name = TaskName(task);
+  const std::string loss = ResolvedLoss(config.train, task);
+  const bool loss_fits = (task == Task::kBinary && loss == "bce") ||
+                         (task == Task::kMulticlass && loss == "cross_entropy") ||
+                         (task == Task::kRegression && (loss == "mse" || loss == "huber"));
+  if (!loss_fits) {
+    throw ConfigError(file + "train.loss: " + loss + " does not fit a " + task_name +
+                      " task (binary: bce; multiclass: cross_entropy; regression: mse or huber)");
+  }
+  if (config.model_spec.num_classes != 0 && task != Task::kMulticlass) {
+    throw ConfigError(file + "model_spec.num_classes: only a multiclass task has classes (task is " +
+                      task_name + ")");
+  }
+  const std::string& metric = config.train.early_stopping.metric;
+  const bool binary_only = metric == "auc";
+  const bool classification = metric == "log_loss" || metric == "accuracy";
+  const bool multiclass_only = metric == "macro_f1";
+  const bool regression_only = metric == "rmse" || metric == "mae" || metric == "r2";
+  if ((binary_only && task != Task::kBinary) ||
+      (classification && task == Task::kRegression) ||
+      (multiclass_only && task != Task::kMulticlass) ||
+      (regression_only && task != Task::kRegression)) {
+    throw ConfigError(file + "train.early_stopping.metric: " + metric + " does not fit a " +
+                      task_name + " task");
+  }
+  if (!config.train.weight_column.empty() && config.train.weight_column == config.data.label) {
+    throw ConfigError(file + "train.weight_column: the label column cannot be the weight column");
+  }
+}
+
+}  // namespace freshet

@@ -22,5 +22,7 @@ void ParseModelSpec(Node model_spec, ModelSpec* spec);
 void ParseTrain(Node train, TrainConfig* train_config);
 nlohmann::json ModelSpecToJson(const ModelSpec& spec);
 nlohmann::json TrainToJson(const TrainConfig& train);
+void ParsePredict(Node predict, PredictConfig* predict_config);
+nlohmann::json PredictToJson(const PredictConfig& predict);
 
 }  // namespace freshet::config_detail

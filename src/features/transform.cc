@@ -1,30 +1,23 @@
-#include <cmath>
+// TransformFeatures: builds the kernels' column views from a Table and runs the fused numeric and
+// categorical kernels, straight from the table's memory on the CPU, or through pinned, double-
+// buffered chunks on a GPU.
+#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <vector>
 
+#include "features/vocab.h"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
-#include "kernels/hash.h"
-#include "kernels/standardize.h"
+#include "kernels/categorical_transform.h"
+#include "kernels/numeric_transform.h"
 
 namespace freshet {
 namespace {
 
-// The column as float32 with NaN for missing: the input the numeric kernels read. Points straight
-// at the column's own data when it is already float32 with no validity mask.
-const float* NumericInput(const Column& col, std::vector<float>* staging) {
-  if (col.dtype == DType::kF32 && col.valid.empty()) return col.values<float>();
-  staging->resize(col.size());
-  for (int64_t i = 0; i < col.size(); ++i) (*staging)[i] = static_cast<float>(col.as_double(i));
-  return staging->data();
-}
-
-std::vector<int64_t> IntegerCodes(const Column& col) {
-  std::vector<int64_t> out(col.size());
-  for (int64_t i = 0; i < col.size(); ++i) {
-    out[i] = col.dtype == DType::kI32 ? col.values<int32_t>()[i] : col.values<int64_t>()[i];
-  }
-  return out;
-}
+using kernels::CategoricalInputView;
+using kernels::CategoricalOutputView;
+using kernels::NumericColumnView;
 
 const Column& Require(const Table& table, const std::string& name) {
   const Column* col = table.Find(name);
@@ -32,71 +25,266 @@ const Column& Require(const Table& table, const std::string& name) {
   return *col;
 }
 
-template <typename T>
-DeviceBuffer Upload(const T* data, size_t count, void* stream) {
-  DeviceBuffer buf(count * sizeof(T), stream);
-  if (count) CopyToDevice(buf.data(), data, count * sizeof(T), stream);
-  return buf;
+int32_t NumericType(const Column& col) {
+  switch (col.dtype) {
+    case DType::kF32: return kernels::kInF32;
+    case DType::kF64: return kernels::kInF64;
+    case DType::kI32: return kernels::kInI32;
+    case DType::kI64: return kernels::kInI64;
+    case DType::kString: break;
+  }
+  throw DataError("column \"" + col.name + "\": expected numeric values, got strings");
+}
+
+// Everything the kernels need, with pointers into the table (host) for rows [0, rows).
+struct Plan {
+  std::vector<const Column*> numeric_cols;
+  std::vector<NumericColumnView> numeric;
+  std::vector<float> bounds;
+  std::vector<const Column*> cat_cols;  // categorical inputs, deduplicated
+  std::vector<CategoricalInputView> inputs;
+  std::vector<CategoricalOutputView> outputs;
+  std::vector<VocabTable> vocabs;  // one per vocab output, in output order
+};
+
+Plan MakePlan(const Table& table, const FeatureState& state) {
+  Plan p;
+  int32_t dense = 0, cat = 0;
+  for (const auto& s : state.numeric) {
+    const Column& col = Require(table, s.column);
+    NumericColumnView v;
+    v.type = NumericType(col);
+    v.values = col.data.data();
+    v.valid = col.valid.empty() ? nullptr : col.valid.data();
+    v.fill = static_cast<float>(s.fill_value);
+    v.clip_lo = static_cast<float>(s.clip_lo);
+    v.clip_hi = static_cast<float>(s.clip_hi);
+    v.log1p = s.log1p ? 1 : 0;
+    v.shift = static_cast<float>(s.shift);
+    v.scale = static_cast<float>(s.scale);
+    if (s.bucketize) {
+      v.bounds_begin = static_cast<int32_t>(p.bounds.size());
+      v.bounds_count = static_cast<int32_t>(s.boundaries.size());
+      for (double b : s.boundaries) p.bounds.push_back(static_cast<float>(b));
+      v.cat_out = cat++;
+    } else {
+      v.dense_out = dense++;
+    }
+    if (s.indicator) v.indicator_out = dense++;
+    p.numeric_cols.push_back(&col);
+    p.numeric.push_back(v);
+  }
+  const auto input_index = [&](const std::string& name) {
+    const Column& col = Require(table, name);
+    for (size_t k = 0; k < p.cat_cols.size(); ++k) {
+      if (p.cat_cols[k] == &col) return static_cast<int32_t>(k);
+    }
+    CategoricalInputView v;
+    v.valid = col.valid.empty() ? nullptr : col.valid.data();
+    if (col.is_string()) {
+      v.type = kernels::kInString;
+      v.bytes = col.bytes.data();
+      v.offsets = col.offsets.data();
+    } else if (col.dtype == DType::kI32 || col.dtype == DType::kI64) {
+      v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
+      v.values = col.data.data();
+    } else {
+      throw DataError("column \"" + name + "\": expected strings or integer codes, got " +
+                      DTypeName(col.dtype));
+    }
+    p.cat_cols.push_back(&col);
+    p.inputs.push_back(v);
+    return static_cast<int32_t>(p.inputs.size() - 1);
+  };
+  for (const auto& s : state.categorical) {
+    CategoricalOutputView o;
+    const auto names = s.inputs.empty() ? std::vector<std::string>{s.column} : s.inputs;
+    FRESHET_CHECK(names.size() <= static_cast<size_t>(kernels::kMaxCrossInputs), "cross arity");
+    o.n_inputs = static_cast<int32_t>(names.size());
+    for (size_t k = 0; k < names.size(); ++k) o.inputs[k] = input_index(names[k]);
+    if (s.encoding == "vocab") {
+      o.encoding = kernels::kEncodeVocab;
+      p.vocabs.push_back(BuildVocabTable(s));
+      o.vocab_size = static_cast<int64_t>(p.vocabs.back().keys.size());
+    } else {
+      o.encoding = kernels::kEncodeHash;
+      o.seed = s.seed;
+      o.buckets = s.buckets;
+    }
+    o.cat_out = cat++;
+    p.outputs.push_back(o);
+  }
+  return p;
+}
+
+void AttachHostVocabs(Plan* p) {
+  size_t v = 0;
+  for (auto& o : p->outputs) {
+    if (o.encoding != kernels::kEncodeVocab) continue;
+    o.vocab_keys = p->vocabs[v].keys.data();
+    o.vocab_index = p->vocabs[v].index.data();
+    ++v;
+  }
+}
+
+// Byte layout of one chunk's inputs in the pinned staging buffer and its device twin.
+constexpr size_t kAlign = 64;
+size_t AlignUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+size_t ElementSize(const Column& c) {
+  switch (c.dtype) {
+    case DType::kF32:
+    case DType::kI32: return 4;
+    default: return 8;
+  }
+}
+
+size_t ChunkBytes(const Plan& p, int64_t r0, int64_t r1) {
+  const size_t rows = static_cast<size_t>(r1 - r0);
+  size_t bytes = 0;
+  for (const Column* c : p.numeric_cols) {
+    bytes += AlignUp(rows * ElementSize(*c)) + (c->valid.empty() ? 0 : AlignUp(rows));
+  }
+  for (const Column* c : p.cat_cols) {
+    if (c->is_string()) {
+      bytes += AlignUp(static_cast<size_t>(c->offsets[r1] - c->offsets[r0])) +
+               AlignUp((rows + 1) * sizeof(int64_t));
+    } else {
+      bytes += AlignUp(rows * ElementSize(*c));
+    }
+    bytes += c->valid.empty() ? 0 : AlignUp(rows);
+  }
+  return bytes;
+}
+
+// Copies rows [r0, r1) of every input into `host` and points the views at the same offsets from
+// `device`.
+void StageChunk(const Plan& p, int64_t r0, int64_t r1, char* host, char* device,
+                std::vector<NumericColumnView>* numeric, std::vector<CategoricalInputView>* inputs) {
+  const size_t rows = static_cast<size_t>(r1 - r0);
+  size_t at = 0;
+  const auto put = [&](const void* src, size_t bytes) {
+    std::memcpy(host + at, src, bytes);
+    char* dev = device + at;
+    at += AlignUp(bytes);
+    return dev;
+  };
+  *numeric = p.numeric;
+  for (size_t j = 0; j < p.numeric_cols.size(); ++j) {
+    const Column& c = *p.numeric_cols[j];
+    const size_t es = ElementSize(c);
+    (*numeric)[j].values = put(c.data.data() + r0 * es, rows * es);
+    (*numeric)[j].valid = c.valid.empty()
+                              ? nullptr
+                              : reinterpret_cast<const uint8_t*>(put(c.valid.data() + r0, rows));
+  }
+  *inputs = p.inputs;
+  for (size_t k = 0; k < p.cat_cols.size(); ++k) {
+    const Column& c = *p.cat_cols[k];
+    if (c.is_string()) {
+      const int64_t base = c.offsets[r0];
+      (*inputs)[k].bytes = put(c.bytes.data() + base, static_cast<size_t>(c.offsets[r1] - base));
+      auto* off = reinterpret_cast<int64_t*>(host + at);
+      for (size_t i = 0; i <= rows; ++i) off[i] = c.offsets[r0 + i] - base;
+      (*inputs)[k].offsets = reinterpret_cast<const int64_t*>(device + at);
+      at += AlignUp((rows + 1) * sizeof(int64_t));
+    } else {
+      const size_t es = ElementSize(c);
+      (*inputs)[k].values = put(c.data.data() + r0 * es, rows * es);
+    }
+    (*inputs)[k].valid = c.valid.empty()
+                             ? nullptr
+                             : reinterpret_cast<const uint8_t*>(put(c.valid.data() + r0, rows));
+  }
+}
+
+void TransformCuda(const Plan& plan_in, const FeatureState& state, const Device& device,
+                   int64_t n, float* dense, int64_t* cats, void* stream,
+                   const TransformOptions& options) {
+  Plan plan = plan_in;
+  const int64_t d = state.dense_dim(), c = state.categorical_dim();
+  // Vocabulary tables go up once, on the caller's stream.
+  std::vector<DeviceBuffer> vocab_buffers;
+  size_t v = 0;
+  for (auto& o : plan.outputs) {
+    if (o.encoding != kernels::kEncodeVocab) continue;
+    const VocabTable& t = plan.vocabs[v++];
+    DeviceBuffer keys(t.keys.size() * sizeof(uint64_t), stream);
+    DeviceBuffer index(t.index.size() * sizeof(int64_t), stream);
+    CopyToDevice(keys.data(), t.keys.data(), t.keys.size() * sizeof(uint64_t), stream);
+    CopyToDevice(index.data(), t.index.data(), t.index.size() * sizeof(int64_t), stream);
+    o.vocab_keys = keys.as<uint64_t>();
+    o.vocab_index = index.as<int64_t>();
+    vocab_buffers.push_back(std::move(keys));
+    vocab_buffers.push_back(std::move(index));
+  }
+  const int64_t chunk = std::max<int64_t>(1, options.chunk_rows);
+  size_t max_bytes = 0;
+  for (int64_t r0 = 0; r0 < n; r0 += chunk) {
+    max_bytes = std::max(max_bytes, ChunkBytes(plan, r0, std::min(n, r0 + chunk)));
+  }
+  struct Slot {
+    explicit Slot(size_t bytes) : host(bytes), device(bytes, stream.get()) {}
+    CudaStream stream;  // declared first: the buffers are set up on it
+    PinnedBuffer host;
+    DeviceBuffer device;
+  };
+  const int slots = n > chunk ? 2 : 1;
+  std::vector<std::unique_ptr<Slot>> slot;
+  for (int k = 0; k < slots; ++k) {
+    slot.push_back(std::make_unique<Slot>(max_bytes));
+    StreamWaitFor(slot[k]->stream.get(), stream);  // outputs and vocabularies are ready
+  }
+  std::vector<NumericColumnView> numeric;
+  std::vector<CategoricalInputView> inputs;
+  int64_t index = 0;
+  for (int64_t r0 = 0; r0 < n; r0 += chunk, ++index) {
+    const int64_t r1 = std::min(n, r0 + chunk);
+    Slot& s = *slot[index % slots];
+    SynchronizeStream(s.stream.get());  // its previous chunk no longer needs the pinned buffer
+    StageChunk(plan, r0, r1, s.host.data(), s.device.as<char>(), &numeric, &inputs);
+    CopyToDevice(s.device.data(), s.host.data(), ChunkBytes(plan, r0, r1), s.stream.get());
+    const Device dev = device;
+    kernels::TransformNumericColumns(dev, numeric.data(), static_cast<int32_t>(numeric.size()),
+                                     plan.bounds.data(), static_cast<int32_t>(plan.bounds.size()),
+                                     r1 - r0, dense + r0 * d, d, cats + r0 * c, c,
+                                     s.stream.get());
+    kernels::TransformCategoricalColumns(dev, inputs.data(), static_cast<int32_t>(inputs.size()),
+                                         plan.outputs.data(),
+                                         static_cast<int32_t>(plan.outputs.size()), r1 - r0,
+                                         cats + r0 * c, c, s.stream.get());
+  }
+  for (auto& s : slot) {
+    StreamWaitFor(stream, s->stream.get());
+    SynchronizeStream(s->stream.get());  // before the pinned buffers are freed
+  }
+  // The device buffers were freed on the slot streams, which are done; the vocabularies are freed
+  // on the caller's stream after the wait above.
 }
 
 }  // namespace
 
 void TransformFeatures(const Table& table, const FeatureState& state, const Device& device,
-                       float* dense, int64_t* cats, void* stream) {
+                       float* dense, int64_t* cats, void* stream,
+                       const TransformOptions& options) {
   const int64_t n = table.rows();
-  const int64_t d = state.dense_dim();
-  const int64_t c = state.categorical_dim();
+  Plan plan = MakePlan(table, state);
   if (n == 0) return;
-
-  for (int64_t j = 0; j < d; ++j) {
-    const NumericState& s = state.numeric[j];
-    const Column& col = Require(table, s.column);
-    if (col.is_string()) {
-      throw DataError("column \"" + s.column + "\": expected numeric values, got strings");
-    }
-    std::vector<float> staging;
-    const float* in = NumericInput(col, &staging);
-    kernels::StandardizeOp op{static_cast<float>(s.fill_value), static_cast<float>(s.mean),
-                              static_cast<float>(s.scale)};
-    if (device.is_cuda()) {
-      DeviceBuffer din = Upload(in, n, stream);
-      kernels::Standardize(device, din.as<float>(), n, op, dense + j, d, stream);
-    } else {
-      kernels::Standardize(device, in, n, op, dense + j, d, stream);
-    }
+  if (device.is_cuda()) {
+    TransformCuda(plan, state, device, n, dense, cats, stream, options);
+    return;
   }
-
-  for (int64_t k = 0; k < c; ++k) {
-    const CategoricalState& s = state.categorical[k];
-    const Column& col = Require(table, s.column);
-    kernels::HashBucketOp op{s.seed, s.buckets};
-    const uint8_t* valid = col.valid.empty() ? nullptr : col.valid.data();
-    if (col.is_string()) {
-      if (device.is_cuda()) {
-        DeviceBuffer bytes = Upload(col.bytes.data(), col.bytes.size(), stream);
-        DeviceBuffer offsets = Upload(col.offsets.data(), col.offsets.size(), stream);
-        DeviceBuffer dvalid = Upload(valid, valid ? col.valid.size() : 0, stream);
-        kernels::HashStrings(device, bytes.as<char>(), offsets.as<int64_t>(),
-                             valid ? dvalid.as<uint8_t>() : nullptr, n, op, cats + k, c, stream);
-      } else {
-        kernels::HashStrings(device, col.bytes.data(), col.offsets.data(), valid, n, op, cats + k,
-                             c, stream);
-      }
-    } else if (col.dtype == DType::kI32 || col.dtype == DType::kI64) {
-      const std::vector<int64_t> codes = IntegerCodes(col);
-      if (device.is_cuda()) {
-        DeviceBuffer dcodes = Upload(codes.data(), codes.size(), stream);
-        DeviceBuffer dvalid = Upload(valid, valid ? col.valid.size() : 0, stream);
-        kernels::HashInt64(device, dcodes.as<int64_t>(), valid ? dvalid.as<uint8_t>() : nullptr, n,
-                           op, cats + k, c, stream);
-      } else {
-        kernels::HashInt64(device, codes.data(), valid, n, op, cats + k, c, stream);
-      }
-    } else {
-      throw DataError("column \"" + s.column + "\": expected strings or integer codes, got " +
-                      DTypeName(col.dtype));
-    }
-  }
+  AttachHostVocabs(&plan);
+  const int64_t d = state.dense_dim(), c = state.categorical_dim();
+  kernels::TransformNumericColumns(device, plan.numeric.data(),
+                                   static_cast<int32_t>(plan.numeric.size()), plan.bounds.data(),
+                                   static_cast<int32_t>(plan.bounds.size()), n, dense, d, cats, c,
+                                   nullptr);
+  kernels::TransformCategoricalColumns(device, plan.inputs.data(),
+                                       static_cast<int32_t>(plan.inputs.size()),
+                                       plan.outputs.data(),
+                                       static_cast<int32_t>(plan.outputs.size()), n, cats, c,
+                                       nullptr);
 }
 
 }  // namespace freshet

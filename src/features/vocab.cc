@@ -1,0 +1,115 @@
+#include "features/vocab.h"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "freshet/error.hpp"
+#include "kernels/categorical_transform.h"
+
+namespace freshet {
+namespace {
+
+kernels::CategoricalInputView ViewOf(const Column& col) {
+  kernels::CategoricalInputView v;
+  v.valid = col.valid.empty() ? nullptr : col.valid.data();
+  if (col.is_string()) {
+    v.type = kernels::kInString;
+    v.bytes = col.bytes.data();
+    v.offsets = col.offsets.data();
+  } else {
+    v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
+    v.values = col.data.data();
+  }
+  return v;
+}
+
+std::string Token(const Column& col, int64_t row) {
+  if (col.is_string()) {
+    return std::string(col.bytes.data() + col.offsets[row],
+                       col.bytes.data() + col.offsets[row + 1]);
+  }
+  return std::to_string(col.dtype == DType::kI32 ? col.values<int32_t>()[row]
+                                                 : col.values<int64_t>()[row]);
+}
+
+uint64_t TokenKey(const std::string& token, bool integer_codes, const std::string& column) {
+  if (!integer_codes) return kernels::Xxh64(token.data(), token.size(), 0);
+  size_t used = 0;
+  long long v = 0;
+  try {
+    v = std::stoll(token, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != token.size() || token.empty()) {
+    throw DataError("column \"" + column + "\": vocabulary entry \"" + token +
+                    "\" is not an integer code");
+  }
+  return kernels::Xxh64U64(static_cast<uint64_t>(v), 0);
+}
+
+}  // namespace
+
+std::vector<std::string> FitVocabulary(const Column& column, int64_t min_count, int64_t max_size,
+                                       const std::vector<std::string>* previous) {
+  struct Entry {
+    int64_t count = 0;
+    int64_t first_row = 0;
+  };
+  const kernels::CategoricalInputView view = ViewOf(column);
+  std::unordered_map<uint64_t, Entry> counts;
+  for (int64_t i = 0; i < column.size(); ++i) {
+    uint64_t h;
+    if (!kernels::HashValue(view, i, 0, &h)) continue;
+    auto [it, inserted] = counts.try_emplace(h, Entry{0, i});
+    ++it->second.count;
+  }
+  std::vector<std::string> vocab;
+  std::unordered_set<uint64_t> known;
+  if (previous) {
+    vocab = *previous;
+    for (const auto& t : vocab) known.insert(TokenKey(t, !column.is_string(), column.name));
+  }
+  struct Candidate {
+    int64_t count;
+    std::string token;
+  };
+  std::vector<Candidate> fresh;
+  for (const auto& [key, e] : counts) {
+    if (e.count >= min_count && !known.count(key)) fresh.push_back({e.count, Token(column, e.first_row)});
+  }
+  std::sort(fresh.begin(), fresh.end(), [](const Candidate& a, const Candidate& b) {
+    return a.count != b.count ? a.count > b.count : a.token < b.token;
+  });
+  for (auto& c : fresh) {
+    if (max_size > 0 && static_cast<int64_t>(vocab.size()) >= max_size) break;
+    vocab.push_back(std::move(c.token));
+  }
+  return vocab;
+}
+
+VocabTable BuildVocabTable(const CategoricalState& state) {
+  const size_t n = state.vocab.size();
+  std::vector<uint64_t> keys(n);
+  for (size_t i = 0; i < n; ++i) keys[i] = TokenKey(state.vocab[i], state.integer_codes, state.column);
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });
+  VocabTable t;
+  t.keys.reserve(n);
+  t.index.reserve(n);
+  for (size_t k = 0; k < n; ++k) {
+    if (k > 0 && keys[order[k]] == t.keys.back()) {
+      throw DataError("column \"" + state.column + "\": vocabulary entries \"" +
+                      state.vocab[order[k - 1]] + "\" and \"" + state.vocab[order[k]] +
+                      "\" are the same category (or collide in XXH64)");
+    }
+    t.keys.push_back(keys[order[k]]);
+    t.index.push_back(static_cast<int64_t>(order[k]) + 2);
+  }
+  return t;
+}
+
+}  // namespace freshet

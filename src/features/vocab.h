@@ -1,0 +1,29 @@
+// Vocabularies: fitting them, and the lookup keys the categorical kernels search.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "freshet/features.hpp"
+#include "freshet/table.hpp"
+
+namespace freshet {
+
+// The vocabulary of a string or integer-code column: `previous` (kept as it is, in order) followed
+// by the categories not in it that occur at least min_count times, most frequent first, ties broken
+// by their bytes, until the vocabulary holds max_size entries (0 = no limit). Categories are told
+// apart by their XXH64 (seed 0), as the transform does. Integer codes are returned in decimal.
+std::vector<std::string> FitVocabulary(const Column& column, int64_t min_count, int64_t max_size,
+                                       const std::vector<std::string>* previous);
+
+// The lookup table of a vocab-encoded state: keys = XXH64 of each category (seed 0; integer codes
+// by their 8 little-endian bytes) in ascending order, index = the category's output index (2 + its
+// position). Throws DataError when two categories share a key or a code is not an integer.
+struct VocabTable {
+  std::vector<uint64_t> keys;
+  std::vector<int64_t> index;
+};
+VocabTable BuildVocabTable(const CategoricalState& state);
+
+}  // namespace freshet
