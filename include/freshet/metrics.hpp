@@ -16,8 +16,8 @@ namespace freshet {
 // REQUIRES: scores.size() == labels.size().
 double RocAuc(const std::vector<float>& scores, const std::vector<float>& labels);
 
-// Mean binary cross-entropy of probabilities against 0/1 labels, with probabilities clipped to
-// [1e-15, 1 - 1e-15] as sklearn's log_loss does. NaN for no rows.
+// Mean binary cross-entropy of probabilities against 0/1 labels: -log of the probability given to
+// the true class (p or 1 - p), clipped below at 1e-15 as sklearn's log_loss does. NaN for no rows.
 double LogLoss(const std::vector<float>& probs, const std::vector<float>& labels);
 
 // Fraction of rows whose probability >= 0.5 matches the label. NaN for no rows.

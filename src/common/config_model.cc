@@ -211,7 +211,10 @@ nlohmann::json TrainToJson(const TrainConfig& t) {
           {"clip_grad_norm", t.clip_grad_norm},
           {"validation_fraction", t.validation_fraction},
           {"early_stopping",
-           {{"patience", e.patience}, {"metric", e.metric}, {"min_delta", e.min_delta}}},
+           e.patience == 0 ? nlohmann::json()
+                           : nlohmann::json{{"patience", e.patience},
+                                            {"metric", e.metric},
+                                            {"min_delta", e.min_delta}}},
           {"seed", t.seed},
           {"deterministic", t.deterministic},
           {"precision", t.precision},

@@ -40,8 +40,10 @@ double LogLoss(const std::vector<float>& probs, const std::vector<float>& labels
   if (probs.empty()) return std::numeric_limits<double>::quiet_NaN();
   double sum = 0.0;
   for (size_t i = 0; i < probs.size(); ++i) {
-    const double p = std::clamp(static_cast<double>(probs[i]), 1e-15, 1.0 - 1e-15);
-    sum -= labels[i] > 0.5f ? std::log(p) : std::log1p(-p);
+    // The probability given to the true class, clipped at 1e-15 (computed as 1 - p for label 0,
+    // so that a certain wrong prediction costs exactly -log(1e-15) either way).
+    const double p = probs[i];
+    sum -= std::log(std::clamp(labels[i] > 0.5f ? p : 1.0 - p, 1e-15, 1.0));
   }
   return sum / static_cast<double>(probs.size());
 }

@@ -100,13 +100,31 @@ TEST(ParseConfig, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.model_spec.hidden, (std::vector<int64_t>{64, 32}));
   EXPECT_EQ(c.model_spec.dropout, 0.0);
   EXPECT_EQ(c.model_spec.embedding_dim, 8);
+  EXPECT_EQ(c.model_spec.activation, "relu");
+  EXPECT_EQ(c.model_spec.norm, "none");
+  EXPECT_TRUE(c.model_spec.embedding_dims.empty());
+  EXPECT_EQ(c.model_spec.num_classes, 0);
   EXPECT_EQ(c.train.epochs, 5);
   EXPECT_EQ(c.train.batch_size, 1024);
   EXPECT_DOUBLE_EQ(c.train.lr, 1e-3);
   EXPECT_EQ(c.train.weight_decay, 0.0);
   EXPECT_EQ(c.train.optimizer, "adamw");
+  EXPECT_DOUBLE_EQ(c.train.momentum, 0.9);
+  EXPECT_EQ(c.train.loss, "auto");
+  EXPECT_DOUBLE_EQ(c.train.huber_delta, 1.0);
+  EXPECT_EQ(c.train.weight_column, "");
+  EXPECT_EQ(c.train.lr_schedule.kind, "constant");
+  EXPECT_EQ(c.train.lr_schedule.warmup_steps, 0);
+  EXPECT_EQ(c.train.clip_grad_norm, 0.0);
+  EXPECT_EQ(c.train.validation_fraction, 0.0);
+  EXPECT_EQ(c.train.early_stopping.patience, 0);
+  EXPECT_EQ(c.train.early_stopping.metric, "auto");
   EXPECT_EQ(c.train.seed, 42u);
+  EXPECT_FALSE(c.train.deterministic);
+  EXPECT_EQ(c.train.precision, "fp32");
+  EXPECT_EQ(c.train.device_memory_budget_mb, 0);
   EXPECT_TRUE(c.train.warm_start);
+  EXPECT_TRUE(c.train.fallback);
   EXPECT_EQ(c.train.device, "auto");
 }
 
@@ -303,7 +321,7 @@ TEST(ParseConfigError, OtherOutOfRangeValues) {
 
 TEST(ParseConfigError, BadOptimizerListsTheChoices) {
   const std::string msg = ErrorOf(std::string(kMinimal) + "train: {optimizer: rmsprop}\n");
-  ExpectNames(msg, "train.optimizer: expected one of sgd, adam, adamw, got \"rmsprop\"");
+  ExpectNames(msg, "train.optimizer: expected one of sgd, adam, adamw, adagrad, got \"rmsprop\"");
 }
 
 TEST(ParseConfigError, BadFeatureType) {
@@ -313,8 +331,8 @@ TEST(ParseConfigError, BadFeatureType) {
 
 TEST(ParseConfigError, UnknownNumericOp) {
   const std::string msg = ErrorOf(Replace(kMinimal, "{column: age, type: numeric}",
-                                          "{column: age, type: numeric, ops: [log1p]}"));
-  ExpectNames(msg, "features[0].ops[0]: unknown numeric operation \"log1p\"");
+                                          "{column: age, type: numeric, ops: [sqrt]}"));
+  ExpectNames(msg, "features[0].ops[0]: unknown numeric operation \"sqrt\"");
 }
 
 TEST(ParseConfigError, HashIsNotANumericOp) {
@@ -332,7 +350,7 @@ TEST(ParseConfigError, UnknownCategoricalOp) {
 
 TEST(ParseConfigError, CategoricalWithoutHash) {
   const std::string msg = ErrorOf(Replace(kMinimal, ", ops: [{hash: {buckets: 100}}]", ""));
-  ExpectNames(msg, "features[1]: categorical column \"country\" needs an encoding op");
+  ExpectNames(msg, "features[1]: categorical column \"country\" needs exactly one encoding op");
 }
 
 TEST(ParseConfigError, DuplicateFeatureColumn) {
