@@ -48,7 +48,7 @@ void Standardize(const float*, int64_t, StandardizeOp, float*, int64_t, void*) {
   AssertGpuSupport();
 }
 
-void TransformNumericColumns(const NumericColumnView*, int32_t, const float*, int32_t, int64_t,
+void TransformNumericColumns(const NumericColumnView*, int32_t, const double*, int32_t, int64_t,
                              float*, int64_t, int64_t*, int64_t, void*) {
   AssertGpuSupport();
 }

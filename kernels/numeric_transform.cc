@@ -6,7 +6,7 @@
 namespace freshet::kernels {
 
 void TransformNumericColumns(const Device& dev, const NumericColumnView* cols, int32_t ncols,
-                             const float* bounds, int32_t nbounds, int64_t rows, float* dense,
+                             const double* bounds, int32_t nbounds, int64_t rows, float* dense,
                              int64_t dense_dim, int64_t* cats, int64_t cat_dim, void* stream) {
   FRESHET_CHECK(rows >= 0 && ncols >= 0 && nbounds >= 0, "negative size");
   if (rows == 0 || ncols == 0) return;
@@ -23,7 +23,7 @@ void TransformNumericColumns(const Device& dev, const NumericColumnView* cols, i
 
 namespace cpu_impl {
 
-void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const float* bounds,
+void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const double* bounds,
                              int64_t rows, float* dense, int64_t dense_dim, int64_t* cats,
                              int64_t cat_dim) {
   ParallelFor(rows, 1 << 14, [&](int64_t begin, int64_t end) {

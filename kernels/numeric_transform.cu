@@ -12,7 +12,7 @@ namespace {
 template <int kBlock>
 __global__ void __launch_bounds__(kBlock)
     NumericKernel(const NumericColumnView* __restrict__ cols, int32_t ncols,
-                  const float* __restrict__ bounds, int64_t rows, float* __restrict__ dense,
+                  const double* __restrict__ bounds, int64_t rows, float* __restrict__ dense,
                   int64_t dense_dim, int64_t* __restrict__ cats, int64_t cat_dim) {
   for (int64_t i = GridStart<kBlock>(); i < rows; i += GridStep<kBlock>()) {
     NumericRow(cols, ncols, bounds, i, dense, dense_dim, cats, cat_dim);
@@ -23,20 +23,20 @@ __global__ void __launch_bounds__(kBlock)
 
 namespace cuda_impl {
 
-void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const float* bounds,
+void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const double* bounds,
                              int32_t nbounds, int64_t rows, float* dense, int64_t dense_dim,
                              int64_t* cats, int64_t cat_dim, void* stream) {
   if (rows == 0 || ncols == 0) return;
   auto s = static_cast<cudaStream_t>(stream);
   const size_t col_bytes = sizeof(NumericColumnView) * static_cast<size_t>(ncols);
-  const size_t bound_bytes = sizeof(float) * static_cast<size_t>(nbounds);
+  const size_t bound_bytes = sizeof(double) * static_cast<size_t>(nbounds);
   DeviceBuffer params(col_bytes + bound_bytes, stream);
   CopyToDevice(params.data(), cols, col_bytes, stream);
   if (nbounds) CopyToDevice(params.as<char>() + col_bytes, bounds, bound_bytes, stream);
   constexpr int kBlock = kDefaultBlock;
   NumericKernel<kBlock><<<GridSize<kBlock>(rows), kBlock, 0, s>>>(
       params.as<NumericColumnView>(), ncols,
-      reinterpret_cast<const float*>(params.as<char>() + col_bytes), rows, dense, dense_dim, cats,
+      reinterpret_cast<const double*>(params.as<char>() + col_bytes), rows, dense, dense_dim, cats,
       cat_dim);
   FRESHET_CUDA_CHECK(cudaGetLastError());
 }

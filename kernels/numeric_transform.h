@@ -23,11 +23,13 @@ struct NumericColumnView {
   const uint8_t* valid = nullptr;
   int32_t type = kInF32;
   int32_t log1p = 0;
-  float fill = 0.f;
-  float clip_lo = -INFINITY;
-  float clip_hi = INFINITY;
-  float shift = 0.f;
-  float scale = 1.f;
+  // In double, so that columns far from zero (timestamps, large ids) keep their spread: the
+  // result is rounded to float32 only at the end.
+  double fill = 0.0;
+  double clip_lo = -INFINITY;
+  double clip_hi = INFINITY;
+  double shift = 0.0;
+  double scale = 1.0;
   int32_t bounds_begin = 0;  // into the shared boundaries array
   int32_t bounds_count = 0;
   int32_t dense_out = -1;
@@ -35,29 +37,29 @@ struct NumericColumnView {
   int32_t cat_out = -1;
 };
 
-// Reads row i as float; *missing tells whether it was missing (then the value is meaningless).
-FRESHET_HD float LoadNumeric(const NumericColumnView& c, int64_t i, bool* missing) {
-  float x;
+// Reads row i as double; *missing tells whether it was missing (then the value is meaningless).
+FRESHET_HD double LoadNumeric(const NumericColumnView& c, int64_t i, bool* missing) {
+  double x;
   switch (c.type) {
-    case kInF64: x = static_cast<float>(static_cast<const double*>(c.values)[i]); break;
-    case kInI32: x = static_cast<float>(static_cast<const int32_t*>(c.values)[i]); break;
-    case kInI64: x = static_cast<float>(static_cast<const int64_t*>(c.values)[i]); break;
+    case kInF64: x = static_cast<const double*>(c.values)[i]; break;
+    case kInI32: x = static_cast<const int32_t*>(c.values)[i]; break;
+    case kInI64: x = static_cast<double>(static_cast<const int64_t*>(c.values)[i]); break;
     default: x = static_cast<const float*>(c.values)[i]; break;
   }
   *missing = (c.valid != nullptr && c.valid[i] == 0) || x != x;
   return x;
 }
 
-// fill → clip → log1p → (x - shift) * scale, in float32.
-FRESHET_HD float TransformNumeric(const NumericColumnView& c, float x, bool missing) {
+// fill → clip → log1p → (x - shift) * scale, in double.
+FRESHET_HD double TransformNumeric(const NumericColumnView& c, double x, bool missing) {
   if (missing) x = c.fill;
-  x = fminf(fmaxf(x, c.clip_lo), c.clip_hi);
-  if (c.log1p) x = x < 0.f ? -log1pf(-x) : log1pf(x);
+  x = fmin(fmax(x, c.clip_lo), c.clip_hi);
+  if (c.log1p) x = x < 0.0 ? -log1p(-x) : log1p(x);
   return (x - c.shift) * c.scale;
 }
 
 // 2 + the number of boundaries <= x (boundaries ascending): numpy's digitize(x, b, right=False).
-FRESHET_HD int64_t BucketIndex(const float* bounds, int32_t n, float x) {
+FRESHET_HD int64_t BucketIndex(const double* bounds, int32_t n, double x) {
   int32_t lo = 0, hi = n;
   while (lo < hi) {
     const int32_t mid = (lo + hi) / 2;
@@ -71,18 +73,18 @@ FRESHET_HD int64_t BucketIndex(const float* bounds, int32_t n, float x) {
 }
 
 // Writes every output of row i: dense[i * dense_dim + ...] and cats[i * cat_dim + ...].
-FRESHET_HD void NumericRow(const NumericColumnView* cols, int32_t ncols, const float* bounds,
+FRESHET_HD void NumericRow(const NumericColumnView* cols, int32_t ncols, const double* bounds,
                            int64_t i, float* dense, int64_t dense_dim, int64_t* cats,
                            int64_t cat_dim) {
   for (int32_t j = 0; j < ncols; ++j) {
     const NumericColumnView& c = cols[j];
     bool missing;
-    const float raw = LoadNumeric(c, i, &missing);
-    const float x = TransformNumeric(c, raw, missing);
+    const double raw = LoadNumeric(c, i, &missing);
+    const double x = TransformNumeric(c, raw, missing);
     if (c.cat_out >= 0) {
       cats[i * cat_dim + c.cat_out] = BucketIndex(bounds + c.bounds_begin, c.bounds_count, x);
     } else {
-      dense[i * dense_dim + c.dense_out] = x;
+      dense[i * dense_dim + c.dense_out] = static_cast<float>(x);
     }
     if (c.indicator_out >= 0) dense[i * dense_dim + c.indicator_out] = missing ? 1.f : 0.f;
   }
@@ -92,17 +94,17 @@ FRESHET_HD void NumericRow(const NumericColumnView* cols, int32_t ncols, const f
 // on a CUDA device); the views' pointers and `dense`/`cats` are host pointers on a CPU device and
 // device pointers on a CUDA one, where the work is queued on `stream` (a cudaStream_t).
 void TransformNumericColumns(const Device& dev, const NumericColumnView* cols, int32_t ncols,
-                             const float* bounds, int32_t nbounds, int64_t rows, float* dense,
+                             const double* bounds, int32_t nbounds, int64_t rows, float* dense,
                              int64_t dense_dim, int64_t* cats, int64_t cat_dim, void* stream);
 
 namespace cpu_impl {
-void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const float* bounds,
+void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const double* bounds,
                              int64_t rows, float* dense, int64_t dense_dim, int64_t* cats,
                              int64_t cat_dim);
 }  // namespace cpu_impl
 
 namespace cuda_impl {
-void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const float* bounds,
+void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const double* bounds,
                              int32_t nbounds, int64_t rows, float* dense, int64_t dense_dim,
                              int64_t* cats, int64_t cat_dim, void* stream);
 }  // namespace cuda_impl

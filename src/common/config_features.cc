@@ -209,7 +209,9 @@ nlohmann::json OpToJson(const FeatureOp& op) {
       return {{"bucketize", {{"boundaries", op.boundaries}}}};
     case Kind::kHash: return {{"hash", {{"buckets", op.buckets}, {"seed", op.seed}}}};
     case Kind::kVocab:
-      return {{"vocab", {{"min_count", op.min_count}, {"max_size", op.max_size}}}};
+      return {{"vocab",
+               {{"min_count", op.min_count},
+                {"max_size", op.max_size > 0 ? json(op.max_size) : json()}}}};
     default: return OpName(op.kind);
   }
 }

@@ -2,6 +2,7 @@
 // names it, and rejects keys nobody asked for. Private to src/common/config*.cc.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -75,6 +76,7 @@ class Node {
     char* end = nullptr;
     const double v = std::strtod(s.c_str(), &end);
     if (s.empty() || *end != '\0') Fail("expected a number, got \"" + s + "\"");
+    if (!std::isfinite(v)) Fail("expected a finite number, got \"" + s + "\"");
     return v;
   }
   int64_t Integer(int64_t lo, int64_t hi) const {

@@ -95,7 +95,9 @@ NumericState FitNumeric(const Column& col, const FeatureSpec& spec) {
   NumericState s;
   s.column = spec.column;
   const int64_t n = col.size();
+  const FeatureOp mean_fill;  // what a spec without a fill op gets (the parser adds it too)
   const FeatureOp* fill = FindOp(spec, Kind::kFill);
+  if (!fill) fill = &mean_fill;
   const Moments present = ParallelMoments(n, [&](int64_t i) { return col.as_double(i); });
   s.count = present.n;
   s.missing = n - present.n;

@@ -40,7 +40,7 @@ int32_t NumericType(const Column& col) {
 struct Plan {
   std::vector<const Column*> numeric_cols;
   std::vector<NumericColumnView> numeric;
-  std::vector<float> bounds;
+  std::vector<double> bounds;
   std::vector<const Column*> cat_cols;  // categorical inputs, deduplicated
   std::vector<CategoricalInputView> inputs;
   std::vector<CategoricalOutputView> outputs;
@@ -56,16 +56,16 @@ Plan MakePlan(const Table& table, const FeatureState& state) {
     v.type = NumericType(col);
     v.values = col.data.data();
     v.valid = col.valid.empty() ? nullptr : col.valid.data();
-    v.fill = static_cast<float>(s.fill_value);
-    v.clip_lo = static_cast<float>(s.clip_lo);
-    v.clip_hi = static_cast<float>(s.clip_hi);
+    v.fill = s.fill_value;
+    v.clip_lo = s.clip_lo;
+    v.clip_hi = s.clip_hi;
     v.log1p = s.log1p ? 1 : 0;
-    v.shift = static_cast<float>(s.shift);
-    v.scale = static_cast<float>(s.scale);
+    v.shift = s.shift;
+    v.scale = s.scale;
     if (s.bucketize) {
       v.bounds_begin = static_cast<int32_t>(p.bounds.size());
       v.bounds_count = static_cast<int32_t>(s.boundaries.size());
-      for (double b : s.boundaries) p.bounds.push_back(static_cast<float>(b));
+      p.bounds.insert(p.bounds.end(), s.boundaries.begin(), s.boundaries.end());
       v.cat_out = cat++;
     } else {
       v.dense_out = dense++;

@@ -34,10 +34,10 @@ void FsyncPath(const std::string& path, bool directory) {
 }
 
 bool ParseVersion(const std::string& name, int64_t* number) {
-  if (name.size() != 7 || name[0] != 'v') return false;
+  if (name.size() < 7 || name.size() > 19 || name[0] != 'v') return false;
   if (name.find_first_not_of("0123456789", 1) != std::string::npos) return false;
   *number = std::stoll(name.substr(1));
-  return *number > 0;
+  return *number > 0 && VersionName(*number) == name;  // canonical names only
 }
 
 }  // namespace
@@ -94,7 +94,7 @@ VersionRef VersionDraft::Commit(nlohmann::json manifest) {
 }
 
 Registry Registry::Open(const std::string& root, const std::string& model) {
-  const std::string dir = (fs::path(root) / model).lexically_normal().string();
+  const std::string dir = fs::absolute(fs::path(root) / model).lexically_normal().string();
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw IoError(dir + ": create registry folder: " + ec.message());
@@ -165,7 +165,9 @@ VersionDraft Registry::NewVersion() const {
   ref.number = latest ? latest->number + 1 : 1;
   ref.name = VersionName(ref.number);
   ref.path = dir_ + "/" + ref.name;
-  const std::string tmp = dir_ + "/." + ref.name + ".tmp-" + std::to_string(::getpid());
+  static int drafts = 0;  // two drafts of one process must not share a folder
+  const std::string tmp = dir_ + "/." + ref.name + ".tmp-" + std::to_string(::getpid()) + "-" +
+                          std::to_string(++drafts);
   std::error_code ec;
   fs::remove_all(tmp, ec);
   if (!fs::create_directory(tmp, ec) || ec) {

@@ -114,6 +114,8 @@ TEST(LogLoss, ClipsCertainWrongPredictions) {
   EXPECT_NEAR(LogLoss({1.0f}, {0}), per_row, 1e-6);
   EXPECT_NEAR(LogLoss({0.0f, 1.0f}, {1, 0}), per_row, 1e-6);
   EXPECT_TRUE(std::isfinite(LogLoss({0.0f, 1.0f}, {1, 0})));
+  // Anything below 1e-15 costs the same as 0.
+  EXPECT_NEAR(LogLoss({1e-20f}, {1}), per_row, 1e-6);
 }
 
 TEST(LogLoss, CertainRightPredictionsCostAlmostNothing) {

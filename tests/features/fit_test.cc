@@ -1,5 +1,6 @@
 // FitFeatures: fill values and standardisation statistics, checked against values computed by hand
 // or by a plain two-pass double computation in the test.
+#include <stdlib.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "freshet/config.hpp"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
 
@@ -77,9 +79,37 @@ FeatureOp Hash(int64_t buckets, uint64_t seed) {
   return op;
 }
 
-FeatureSpec Numeric(const std::string& column, std::vector<FeatureOp> ops) {
-  return {column, ColumnKind::kNumeric, std::move(ops)};
+FeatureSpec Spec(const std::string& column, ColumnKind type, std::vector<FeatureOp> ops) {
+  FeatureSpec spec;
+  spec.column = column;
+  spec.type = type;
+  spec.ops = std::move(ops);
+  return spec;
 }
+
+FeatureSpec Numeric(const std::string& column, std::vector<FeatureOp> ops) {
+  return Spec(column, ColumnKind::kNumeric, std::move(ops));
+}
+
+// Sets FRESHET_THREADS (the CPU loops' thread count) for the scope of a test.
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int threads) {
+    if (const char* old = getenv("FRESHET_THREADS")) old_ = old, had_ = true;
+    setenv("FRESHET_THREADS", std::to_string(threads).c_str(), 1);
+  }
+  ~ScopedThreads() {
+    if (had_) {
+      setenv("FRESHET_THREADS", old_.c_str(), 1);
+    } else {
+      unsetenv("FRESHET_THREADS");
+    }
+  }
+
+ private:
+  std::string old_;
+  bool had_ = false;
+};
 
 NumericState FitOne(const Column& col, std::vector<FeatureOp> ops) {
   const FeatureState s = FitFeatures(OneColumn(col), {Numeric(col.name, std::move(ops))});
@@ -105,8 +135,14 @@ TEST(FitNumeric, MeanFillIgnoresMissingValues) {
   EXPECT_EQ(s.count, 3);
   EXPECT_EQ(s.missing, 1);
   // Not standardised: a plain fill.
-  EXPECT_EQ(s.mean, 0.0);
+  EXPECT_EQ(s.scaling, "none");
+  EXPECT_EQ(s.shift, 0.0);
   EXPECT_EQ(s.scale, 1.0);
+  // The statistics of the filled values (1 4 3 8) are recorded all the same.
+  EXPECT_DOUBLE_EQ(s.mean, 4.0);
+  EXPECT_NEAR(s.stddev, std::sqrt(6.5), 1e-12);
+  EXPECT_EQ(s.min, 1.0);
+  EXPECT_EQ(s.max, 8.0);
 }
 
 TEST(FitNumeric, MedianFillOddCount) {
@@ -160,7 +196,9 @@ TEST(FitNumeric, StandardizeUsesFilledValuesWithMeanFill) {
   // Filled: 1 4 3 8 → mean 4, population variance (9 + 0 + 1 + 16) / 4 = 6.5.
   const NumericState s =
       FitOne(F64("x", {1, kNan, 3, 8}), {Fill(FeatureOp::Fill::kMean), Standardize()});
+  EXPECT_EQ(s.scaling, "standardize");
   EXPECT_DOUBLE_EQ(s.mean, 4.0);
+  EXPECT_DOUBLE_EQ(s.shift, 4.0);
   EXPECT_NEAR(s.stddev, std::sqrt(6.5), 1e-12);
   EXPECT_NEAR(s.scale, 1.0 / std::sqrt(6.5), 1e-12);
 }
@@ -171,6 +209,7 @@ TEST(FitNumeric, StandardizeUsesFilledValuesWithConstantFill) {
       FitOne(F64("x", {1, kNan, 3, 8}), {Fill(FeatureOp::Fill::kConstant, 0.0), Standardize()});
   EXPECT_DOUBLE_EQ(s.fill_value, 0.0);
   EXPECT_DOUBLE_EQ(s.mean, 3.0);
+  EXPECT_DOUBLE_EQ(s.shift, 3.0);
   EXPECT_NEAR(s.stddev, std::sqrt(9.5), 1e-12);
   EXPECT_NEAR(s.scale, 1.0 / std::sqrt(9.5), 1e-12);
 }
@@ -180,14 +219,16 @@ TEST(FitNumeric, StandardizeUsesFilledValuesWithMedianFill) {
   const NumericState s =
       FitOne(F64("x", {1, kNan, 3, 8}), {Fill(FeatureOp::Fill::kMedian), Standardize()});
   EXPECT_DOUBLE_EQ(s.fill_value, 3.0);
-  EXPECT_DOUBLE_EQ(s.mean, 3.75);
+  EXPECT_DOUBLE_EQ(s.shift, 3.75);
   EXPECT_NEAR(s.stddev, std::sqrt(26.75 / 4.0), 1e-12);
+  EXPECT_NEAR(s.scale, 1.0 / std::sqrt(26.75 / 4.0), 1e-12);
 }
 
 TEST(FitNumeric, ZeroStddevCentresOnly) {
   const NumericState s =
       FitOne(F64("x", {5, 5, kNan, 5}), {Fill(FeatureOp::Fill::kMean), Standardize()});
-  EXPECT_DOUBLE_EQ(s.mean, 5.0);
+  EXPECT_EQ(s.scaling, "standardize");
+  EXPECT_DOUBLE_EQ(s.shift, 5.0);
   EXPECT_EQ(s.stddev, 0.0);
   EXPECT_EQ(s.scale, 1.0);
 }
@@ -196,7 +237,7 @@ TEST(FitNumeric, AllMissingColumn) {
   const Column col = F64("x", {kNan, kNan, kNan});
   const NumericState mean = FitOne(col, {Fill(FeatureOp::Fill::kMean), Standardize()});
   EXPECT_EQ(mean.fill_value, 0.0);
-  EXPECT_EQ(mean.mean, 0.0);
+  EXPECT_EQ(mean.shift, 0.0);
   EXPECT_EQ(mean.stddev, 0.0);
   EXPECT_EQ(mean.scale, 1.0);
   EXPECT_EQ(mean.count, 0);
@@ -209,14 +250,14 @@ TEST(FitNumeric, AllMissingColumn) {
 
   const NumericState constant = FitOne(col, {Fill(FeatureOp::Fill::kConstant, 3.5), Standardize()});
   EXPECT_EQ(constant.fill_value, 3.5);
-  EXPECT_EQ(constant.mean, 3.5);
+  EXPECT_EQ(constant.shift, 3.5);
   EXPECT_EQ(constant.scale, 1.0);
 }
 
 TEST(FitNumeric, SingleRow) {
   const NumericState s = FitOne(F64("x", {2.5}), {Fill(FeatureOp::Fill::kMedian), Standardize()});
   EXPECT_EQ(s.fill_value, 2.5);
-  EXPECT_EQ(s.mean, 2.5);
+  EXPECT_EQ(s.shift, 2.5);
   EXPECT_EQ(s.stddev, 0.0);
   EXPECT_EQ(s.scale, 1.0);
   EXPECT_EQ(s.count, 1);
@@ -313,7 +354,8 @@ TEST(FitNumeric, RandomColumnMatchesTwoPass) {
 }
 
 // Chan/Welford updates keep the precision a naive sum-of-squares loses: 1e6 values near 1e9 whose
-// spread is ~0.3, where E[x^2] - E[x]^2 cancels catastrophically.
+// spread is ~0.3, where E[x^2] - E[x]^2 cancels catastrophically. Run on one thread and on eight,
+// so that the per-chunk moments are merged.
 TEST(FitNumeric, StddevOfLargeOffsetColumnMatchesTwoPass) {
   std::mt19937 rng(42);
   std::uniform_real_distribution<double> noise(-0.5, 0.5);
@@ -323,10 +365,40 @@ TEST(FitNumeric, StddevOfLargeOffsetColumnMatchesTwoPass) {
   TwoPass(v, &mean, &stddev);
   ASSERT_GT(stddev, 0.2);
 
-  const NumericState s = FitOne(F64("x", v), {Fill(FeatureOp::Fill::kMean), Standardize()});
-  EXPECT_NEAR(s.stddev, stddev, 1e-6 * stddev);
-  EXPECT_NEAR(s.mean, mean, 1e-6);
-  EXPECT_NEAR(s.scale, 1.0 / stddev, 1e-6 / stddev);
+  for (int threads : {1, 8}) {
+    ScopedThreads scoped(threads);
+    SCOPED_TRACE("threads = " + std::to_string(threads));
+    const NumericState s = FitOne(F64("x", v), {Fill(FeatureOp::Fill::kMean), Standardize()});
+    EXPECT_NEAR(s.stddev, stddev, 1e-6 * stddev);
+    EXPECT_NEAR(s.scale, 1.0 / stddev, 1e-6 / stddev);
+    // Both means carry rounding error of order sqrt(n) * ulp(1e9) / 2; agree to 1e-12 relative.
+    EXPECT_NEAR(s.mean, mean, 1e-12 * mean);
+  }
+}
+
+// The same statistics whether the rows are read in one chunk or merged from many, with missing
+// values spread over the chunks and filled in afterwards.
+TEST(FitNumeric, ChunkedFitMatchesSingleThreadedFit) {
+  std::mt19937 rng(31337);
+  std::normal_distribution<double> normal(250.0, 80.0);
+  std::vector<double> v(400000);
+  for (auto& x : v) x = rng() % 9 == 0 ? kNan : normal(rng);
+  NumericState one, many;
+  {
+    ScopedThreads scoped(1);
+    one = FitOne(F64("x", v), {Fill(FeatureOp::Fill::kMean), Standardize()});
+  }
+  {
+    ScopedThreads scoped(6);
+    many = FitOne(F64("x", v), {Fill(FeatureOp::Fill::kMean), Standardize()});
+  }
+  EXPECT_EQ(one.count, many.count);
+  EXPECT_EQ(one.missing, many.missing);
+  EXPECT_NEAR(one.fill_value, many.fill_value, 1e-10 * std::fabs(one.fill_value));
+  EXPECT_NEAR(one.mean, many.mean, 1e-10 * std::fabs(one.mean));
+  EXPECT_NEAR(one.stddev, many.stddev, 1e-10 * one.stddev);
+  EXPECT_EQ(one.min, many.min);
+  EXPECT_EQ(one.max, many.max);
 }
 
 TEST(FitFeatures, KeepsSpecOrderAndSplitsNumericFromCategorical) {
@@ -336,7 +408,7 @@ TEST(FitFeatures, KeepsSpecOrderAndSplitsNumericFromCategorical) {
   t.columns.push_back(F64("a", {3, 5}));
   const std::vector<FeatureSpec> specs = {
       Numeric("a", {Fill(FeatureOp::Fill::kMean)}),
-      {"city", ColumnKind::kCategorical, {Hash(1000, 9)}},
+      Spec("city", ColumnKind::kCategorical, {Hash(1000, 9)}),
       Numeric("b", {Fill(FeatureOp::Fill::kMean)}),
   };
   const FeatureState s = FitFeatures(t, specs);
@@ -366,6 +438,26 @@ TEST(FitFeatures, StringColumnDeclaredNumericThrowsDataError) {
   EXPECT_THROW(FitFeatures(OneColumn(MakeStrings("x", {"1", "2"})),
                            {Numeric("x", {Fill(FeatureOp::Fill::kMean)})}),
                DataError);
+}
+
+TEST(FitFeatures, FloatColumnDeclaredCategoricalThrowsDataError) {
+  try {
+    FitFeatures(OneColumn(F64("price", {1.5, 2.5})),
+                {Spec("price", ColumnKind::kCategorical, {Hash(10, 0)})});
+    FAIL() << "a float column was hashed";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"price\""), std::string::npos) << e.what();
+  }
+}
+
+TEST(FitFeatures, IntegerCodesCanBeHashed) {
+  const FeatureState s =
+      FitFeatures(OneColumn(MakeNumeric<int32_t>("code", DType::kI32, {3, 1, 4})),
+                  {Spec("code", ColumnKind::kCategorical, {Hash(7, 2)})});
+  ASSERT_EQ(s.categorical.size(), 1u);
+  EXPECT_EQ(s.categorical[0].encoding, "hash");
+  EXPECT_TRUE(s.categorical[0].inputs.empty());
+  EXPECT_EQ(s.categorical[0].cardinality(), 9);
 }
 
 TEST(FitFeatures, ThroughParsedConfig) {

@@ -45,9 +45,13 @@ Config TestConfig() {
   Config c;
   c.model = "m";
   c.data.label = "y";
-  c.features = {{"x", ColumnKind::kNumeric, {FeatureOp{}}},
-                {"z", ColumnKind::kNumeric, {FeatureOp{}}},
-                {"city", ColumnKind::kCategorical, {}}};
+  c.features.resize(3);
+  c.features[0].column = "x";
+  c.features[0].ops = {FeatureOp{}};
+  c.features[1].column = "z";
+  c.features[1].ops = {FeatureOp{}};
+  c.features[2].column = "city";
+  c.features[2].type = ColumnKind::kCategorical;
   return c;
 }
 
