@@ -4,6 +4,7 @@
 
 #include "kernels/device.h"
 #include "kernels/categorical_transform.h"
+#include "kernels/column_moments.h"
 #include "kernels/hash.h"
 #include "kernels/numeric_transform.h"
 #include "kernels/standardize.h"
@@ -56,6 +57,10 @@ void TransformNumericColumns(const NumericColumnView*, int32_t, const double*, i
 void TransformCategoricalColumns(const CategoricalInputView*, int32_t,
                                  const CategoricalOutputView*, int32_t, int64_t, int64_t*, int64_t,
                                  void*) {
+  AssertGpuSupport();
+}
+
+void NumericColumnMoments(const NumericColumnView*, int32_t, int64_t, ColumnMoments*, void*) {
   AssertGpuSupport();
 }
 

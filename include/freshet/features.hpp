@@ -93,8 +93,11 @@ struct FeatureState {
 // its vocabularies are kept as they are and only grow (new categories appended, up to max_size), and
 // `freeze` columns keep its numeric statistics. Throws DataError naming the column when it is
 // missing from `table` or of a type its ops cannot use.
+// The pass over the numeric columns (moments of the raw and of the clipped, log-scaled values)
+// runs on `device`, in chunks through GPU memory on a CUDA one; medians, quantiles and
+// vocabularies are computed on the CPU.
 FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& specs,
-                         const FeatureState* previous = nullptr);
+                         const FeatureState* previous = nullptr, const Device& device = Device{});
 
 struct TransformOptions {
   // CUDA only: rows per chunk staged through pinned host buffers, double-buffered so that copies

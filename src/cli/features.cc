@@ -55,7 +55,8 @@ int Fit(const FeaturesArgs& a) {
   const Table table = ReadAll(a.inputs, columns, config.data.hdf5_group);
   std::optional<FeatureState> previous;
   if (!a.previous.empty()) previous = FeatureState::FromJson(ReadJson(a.previous), a.previous);
-  const FeatureState state = FitFeatures(table, config.features, previous ? &*previous : nullptr);
+  const FeatureState state = FitFeatures(table, config.features, previous ? &*previous : nullptr,
+                                         ResolveDevice(a.device));
   WriteJsonFile(a.output, state.ToJson());
   std::printf("fitted %zu numeric and %zu categorical features on %lld rows -> %s\n",
               state.numeric.size(), state.categorical.size(),
@@ -92,6 +93,8 @@ void AddFeatures(CLI::App& app, int* exit_code) {
   fit->add_option("--out", a->output, "Where to write the state JSON")->required();
   fit->add_option("--previous", a->previous,
                   "A previous state: its vocabularies only grow, frozen columns keep its statistics");
+  fit->add_option("--device", a->device, "Where the fit pass runs: auto, cpu, cuda or cuda:N")
+      ->capture_default_str();
   fit->callback([a, exit_code] { *exit_code = Fit(*a); });
 
   CLI::App* tr = cmd->add_subcommand(

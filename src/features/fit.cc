@@ -6,69 +6,15 @@
 #include "features/vocab.h"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
+#include "kernels/column_moments.h"
 #include "kernels/parallel.h"
 
 namespace freshet {
 namespace {
 
 using Kind = FeatureOp::Kind;
-
-// Mean and sum of squared deviations, merged over chunks with Chan et al.'s update so that long
-// columns keep their precision; plus min and max.
-struct Moments {
-  int64_t n = 0;
-  double mean = 0.0, m2 = 0.0;
-  double min = INFINITY, max = -INFINITY;
-
-  void Add(double x) {
-    ++n;
-    const double d = x - mean;
-    mean += d / static_cast<double>(n);
-    m2 += d * (x - mean);
-    min = std::min(min, x);
-    max = std::max(max, x);
-  }
-  // Adds `count` copies of x.
-  void AddRepeated(double x, int64_t count) {
-    if (count <= 0) return;
-    Moments o;
-    o.n = count;
-    o.mean = x;
-    o.min = o.max = x;
-    Merge(o);
-  }
-  void Merge(const Moments& o) {
-    if (o.n == 0) return;
-    const int64_t total = n + o.n;
-    const double d = o.mean - mean;
-    mean += d * static_cast<double>(o.n) / static_cast<double>(total);
-    m2 += o.m2 + d * d * static_cast<double>(n) * static_cast<double>(o.n) /
-                     static_cast<double>(total);
-    n = total;
-    min = std::min(min, o.min);
-    max = std::max(max, o.max);
-  }
-};
-
-// Moments of f(i) over the rows where f returns a number (NaN = skip), in parallel chunks.
-template <typename F>
-Moments ParallelMoments(int64_t rows, F f) {
-  const int parts = std::max(1, std::min<int>(kernels::ParallelThreads(),
-                                              static_cast<int>(rows / (1 << 16)) + 1));
-  std::vector<Moments> partial(parts);
-  kernels::ParallelForThreads(parts, 1, parts, [&](int64_t pb, int64_t pe) {
-    for (int64_t p = pb; p < pe; ++p) {
-      const int64_t begin = rows * p / parts, end = rows * (p + 1) / parts;
-      for (int64_t i = begin; i < end; ++i) {
-        const double x = f(i);
-        if (!std::isnan(x)) partial[p].Add(x);
-      }
-    }
-  });
-  Moments total;
-  for (const auto& m : partial) total.Merge(m);
-  return total;
-}
+using kernels::ColumnMoments;
+using kernels::Moments;
 
 // numpy.quantile(values, q) with linear interpolation. REQUIRES: sorted, non-empty.
 double Quantile(const std::vector<double>& sorted, double q) {
@@ -91,14 +37,15 @@ const FeatureOp* FindOp(const FeatureSpec& spec, Kind kind) {
   return nullptr;
 }
 
-NumericState FitNumeric(const Column& col, const FeatureSpec& spec) {
+// Finishes a numeric column's state from its moments (one pass over the data, on the fit device).
+NumericState FitNumeric(const Column& col, const FeatureSpec& spec, const ColumnMoments& m) {
   NumericState s;
   s.column = spec.column;
   const int64_t n = col.size();
   const FeatureOp mean_fill;  // what a spec without a fill op gets (the parser adds it too)
   const FeatureOp* fill = FindOp(spec, Kind::kFill);
   if (!fill) fill = &mean_fill;
-  const Moments present = ParallelMoments(n, [&](int64_t i) { return col.as_double(i); });
+  const Moments& present = m.raw;
   s.count = present.n;
   s.missing = n - present.n;
   if (fill->fill == FeatureOp::Fill::kConstant) {
@@ -127,12 +74,8 @@ NumericState FitNumeric(const Column& col, const FeatureSpec& spec) {
     if (s.log1p) x = x < 0 ? -std::log1p(-x) : std::log1p(x);
     return x;
   };
-  const double filled = transformed(s.fill_value);
-  Moments t = ParallelMoments(n, [&](int64_t i) {
-    const double x = col.as_double(i);
-    return std::isnan(x) ? std::nan("") : transformed(x);
-  });
-  t.AddRepeated(filled, s.missing);
+  Moments t = m.transformed;
+  t.AddRepeated(transformed(s.fill_value), s.missing);
   s.mean = t.mean;
   s.stddev = t.n ? std::sqrt(t.m2 / static_cast<double>(t.n)) : 0.0;
   s.min = t.n ? t.min : 0.0;
@@ -191,12 +134,99 @@ const Column& RequireColumn(const Table& table, const std::string& name) {
   return *col;
 }
 
+kernels::NumericColumnView MomentsView(const Column& col, const FeatureSpec& spec) {
+  kernels::NumericColumnView v;
+  switch (col.dtype) {
+    case DType::kF32:
+      v.type = kernels::kInF32;
+      break;
+    case DType::kF64:
+      v.type = kernels::kInF64;
+      break;
+    case DType::kI32:
+      v.type = kernels::kInI32;
+      break;
+    case DType::kI64:
+      v.type = kernels::kInI64;
+      break;
+    case DType::kString:
+      throw DataError("column \"" + spec.column + "\": expected numeric values, got strings");
+  }
+  v.values = col.data.data();
+  v.valid = col.valid.empty() ? nullptr : col.valid.data();
+  if (const FeatureOp* clip = FindOp(spec, Kind::kClip)) {
+    v.clip_lo = clip->lo;
+    v.clip_hi = clip->hi;
+  }
+  v.log1p = FindOp(spec, Kind::kLog1p) != nullptr;
+  return v;
+}
+
+size_t ElementSize(const Column& c) {
+  return c.dtype == DType::kF32 || c.dtype == DType::kI32 ? 4 : 8;
+}
+
+// The moments of every column in `cols`, in one pass: straight from host memory on a CPU, or in
+// chunks copied to the GPU.
+std::vector<ColumnMoments> ComputeMoments(const std::vector<const Column*>& cols,
+                                          std::vector<kernels::NumericColumnView> views,
+                                          int64_t rows, const Device& device) {
+  std::vector<ColumnMoments> out(views.size());
+  const int32_t ncols = static_cast<int32_t>(views.size());
+  if (!device.is_cuda()) {
+    kernels::NumericColumnMoments(device, views.data(), ncols, rows, out.data(), nullptr);
+    return out;
+  }
+  constexpr int64_t kChunk = int64_t{1} << 22;
+  std::vector<ColumnMoments> part(views.size());
+  for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
+    const int64_t r1 = std::min(rows, r0 + kChunk);
+    std::vector<DeviceBuffer> buffers;
+    auto chunk_views = views;
+    for (size_t j = 0; j < cols.size(); ++j) {
+      const Column& c = *cols[j];
+      const size_t es = ElementSize(c), n = static_cast<size_t>(r1 - r0);
+      buffers.emplace_back(n * es, nullptr);
+      CopyToDevice(buffers.back().data(), c.data.data() + r0 * es, n * es, nullptr);
+      chunk_views[j].values = buffers.back().data();
+      if (!c.valid.empty()) {
+        buffers.emplace_back(n, nullptr);
+        CopyToDevice(buffers.back().data(), c.valid.data() + r0, n, nullptr);
+        chunk_views[j].valid = buffers.back().as<uint8_t>();
+      }
+    }
+    kernels::NumericColumnMoments(device, chunk_views.data(), ncols, r1 - r0, part.data(), nullptr);
+    for (size_t j = 0; j < out.size(); ++j) {
+      out[j].raw.Merge(part[j].raw);
+      out[j].transformed.Merge(part[j].transformed);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& specs,
-                         const FeatureState* previous) {
+                         const FeatureState* previous, const Device& device) {
+  // One pass over every numeric column that is refitted.
+  std::vector<const Column*> moment_cols;
+  std::vector<kernels::NumericColumnView> views;
+  std::vector<int> moment_of(specs.size(), -1);
+  for (size_t k = 0; k < specs.size(); ++k) {
+    const FeatureSpec& spec = specs[k];
+    if (spec.type != ColumnKind::kNumeric) continue;
+    if (spec.freeze && FindPrevious(previous, spec.column)) continue;
+    const Column& col = RequireColumn(table, spec.column);
+    moment_of[k] = static_cast<int>(views.size());
+    moment_cols.push_back(&col);
+    views.push_back(MomentsView(col, spec));
+  }
+  const std::vector<ColumnMoments> moments =
+      ComputeMoments(moment_cols, std::move(views), table.rows(), device);
+
   FeatureState state;
-  for (const auto& spec : specs) {
+  for (size_t k = 0; k < specs.size(); ++k) {
+    const FeatureSpec& spec = specs[k];
     if (spec.type == ColumnKind::kNumeric) {
       const Column& col = RequireColumn(table, spec.column);
       if (col.is_string()) {
@@ -207,7 +237,7 @@ FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& spe
         state.numeric.push_back(*prev);
         state.numeric.back().frozen = true;
       } else {
-        state.numeric.push_back(FitNumeric(col, spec));
+        state.numeric.push_back(FitNumeric(col, spec, moments[moment_of[k]]));
       }
       continue;
     }
