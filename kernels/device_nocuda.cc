@@ -7,6 +7,7 @@
 #include "kernels/column_moments.h"
 #include "kernels/hash.h"
 #include "kernels/numeric_transform.h"
+#include "kernels/value_counts.h"
 #include "kernels/standardize.h"
 
 namespace freshet {
@@ -62,6 +63,11 @@ void TransformCategoricalColumns(const CategoricalInputView*, int32_t,
 
 void NumericColumnMoments(const NumericColumnView*, int32_t, int64_t, ColumnMoments*, void*) {
   AssertGpuSupport();
+}
+
+std::vector<ValueCount> CountValues(const CategoricalInputView&, int64_t, void*) {
+  AssertGpuSupport();
+  return {};
 }
 
 }  // namespace kernels::cuda_impl

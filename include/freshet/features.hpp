@@ -94,8 +94,8 @@ struct FeatureState {
 // `freeze` columns keep its numeric statistics. Throws DataError naming the column when it is
 // missing from `table` or of a type its ops cannot use.
 // The pass over the numeric columns (moments of the raw and of the clipped, log-scaled values)
-// runs on `device`, in chunks through GPU memory on a CUDA one; medians, quantiles and
-// vocabularies are computed on the CPU.
+// and the vocabulary counting pass (sort + reduce by key) run on `device`, in chunks through GPU
+// memory on a CUDA one; medians and quantile boundaries are computed on the CPU.
 FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& specs,
                          const FeatureState* previous = nullptr, const Device& device = Device{});
 

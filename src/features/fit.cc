@@ -264,7 +264,8 @@ FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& spe
       c.integer_codes = !col.is_string();
       const CategoricalState* prev = FindPreviousCategorical(previous, c);
       if (prev && prev->integer_codes != c.integer_codes) prev = nullptr;
-      c.vocab = FitVocabulary(col, op.min_count, op.max_size, prev ? &prev->vocab : nullptr);
+      c.vocab =
+          FitVocabulary(col, op.min_count, op.max_size, prev ? &prev->vocab : nullptr, device);
     }
     state.categorical.push_back(std::move(c));
   }

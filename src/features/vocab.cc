@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <numeric>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "freshet/error.hpp"
 #include "kernels/categorical_transform.h"
+#include "kernels/value_counts.h"
 
 namespace freshet {
 namespace {
@@ -50,22 +50,44 @@ uint64_t TokenKey(const std::string& token, bool integer_codes, const std::strin
   return kernels::Xxh64U64(static_cast<uint64_t>(v), 0);
 }
 
+// The value counts of a column, on the CPU straight from the table, or on a GPU in chunks.
+std::vector<kernels::ValueCount> Counts(const Column& column, const Device& device) {
+  const kernels::CategoricalInputView view = ViewOf(column);
+  const int64_t n = column.size();
+  if (!device.is_cuda()) return kernels::CountValues(device, view, n, nullptr);
+  constexpr int64_t kChunk = int64_t{1} << 22;
+  std::vector<kernels::ValueCount> all;
+  for (int64_t r0 = 0; r0 < n; r0 += kChunk) {
+    const int64_t r1 = std::min(n, r0 + kChunk), rows = r1 - r0;
+    kernels::CategoricalInputView v = view;
+    std::vector<DeviceBuffer> bufs;
+    const auto upload = [&](const void* src, size_t bytes) {
+      bufs.emplace_back(bytes, nullptr);
+      CopyToDevice(bufs.back().data(), src, bytes, nullptr);
+      return bufs.back().data();
+    };
+    if (column.is_string()) {
+      const int64_t base = column.offsets[r0];
+      std::vector<int64_t> offsets(column.offsets.begin() + r0, column.offsets.begin() + r1 + 1);
+      for (auto& o : offsets) o -= base;
+      v.bytes = static_cast<const char*>(
+          upload(column.bytes.data() + base, static_cast<size_t>(column.offsets[r1] - base)));
+      v.offsets = static_cast<const int64_t*>(upload(offsets.data(), offsets.size() * 8));
+    } else {
+      const size_t es = column.dtype == DType::kI32 ? 4 : 8;
+      v.values = upload(column.data.data() + r0 * es, static_cast<size_t>(rows) * es);
+    }
+    if (v.valid) v.valid = static_cast<const uint8_t*>(upload(column.valid.data() + r0, rows));
+    all = kernels::MergeCounts(all, kernels::CountValues(device, v, rows, nullptr), r0);
+  }
+  return all;
+}
+
 }  // namespace
 
 std::vector<std::string> FitVocabulary(const Column& column, int64_t min_count, int64_t max_size,
-                                       const std::vector<std::string>* previous) {
-  struct Entry {
-    int64_t count = 0;
-    int64_t first_row = 0;
-  };
-  const kernels::CategoricalInputView view = ViewOf(column);
-  std::unordered_map<uint64_t, Entry> counts;
-  for (int64_t i = 0; i < column.size(); ++i) {
-    uint64_t h;
-    if (!kernels::HashValue(view, i, 0, &h)) continue;
-    auto [it, inserted] = counts.try_emplace(h, Entry{0, i});
-    ++it->second.count;
-  }
+                                       const std::vector<std::string>* previous,
+                                       const Device& device) {
   std::vector<std::string> vocab;
   std::unordered_set<uint64_t> known;
   if (previous) {
@@ -77,8 +99,10 @@ std::vector<std::string> FitVocabulary(const Column& column, int64_t min_count, 
     std::string token;
   };
   std::vector<Candidate> fresh;
-  for (const auto& [key, e] : counts) {
-    if (e.count >= min_count && !known.count(key)) fresh.push_back({e.count, Token(column, e.first_row)});
+  for (const auto& e : Counts(column, device)) {
+    if (e.count >= min_count && !known.count(e.key)) {
+      fresh.push_back({e.count, Token(column, e.first_row)});
+    }
   }
   std::sort(fresh.begin(), fresh.end(), [](const Candidate& a, const Candidate& b) {
     return a.count != b.count ? a.count > b.count : a.token < b.token;
@@ -93,7 +117,8 @@ std::vector<std::string> FitVocabulary(const Column& column, int64_t min_count, 
 VocabTable BuildVocabTable(const CategoricalState& state) {
   const size_t n = state.vocab.size();
   std::vector<uint64_t> keys(n);
-  for (size_t i = 0; i < n; ++i) keys[i] = TokenKey(state.vocab[i], state.integer_codes, state.column);
+  for (size_t i = 0; i < n; ++i)
+    keys[i] = TokenKey(state.vocab[i], state.integer_codes, state.column);
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a] < keys[b]; });

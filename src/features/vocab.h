@@ -14,8 +14,10 @@ namespace freshet {
 // by the categories not in it that occur at least min_count times, most frequent first, ties broken
 // by their bytes, until the vocabulary holds max_size entries (0 = no limit). Categories are told
 // apart by their XXH64 (seed 0), as the transform does. Integer codes are returned in decimal.
+// The counting pass runs on `device` (sort + reduce by key on a GPU, in chunks).
 std::vector<std::string> FitVocabulary(const Column& column, int64_t min_count, int64_t max_size,
-                                       const std::vector<std::string>* previous);
+                                       const std::vector<std::string>* previous,
+                                       const Device& device);
 
 // The lookup table of a vocab-encoded state: keys = XXH64 of each category (seed 0; integer codes
 // by their 8 little-endian bytes) in ascending order, index = the category's output index (2 + its
