@@ -38,9 +38,10 @@ Table ReadAll(const std::vector<std::string>& files, const std::vector<ColumnReq
 }
 
 void WriteJsonFile(const std::string& path, const nlohmann::json& j) {
+  const std::string text = j.dump(2) + "\n";  // may throw: before any file exists
   const std::string tmp = path + ".tmp";
   std::ofstream out(tmp, std::ios::trunc);
-  out << j.dump(2) << "\n";
+  out << text;
   out.close();
   if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
@@ -55,12 +56,12 @@ int Fit(const FeaturesArgs& a) {
   const Table table = ReadAll(a.inputs, columns, config.data.hdf5_group);
   std::optional<FeatureState> previous;
   if (!a.previous.empty()) previous = FeatureState::FromJson(ReadJson(a.previous), a.previous);
-  const FeatureState state = FitFeatures(table, config.features, previous ? &*previous : nullptr,
-                                         ResolveDevice(a.device));
+  const FeatureState state =
+      FitFeatures(table, config.features, previous ? &*previous : nullptr, ResolveDevice(a.device));
   WriteJsonFile(a.output, state.ToJson());
   std::printf("fitted %zu numeric and %zu categorical features on %lld rows -> %s\n",
-              state.numeric.size(), state.categorical.size(),
-              static_cast<long long>(table.rows()), a.output.c_str());
+              state.numeric.size(), state.categorical.size(), static_cast<long long>(table.rows()),
+              a.output.c_str());
   return kExitPublished;
 }
 
@@ -91,8 +92,9 @@ void AddFeatures(CLI::App& app, int* exit_code) {
   fit->add_option("-c,--config", a->config, "The model's YAML config")->required();
   fit->add_option("--input", a->inputs, "Input partitions (HDF5 or CSV)")->required();
   fit->add_option("--out", a->output, "Where to write the state JSON")->required();
-  fit->add_option("--previous", a->previous,
-                  "A previous state: its vocabularies only grow, frozen columns keep its statistics");
+  fit->add_option(
+      "--previous", a->previous,
+      "A previous state: its vocabularies only grow, frozen columns keep its statistics");
   fit->add_option("--device", a->device, "Where the fit pass runs: auto, cpu, cuda or cuda:N")
       ->capture_default_str();
   fit->callback([a, exit_code] { *exit_code = Fit(*a); });

@@ -13,15 +13,24 @@ using Kind = FeatureOp::Kind;
 
 const char* OpName(Kind k) {
   switch (k) {
-    case Kind::kFill: return "fill";
-    case Kind::kIndicator: return "indicator";
-    case Kind::kClip: return "clip";
-    case Kind::kLog1p: return "log1p";
-    case Kind::kStandardize: return "standardize";
-    case Kind::kMinMax: return "minmax";
-    case Kind::kBucketize: return "bucketize";
-    case Kind::kHash: return "hash";
-    case Kind::kVocab: return "vocab";
+    case Kind::kFill:
+      return "fill";
+    case Kind::kIndicator:
+      return "indicator";
+    case Kind::kClip:
+      return "clip";
+    case Kind::kLog1p:
+      return "log1p";
+    case Kind::kStandardize:
+      return "standardize";
+    case Kind::kMinMax:
+      return "minmax";
+    case Kind::kBucketize:
+      return "bucketize";
+    case Kind::kHash:
+      return "hash";
+    case Kind::kVocab:
+      return "vocab";
   }
   return "?";
 }
@@ -118,10 +127,14 @@ FeatureOp ParseOp(Node op, const FeatureSpec& spec) {
     if (name == "clip") return ParseClip(arg);
     if (name == "bucketize") return ParseBucketize(arg);
     FeatureOp out;
-    if (name == "indicator") out.kind = Kind::kIndicator;
-    else if (name == "log1p") out.kind = Kind::kLog1p;
-    else if (name == "standardize") out.kind = Kind::kStandardize;
-    else if (name == "minmax") out.kind = Kind::kMinMax;
+    if (name == "indicator")
+      out.kind = Kind::kIndicator;
+    else if (name == "log1p")
+      out.kind = Kind::kLog1p;
+    else if (name == "standardize")
+      out.kind = Kind::kStandardize;
+    else if (name == "minmax")
+      out.kind = Kind::kMinMax;
     else {
       op.Fail("unknown numeric operation \"" + name +
               "\" (expected fill, indicator, clip, log1p, standardize, minmax, bucketize)");
@@ -145,6 +158,12 @@ void CheckOps(Node f, FeatureSpec* spec) {
     }
     return;
   }
+  const auto has = [&](Kind k) {
+    return std::any_of(ops.begin(), ops.end(), [k](const FeatureOp& o) { return o.kind == k; });
+  };
+  if (has(Kind::kStandardize) && has(Kind::kMinMax)) {
+    f.Child("ops").Fail("standardize and minmax cannot both apply");
+  }
   for (size_t i = 1; i < ops.size(); ++i) {
     if (ops[i].kind == ops[i - 1].kind) {
       f.Child("ops").Fail(std::string(OpName(ops[i].kind)) + " is listed twice");
@@ -155,12 +174,6 @@ void CheckOps(Node f, FeatureSpec* spec) {
                           " (order: fill, indicator, clip, log1p, standardize | minmax, "
                           "bucketize)");
     }
-  }
-  const auto has = [&](Kind k) {
-    return std::any_of(ops.begin(), ops.end(), [k](const FeatureOp& o) { return o.kind == k; });
-  };
-  if (has(Kind::kStandardize) && has(Kind::kMinMax)) {
-    f.Child("ops").Fail("standardize and minmax cannot both apply");
   }
   // Missing values must become something; mean is what SimpleImputer does by default.
   if (!has(Kind::kFill)) ops.insert(ops.begin(), FeatureOp{});
@@ -203,16 +216,19 @@ nlohmann::json OpToJson(const FeatureOp& op) {
     case Kind::kFill:
       if (op.fill == FeatureOp::Fill::kConstant) return {{"fill", {{"constant", op.constant}}}};
       return {{"fill", op.fill == FeatureOp::Fill::kMean ? "mean" : "median"}};
-    case Kind::kClip: return {{"clip", {bound(op.lo), bound(op.hi)}}};
+    case Kind::kClip:
+      return {{"clip", {bound(op.lo), bound(op.hi)}}};
     case Kind::kBucketize:
       if (op.quantiles) return {{"bucketize", {{"quantiles", op.quantiles}}}};
       return {{"bucketize", {{"boundaries", op.boundaries}}}};
-    case Kind::kHash: return {{"hash", {{"buckets", op.buckets}, {"seed", op.seed}}}};
+    case Kind::kHash:
+      return {{"hash", {{"buckets", op.buckets}, {"seed", op.seed}}}};
     case Kind::kVocab:
       return {{"vocab",
                {{"min_count", op.min_count},
                 {"max_size", op.max_size > 0 ? json(op.max_size) : json()}}}};
-    default: return OpName(op.kind);
+    default:
+      return OpName(op.kind);
   }
 }
 

@@ -46,6 +46,11 @@ NumericState FitNumeric(const Column& col, const FeatureSpec& spec, const Column
   const FeatureOp* fill = FindOp(spec, Kind::kFill);
   if (!fill) fill = &mean_fill;
   const Moments& present = m.raw;
+  if (present.n > 0 && (std::isinf(present.min) || std::isinf(present.max))) {
+    throw DataError("column \"" + spec.column + "\": holds " +
+                    (std::isinf(present.max) ? "+Inf" : "-Inf") +
+                    " values; the fit refuses non-finite values (NaN is missing)");
+  }
   s.count = present.n;
   s.missing = n - present.n;
   if (fill->fill == FeatureOp::Fill::kConstant) {
@@ -132,6 +137,34 @@ const Column& RequireColumn(const Table& table, const std::string& name) {
   const Column* col = table.Find(name);
   if (!col) throw DataError("column \"" + name + "\" is not in the input");
   return *col;
+}
+
+// A frozen column: the previous version's statistics under this config's ops. Ops that the
+// statistics depend on (clip, log1p, scaling, quantile bins) must not have changed; the indicator
+// and explicit boundaries may.
+NumericState Frozen(const NumericState& prev, const FeatureSpec& spec) {
+  NumericState s = prev;
+  s.frozen = true;
+  s.indicator = FindOp(spec, Kind::kIndicator) != nullptr;
+  const FeatureOp* clip = FindOp(spec, Kind::kClip);
+  const double lo = clip ? clip->lo : -INFINITY, hi = clip ? clip->hi : INFINITY;
+  const std::string scaling = FindOp(spec, Kind::kStandardize) ? "standardize"
+                              : FindOp(spec, Kind::kMinMax)    ? "minmax"
+                                                               : "none";
+  const FeatureOp* bucket = FindOp(spec, Kind::kBucketize);
+  const bool quantiles = bucket && bucket->quantiles > 0;
+  const bool same = lo == prev.clip_lo && hi == prev.clip_hi &&
+                    (FindOp(spec, Kind::kLog1p) != nullptr) == prev.log1p &&
+                    scaling == prev.scaling && (!quantiles || prev.bucketize);
+  if (!same) {
+    throw DataError("column \"" + spec.column +
+                    "\": freeze: its clip, log1p, scaling or quantile bins changed since the "
+                    "previous version; drop freeze once to refit");
+  }
+  s.bucketize = bucket != nullptr;
+  if (bucket && !quantiles) s.boundaries = bucket->boundaries;
+  if (!bucket) s.boundaries.clear();
+  return s;
 }
 
 kernels::NumericColumnView MomentsView(const Column& col, const FeatureSpec& spec) {
@@ -234,8 +267,7 @@ FeatureState FitFeatures(const Table& table, const std::vector<FeatureSpec>& spe
       }
       const NumericState* prev = spec.freeze ? FindPrevious(previous, spec.column) : nullptr;
       if (prev) {
-        state.numeric.push_back(*prev);
-        state.numeric.back().frozen = true;
+        state.numeric.push_back(Frozen(*prev, spec));
       } else {
         state.numeric.push_back(FitNumeric(col, spec, moments[moment_of[k]]));
       }

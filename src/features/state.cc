@@ -9,6 +9,52 @@ namespace {
 
 using nlohmann::json;
 
+// JSON strings must be UTF-8; a category that is not is kept as {"hex": "..."} of its bytes.
+bool IsUtf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int len = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xE  ? 3
+                    : (c >> 3) == 0x1E ? 4
+                                       : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (int k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+json TokenToJson(const std::string& t) {
+  if (IsUtf8(t)) return t;
+  static const char* hex = "0123456789abcdef";
+  std::string h;
+  for (unsigned char c : t) {
+    h += hex[c >> 4];
+    h += hex[c & 15];
+  }
+  return {{"hex", h}};
+}
+
+std::string TokenFromJson(const json& j, const std::string& source) {
+  if (j.is_string()) return j.get<std::string>();
+  const std::string h = j.at("hex").get<std::string>();
+  const auto nibble = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    throw DataError(source + ": bad hex in a vocabulary entry");
+  };
+  if (h.size() % 2) throw DataError(source + ": bad hex in a vocabulary entry");
+  std::string out;
+  for (size_t i = 0; i < h.size(); i += 2) {
+    out += static_cast<char>(nibble(h[i]) * 16 + nibble(h[i + 1]));
+  }
+  return out;
+}
+
 json Bound(double v) { return std::isfinite(v) ? json(v) : json(); }
 double Bound(const json& j, double absent) { return j.is_null() ? absent : j.get<double>(); }
 
@@ -50,12 +96,23 @@ std::vector<std::string> FeatureState::categorical_names() const {
 json FeatureState::ToJson() const {
   json num = json::array(), cat = json::array();
   for (const auto& n : numeric) {
-    json j = {{"column", n.column},   {"fill_value", n.fill_value}, {"indicator", n.indicator},
-              {"clip", {Bound(n.clip_lo), Bound(n.clip_hi)}},      {"log1p", n.log1p},
-              {"scaling", n.scaling}, {"shift", n.shift},           {"scale", n.scale},
-              {"bucketize", n.bucketize}, {"boundaries", n.boundaries},
-              {"stats", {{"mean", n.mean}, {"stddev", n.stddev}, {"min", n.min}, {"max", n.max},
-                         {"count", n.count}, {"missing", n.missing}}},
+    json j = {{"column", n.column},
+              {"fill_value", n.fill_value},
+              {"indicator", n.indicator},
+              {"clip", {Bound(n.clip_lo), Bound(n.clip_hi)}},
+              {"log1p", n.log1p},
+              {"scaling", n.scaling},
+              {"shift", n.shift},
+              {"scale", n.scale},
+              {"bucketize", n.bucketize},
+              {"boundaries", n.boundaries},
+              {"stats",
+               {{"mean", n.mean},
+                {"stddev", n.stddev},
+                {"min", n.min},
+                {"max", n.max},
+                {"count", n.count},
+                {"missing", n.missing}}},
               {"frozen", n.frozen}};
     num.push_back(j);
   }
@@ -69,7 +126,9 @@ json FeatureState::ToJson() const {
       j["min_count"] = c.min_count;
       j["max_size"] = c.max_size;
       j["integer_codes"] = c.integer_codes;
-      j["vocab"] = c.vocab;
+      json vocab = json::array();
+      for (const auto& t : c.vocab) vocab.push_back(TokenToJson(t));
+      j["vocab"] = vocab;
     }
     cat.push_back(j);
   }
@@ -108,13 +167,31 @@ FeatureState FeatureState::FromJson(const json& j, const std::string& source) {
       x.count = st.at("count");
       x.missing = st.at("missing");
       x.frozen = n.at("frozen");
+      if (x.scaling != "none" && x.scaling != "standardize" && x.scaling != "minmax") {
+        throw DataError(source + ": column \"" + x.column + "\": unknown scaling " + x.scaling);
+      }
+      for (size_t k = 0; k < x.boundaries.size(); ++k) {
+        if (!std::isfinite(x.boundaries[k]) ||
+            (k > 0 && !(x.boundaries[k - 1] < x.boundaries[k]))) {
+          throw DataError(source + ": column \"" + x.column +
+                          "\": boundaries must be finite and strictly increasing");
+        }
+      }
+      if (!std::isfinite(x.fill_value) || !std::isfinite(x.shift) || !std::isfinite(x.scale)) {
+        throw DataError(source + ": column \"" + x.column + "\": non-finite statistics");
+      }
       s.numeric.push_back(x);
     }
     for (const auto& c : j.at("categorical")) {
       CategoricalState x;
       x.column = c.at("column");
       x.encoding = c.at("encoding");
-      if (c.contains("cross")) x.inputs = c.at("cross").get<std::vector<std::string>>();
+      if (c.contains("cross")) {
+        x.inputs = c.at("cross").get<std::vector<std::string>>();
+        if (x.inputs.size() < 2 || x.inputs.size() > 4) {
+          throw DataError(source + ": column \"" + x.column + "\": a cross has 2 to 4 inputs");
+        }
+      }
       if (x.encoding == "hash") {
         x.buckets = c.at("buckets");
         x.seed = c.at("seed");
@@ -123,7 +200,7 @@ FeatureState FeatureState::FromJson(const json& j, const std::string& source) {
         x.min_count = c.at("min_count");
         x.max_size = c.at("max_size");
         x.integer_codes = c.at("integer_codes");
-        x.vocab = c.at("vocab").get<std::vector<std::string>>();
+        for (const auto& t : c.at("vocab")) x.vocab.push_back(TokenFromJson(t, source));
       } else {
         throw DataError(source + ": column \"" + x.column + "\": unknown encoding " + x.encoding);
       }

@@ -27,11 +27,16 @@ const Column& Require(const Table& table, const std::string& name) {
 
 int32_t NumericType(const Column& col) {
   switch (col.dtype) {
-    case DType::kF32: return kernels::kInF32;
-    case DType::kF64: return kernels::kInF64;
-    case DType::kI32: return kernels::kInI32;
-    case DType::kI64: return kernels::kInI64;
-    case DType::kString: break;
+    case DType::kF32:
+      return kernels::kInF32;
+    case DType::kF64:
+      return kernels::kInF64;
+    case DType::kI32:
+      return kernels::kInI32;
+    case DType::kI64:
+      return kernels::kInI64;
+    case DType::kString:
+      break;
   }
   throw DataError("column \"" + col.name + "\": expected numeric values, got strings");
 }
@@ -103,6 +108,12 @@ Plan MakePlan(const Table& table, const FeatureState& state) {
     o.n_inputs = static_cast<int32_t>(names.size());
     for (size_t k = 0; k < names.size(); ++k) o.inputs[k] = input_index(names[k]);
     if (s.encoding == "vocab") {
+      const Column& in = Require(table, names[0]);
+      if (s.integer_codes == in.is_string()) {
+        throw DataError("column \"" + s.column + "\": the vocabulary holds " +
+                        (s.integer_codes ? "integer codes" : "strings") + " but the input has " +
+                        (in.is_string() ? "strings" : "integer codes"));
+      }
       o.encoding = kernels::kEncodeVocab;
       p.vocabs.push_back(BuildVocabTable(s));
       o.vocab_size = static_cast<int64_t>(p.vocabs.back().keys.size());
@@ -134,8 +145,10 @@ size_t AlignUp(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 size_t ElementSize(const Column& c) {
   switch (c.dtype) {
     case DType::kF32:
-    case DType::kI32: return 4;
-    default: return 8;
+    case DType::kI32:
+      return 4;
+    default:
+      return 8;
   }
 }
 
@@ -160,7 +173,8 @@ size_t ChunkBytes(const Plan& p, int64_t r0, int64_t r1) {
 // Copies rows [r0, r1) of every input into `host` and points the views at the same offsets from
 // `device`.
 void StageChunk(const Plan& p, int64_t r0, int64_t r1, char* host, char* device,
-                std::vector<NumericColumnView>* numeric, std::vector<CategoricalInputView>* inputs) {
+                std::vector<NumericColumnView>* numeric,
+                std::vector<CategoricalInputView>* inputs) {
   const size_t rows = static_cast<size_t>(r1 - r0);
   size_t at = 0;
   const auto put = [&](const void* src, size_t bytes) {
@@ -198,9 +212,8 @@ void StageChunk(const Plan& p, int64_t r0, int64_t r1, char* host, char* device,
   }
 }
 
-void TransformCuda(const Plan& plan_in, const FeatureState& state, const Device& device,
-                   int64_t n, float* dense, int64_t* cats, void* stream,
-                   const TransformOptions& options) {
+void TransformCuda(const Plan& plan_in, const FeatureState& state, const Device& device, int64_t n,
+                   float* dense, int64_t* cats, void* stream, const TransformOptions& options) {
   Plan plan = plan_in;
   const int64_t d = state.dense_dim(), c = state.categorical_dim();
   // Vocabulary tables go up once, on the caller's stream.
@@ -247,12 +260,10 @@ void TransformCuda(const Plan& plan_in, const FeatureState& state, const Device&
     const Device dev = device;
     kernels::TransformNumericColumns(dev, numeric.data(), static_cast<int32_t>(numeric.size()),
                                      plan.bounds.data(), static_cast<int32_t>(plan.bounds.size()),
-                                     r1 - r0, dense + r0 * d, d, cats + r0 * c, c,
-                                     s.stream.get());
-    kernels::TransformCategoricalColumns(dev, inputs.data(), static_cast<int32_t>(inputs.size()),
-                                         plan.outputs.data(),
-                                         static_cast<int32_t>(plan.outputs.size()), r1 - r0,
-                                         cats + r0 * c, c, s.stream.get());
+                                     r1 - r0, dense + r0 * d, d, cats + r0 * c, c, s.stream.get());
+    kernels::TransformCategoricalColumns(
+        dev, inputs.data(), static_cast<int32_t>(inputs.size()), plan.outputs.data(),
+        static_cast<int32_t>(plan.outputs.size()), r1 - r0, cats + r0 * c, c, s.stream.get());
   }
   for (auto& s : slot) {
     StreamWaitFor(stream, s->stream.get());
@@ -265,8 +276,7 @@ void TransformCuda(const Plan& plan_in, const FeatureState& state, const Device&
 }  // namespace
 
 void TransformFeatures(const Table& table, const FeatureState& state, const Device& device,
-                       float* dense, int64_t* cats, void* stream,
-                       const TransformOptions& options) {
+                       float* dense, int64_t* cats, void* stream, const TransformOptions& options) {
   const int64_t n = table.rows();
   Plan plan = MakePlan(table, state);
   if (n == 0) return;
@@ -276,15 +286,12 @@ void TransformFeatures(const Table& table, const FeatureState& state, const Devi
   }
   AttachHostVocabs(&plan);
   const int64_t d = state.dense_dim(), c = state.categorical_dim();
-  kernels::TransformNumericColumns(device, plan.numeric.data(),
-                                   static_cast<int32_t>(plan.numeric.size()), plan.bounds.data(),
-                                   static_cast<int32_t>(plan.bounds.size()), n, dense, d, cats, c,
-                                   nullptr);
-  kernels::TransformCategoricalColumns(device, plan.inputs.data(),
-                                       static_cast<int32_t>(plan.inputs.size()),
-                                       plan.outputs.data(),
-                                       static_cast<int32_t>(plan.outputs.size()), n, cats, c,
-                                       nullptr);
+  kernels::TransformNumericColumns(
+      device, plan.numeric.data(), static_cast<int32_t>(plan.numeric.size()), plan.bounds.data(),
+      static_cast<int32_t>(plan.bounds.size()), n, dense, d, cats, c, nullptr);
+  kernels::TransformCategoricalColumns(
+      device, plan.inputs.data(), static_cast<int32_t>(plan.inputs.size()), plan.outputs.data(),
+      static_cast<int32_t>(plan.outputs.size()), n, cats, c, nullptr);
 }
 
 }  // namespace freshet
