@@ -5,6 +5,7 @@
 #include "kernels/device.h"
 #include "kernels/categorical_transform.h"
 #include "kernels/column_moments.h"
+#include "kernels/feature_rows.h"
 #include "kernels/hash.h"
 #include "kernels/numeric_transform.h"
 #include "kernels/value_counts.h"
@@ -68,6 +69,12 @@ void NumericColumnMoments(const NumericColumnView*, int32_t, int64_t, ColumnMome
 std::vector<ValueCount> CountValues(const CategoricalInputView&, int64_t, void*) {
   AssertGpuSupport();
   return {};
+}
+
+void TransformFeatureRows(const NumericColumnView*, int32_t, const double*, int32_t,
+                          const CategoricalInputView*, int32_t, const CategoricalOutputView*,
+                          int32_t, int64_t, float*, int64_t, int64_t*, int64_t, void*) {
+  AssertGpuSupport();
 }
 
 }  // namespace kernels::cuda_impl

@@ -41,10 +41,18 @@ struct NumericColumnView {
 FRESHET_HD double LoadNumeric(const NumericColumnView& c, int64_t i, bool* missing) {
   double x;
   switch (c.type) {
-    case kInF64: x = static_cast<const double*>(c.values)[i]; break;
-    case kInI32: x = static_cast<const int32_t*>(c.values)[i]; break;
-    case kInI64: x = static_cast<double>(static_cast<const int64_t*>(c.values)[i]); break;
-    default: x = static_cast<const float*>(c.values)[i]; break;
+    case kInF64:
+      x = static_cast<const double*>(c.values)[i];
+      break;
+    case kInI32:
+      x = static_cast<const int32_t*>(c.values)[i];
+      break;
+    case kInI64:
+      x = static_cast<double>(static_cast<const int64_t*>(c.values)[i]);
+      break;
+    default:
+      x = static_cast<const float*>(c.values)[i];
+      break;
   }
   *missing = (c.valid != nullptr && c.valid[i] == 0) || x != x;
   return x;
@@ -53,7 +61,8 @@ FRESHET_HD double LoadNumeric(const NumericColumnView& c, int64_t i, bool* missi
 // fill → clip → log1p → (x - shift) * scale, in double.
 FRESHET_HD double TransformNumeric(const NumericColumnView& c, double x, bool missing) {
   if (missing) x = c.fill;
-  x = fmin(fmax(x, c.clip_lo), c.clip_hi);
+  // x is not NaN here (NaN is missing, and the fill is finite): plain compares clamp it.
+  x = x < c.clip_lo ? c.clip_lo : (x > c.clip_hi ? c.clip_hi : x);
   if (c.log1p) x = x < 0.0 ? -log1p(-x) : log1p(x);
   return (x - c.shift) * c.scale;
 }
@@ -72,22 +81,29 @@ FRESHET_HD int64_t BucketIndex(const double* bounds, int32_t n, double x) {
   return 2 + lo;
 }
 
-// Writes every output of row i: dense[i * dense_dim + ...] and cats[i * cat_dim + ...].
-FRESHET_HD void NumericRow(const NumericColumnView* cols, int32_t ncols, const double* bounds,
-                           int64_t i, float* dense, int64_t dense_dim, int64_t* cats,
-                           int64_t cat_dim) {
+// Writes every output of row i into that row's outputs: dense_row[c.dense_out] and
+// cats_row[c.cat_out].
+FRESHET_HD void NumericRowTo(const NumericColumnView* cols, int32_t ncols, const double* bounds,
+                             int64_t i, float* dense_row, int64_t* cats_row) {
   for (int32_t j = 0; j < ncols; ++j) {
     const NumericColumnView& c = cols[j];
     bool missing;
     const double raw = LoadNumeric(c, i, &missing);
     const double x = TransformNumeric(c, raw, missing);
     if (c.cat_out >= 0) {
-      cats[i * cat_dim + c.cat_out] = BucketIndex(bounds + c.bounds_begin, c.bounds_count, x);
+      cats_row[c.cat_out] = BucketIndex(bounds + c.bounds_begin, c.bounds_count, x);
     } else {
-      dense[i * dense_dim + c.dense_out] = static_cast<float>(x);
+      dense_row[c.dense_out] = static_cast<float>(x);
     }
-    if (c.indicator_out >= 0) dense[i * dense_dim + c.indicator_out] = missing ? 1.f : 0.f;
+    if (c.indicator_out >= 0) dense_row[c.indicator_out] = missing ? 1.f : 0.f;
   }
+}
+
+// Writes every output of row i: dense[i * dense_dim + ...] and cats[i * cat_dim + ...].
+FRESHET_HD void NumericRow(const NumericColumnView* cols, int32_t ncols, const double* bounds,
+                           int64_t i, float* dense, int64_t dense_dim, int64_t* cats,
+                           int64_t cat_dim) {
+  NumericRowTo(cols, ncols, bounds, i, dense + i * dense_dim, cats + i * cat_dim);
 }
 
 // Applies NumericRow to rows [0, rows). `cols` and `bounds` are host arrays (copied to the device

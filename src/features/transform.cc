@@ -10,6 +10,7 @@
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
 #include "kernels/categorical_transform.h"
+#include "kernels/feature_rows.h"
 #include "kernels/numeric_transform.h"
 
 namespace freshet {
@@ -212,7 +213,7 @@ void StageChunk(const Plan& p, int64_t r0, int64_t r1, char* host, char* device,
   }
 }
 
-void TransformCuda(const Plan& plan_in, const FeatureState& state, const Device& device, int64_t n,
+void TransformCuda(const Plan& plan_in, const FeatureState& state, int64_t n,
                    float* dense, int64_t* cats, void* stream, const TransformOptions& options) {
   Plan plan = plan_in;
   const int64_t d = state.dense_dim(), c = state.categorical_dim();
@@ -257,13 +258,12 @@ void TransformCuda(const Plan& plan_in, const FeatureState& state, const Device&
     SynchronizeStream(s.stream.get());  // its previous chunk no longer needs the pinned buffer
     StageChunk(plan, r0, r1, s.host.data(), s.device.as<char>(), &numeric, &inputs);
     CopyToDevice(s.device.data(), s.host.data(), ChunkBytes(plan, r0, r1), s.stream.get());
-    const Device dev = device;
-    kernels::TransformNumericColumns(dev, numeric.data(), static_cast<int32_t>(numeric.size()),
-                                     plan.bounds.data(), static_cast<int32_t>(plan.bounds.size()),
-                                     r1 - r0, dense + r0 * d, d, cats + r0 * c, c, s.stream.get());
-    kernels::TransformCategoricalColumns(
-        dev, inputs.data(), static_cast<int32_t>(inputs.size()), plan.outputs.data(),
-        static_cast<int32_t>(plan.outputs.size()), r1 - r0, cats + r0 * c, c, s.stream.get());
+    kernels::cuda_impl::TransformFeatureRows(
+        numeric.data(), static_cast<int32_t>(numeric.size()), plan.bounds.data(),
+        static_cast<int32_t>(plan.bounds.size()), inputs.data(),
+        static_cast<int32_t>(inputs.size()), plan.outputs.data(),
+        static_cast<int32_t>(plan.outputs.size()), r1 - r0, dense + r0 * d, d, cats + r0 * c, c,
+        s.stream.get());
   }
   for (auto& s : slot) {
     StreamWaitFor(stream, s->stream.get());
@@ -281,7 +281,7 @@ void TransformFeatures(const Table& table, const FeatureState& state, const Devi
   Plan plan = MakePlan(table, state);
   if (n == 0) return;
   if (device.is_cuda()) {
-    TransformCuda(plan, state, device, n, dense, cats, stream, options);
+    TransformCuda(plan, state, n, dense, cats, stream, options);
     return;
   }
   AttachHostVocabs(&plan);
