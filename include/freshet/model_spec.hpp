@@ -70,11 +70,14 @@ struct TrainConfig {
   double validation_fraction = 0.0;
   EarlyStopping early_stopping;
   uint64_t seed = 42;
-  bool deterministic = false;        // deterministic kernels (cuDNN, cuBLAS, scatter-adds)
-  std::string precision = "fp32";    // fp32 | bf16 (autocast on CUDA; CPU trains in fp32)
-  int64_t device_memory_budget_mb = 0;  // 0 = auto (half the free device memory)
+  bool deterministic = false;      // deterministic kernels (cuDNN, cuBLAS, scatter-adds)
+  std::string precision = "fp32";  // fp32 | bf16 (autocast on CUDA; CPU trains in fp32)
+  // Device memory the training features may take, in MiB (fractions allowed); 0 = auto: half
+  // the free memory of a CUDA device, unbounded on the CPU. Past it, features stay in host memory
+  // and are streamed to the device in chunks.
+  double device_memory_budget_mb = 0;
   bool warm_start = true;
-  bool fallback = true;  // also train and publish the linear model on the same features
+  bool fallback = true;         // also train and publish the linear model on the same features
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,28 +18,97 @@
 
 namespace freshet {
 
-struct TrainOutcome {
-  std::vector<float> eval_probs;  // P(label = 1) for each row of the eval table
-  std::vector<float> eval_labels;
-  double final_train_loss = 0.0;  // mean loss over the last epoch
-  int64_t steps = 0;
+// The artifacts of a version's main model and of its linear fallback (in the version folder).
+constexpr const char* kModelFiles[] = {"model.pt", "model.safetensors", "model.json"};
+constexpr const char* kFallbackFiles[] = {"model.fallback.pt", "model.fallback.safetensors",
+                                          "model.fallback.json"};
+
+// What training one model gave.
+struct ModelResult {
+  std::string kind;  // linear | mlp | wide_deep
+  // Predictions for the rows of the eval table: binary P(1) and regression values, one per row;
+  // multiclass probabilities, num_classes per row (row-major).
+  std::vector<float> eval_predictions;
+  double final_train_loss = 0.0;  // mean training loss over the last epoch
+  int64_t steps = 0;              // optimiser steps of this run
+  int64_t epochs = 0;             // epochs run
   int64_t parameters = 0;
   bool warm_started = false;
-  nlohmann::json timings = nlohmann::json::object();  // seconds: features, train, predict
+  bool early_stopped = false;
+  int64_t best_epoch = 0;         // early stopping: the epoch whose weights were kept
+  std::string validation_metric;  // empty without a validation set
+  double best_validation = std::numeric_limits<double>::quiet_NaN();
+  nlohmann::json history = nlohmann::json::array();  // per epoch: train loss, validation, seconds
 };
 
-// Builds the model of `config.model_spec` for the feature shapes of `state`, warm-starts it from
-// the archive `warm_start_from` when given (weights and optimiser state), trains it on `train`,
-// scores `eval`, and saves weights and optimiser state to `out_model_pt`. Runs on `device`.
-// Throws ConfigError when the warm-start archive holds another architecture, IoError when an
-// archive cannot be read or written.
+struct TrainOutcome {
+  ModelResult main;
+  std::optional<ModelResult> fallback;  // absent when train.fallback is false
+  std::vector<float> eval_labels;       // the eval table's labels (class ids for multiclass)
+  int64_t num_classes = 0;              // multiclass: K (configured or inferred); else 0
+  int64_t validation_rows = 0;
+  bool resident = true;   // the features stayed on the device (else streamed in chunks)
+  std::string precision;  // what the forward pass ran in: fp32 or bf16
+  nlohmann::json timings = nlohmann::json::object();  // seconds: features, train, fallback, ...
+};
+
+// Checks the file `name` of the published version in `version_dir` against the SHA-256 that
+// `manifest` (its manifest.json) records under "artifacts". Throws IoError naming the file when
+// they differ. A manifest that records no such artifact (an older version) checks nothing.
+void VerifyArtifact(const std::string& version_dir, const std::string& name,
+                    const nlohmann::json& manifest);
+
+struct TrainOptions {
+  // The previous version's folder, to warm-start from (its model.pt, and model.fallback.pt for the
+  // fallback when present). Unset: a cold start.
+  std::optional<std::string> warm_start_from;
+  // That version's manifest.json: the checkpoints are checked against its SHA-256s before use.
+  nlohmann::json warm_start_manifest;
+  // Where the artifacts go: kModelFiles and, when train.fallback, kFallbackFiles.
+  std::string out_dir;
+};
+
+// Builds the model of `config.model_spec` for the task and the feature outputs of `state`,
+// warm-starts it when asked (weights and optimiser state; embedding tables grown for categories
+// appended to the vocabulary), trains it on `train` (minus a seeded validation fraction), scores
+// `eval`, and writes its artifacts; then does the same for the linear fallback. Runs on `device`;
+// the features stay there when they fit the memory budget and are streamed in chunks otherwise.
+// Throws ConfigError (key path first) for a config the data cannot satisfy or a warm-start source
+// of another architecture, DataError for labels or weights unfit for the task (naming the
+// column and row), IoError for an unreadable or unwritable checkpoint.
 TrainOutcome TrainModel(const Config& config, const FeatureState& state, const Table& train,
-                        const Table& eval, const Device& device,
-                        const std::optional<std::string>& warm_start_from,
-                        const std::string& out_model_pt);
+                        const Table& eval, const Device& device, const TrainOptions& options);
+
+// Scores of a published version for the rows of a table.
+struct Prediction {
+  Task task = Task::kBinary;
+  int64_t outputs = 1;  // values per row: 1, or K for multiclass
+  int64_t rows = 0;
+  std::vector<float> values;     // rows * outputs: P(1), class probabilities, or the prediction
+  std::vector<int64_t> classes;  // multiclass: the most probable class per row
+  int64_t fallback_rows = 0;     // rows whose main prediction was non-finite: the fallback's used
+  int64_t clamped_rows = 0;      // rows clamped to predict.clamp
+  int64_t nonfinite_rows = 0;    // rows left non-finite (no usable fallback prediction)
+  bool main_failed = false;      // the main model could not be loaded or run: all rows fallback
+  std::string main_error;
+  // The transformed features, when asked for: rows * dense_dim and rows * categorical_dim.
+  std::vector<float> dense;
+  std::vector<int64_t> cats;
+};
+
+// Transforms `input` with `state` (the version's features.json) and scores it with the version's
+// main model (model.json + model.safetensors in `version_dir`, checked against `manifest` when it
+// is not null), applying `guards`: a non-finite main prediction, or a main model that cannot be
+// loaded or run, is replaced by the fallback model's (when guards.use_fallback and the version
+// has one); then binary scores and regression predictions are clamped. Throws DataError when
+// `input` lacks a feature column, IoError when neither model can be used, ConfigError for a clamp
+// on a multiclass task.
+Prediction PredictVersion(const std::string& version_dir, const FeatureState& state,
+                          const Table& input, const Device& device, const PredictConfig& guards,
+                          bool keep_features, const nlohmann::json& manifest = nullptr);
 
 // Versions of the libraries linked in, for the manifest: {"torch": "2.11.0", "cuda": "13.0" or
-// null, "cudnn": ...}.
+// null}.
 nlohmann::json RuntimeVersions();
 
 }  // namespace freshet

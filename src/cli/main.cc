@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   freshet::cli::AddSynth(app, &exit_code);
   freshet::cli::AddRetrain(app, &exit_code);
+  freshet::cli::AddPredict(app, &exit_code);
   freshet::cli::AddFeatures(app, &exit_code);
 
   try {

@@ -1,5 +1,6 @@
 // freshet retrain: new partitions since the last version → checks → features → train → evaluate →
 // publish a version.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -46,10 +47,71 @@ bool SameInputs(const nlohmann::json& manifest, const std::vector<Input>& inputs
 
 nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
+// The columns to read: the config's, plus the weight column (until Config::Columns() has it).
+std::vector<ColumnRequest> ColumnsToRead(const Config& config) {
+  auto columns = config.Columns();
+  const std::string& w = config.train.weight_column;
+  if (!w.empty() && std::none_of(columns.begin(), columns.end(),
+                                 [&w](const ColumnRequest& c) { return c.name == w; })) {
+    columns.push_back({w, ColumnKind::kNumeric});
+  }
+  return columns;
+}
+
+// What eval.json says of one model.
+nlohmann::json ModelJson(const ModelResult& r, const nlohmann::json& metrics) {
+  nlohmann::json j = {{"kind", r.kind},
+                      {"metrics", metrics},
+                      {"parameters", r.parameters},
+                      {"warm_started", r.warm_started},
+                      {"epochs", r.epochs},
+                      {"steps", r.steps},
+                      {"final_train_loss", Num(r.final_train_loss)},
+                      {"history", r.history}};
+  if (!r.validation_metric.empty()) {
+    j["validation"] = {{"metric", r.validation_metric},
+                       {"early_stopped", r.early_stopped},
+                       {"best_epoch", r.best_epoch},
+                       {"best", Num(r.best_validation)}};
+  }
+  return j;
+}
+
+// Label statistics of the eval rows: positive rate, class counts or mean and spread.
+nlohmann::json LabelJson(Task task, int64_t num_classes, const std::vector<float>& labels) {
+  const double n = static_cast<double>(std::max<size_t>(labels.size(), 1));
+  if (task == Task::kMulticlass) {
+    std::vector<int64_t> counts(static_cast<size_t>(num_classes), 0);
+    for (float y : labels) counts[static_cast<size_t>(y)] += 1;
+    return {{"class_counts", counts}};
+  }
+  double sum = 0, sq = 0;
+  for (float y : labels) sum += y, sq += static_cast<double>(y) * y;
+  if (task == Task::kBinary) return {{"positive_rate", Num(sum / n)}};
+  const double mean = sum / n;
+  return {{"mean", Num(mean)}, {"stddev", Num(std::sqrt(std::max(0.0, sq / n - mean * mean)))}};
+}
+
+// "AUC 0.8123, log loss 0.4321" and the like: the task's headline metrics.
+std::string Headline(Task task, const nlohmann::json& m) {
+  const auto v = [&m](const char* k) { return m[k].is_number() ? m[k].get<double>() : NAN; };
+  switch (task) {
+    case Task::kMulticlass:
+      return Format("accuracy %.4f, log loss %.4f, macro F1 %.4f", v("accuracy"), v("log_loss"),
+                    v("macro_f1"));
+    case Task::kRegression:
+      return Format("RMSE %.4f, MAE %.4f, R2 %.4f", v("rmse"), v("mae"), v("r2"));
+    case Task::kBinary:
+      break;
+  }
+  return Format("AUC %.4f, log loss %.4f", v("auc"), v("log_loss"));
+}
+
 int Retrain(const std::string& config_path) {
   StageTimer timer;
   timer.Start("config");
   const Config config = LoadConfig(config_path);
+  CheckModelConfig(config);
   const Device device = ResolveDevice(config.train.device);
   spdlog::info("model {} ({}), device {}", config.model, TaskName(config.task), device.str());
   Registry registry = Registry::Open(config.registry, config.model);
@@ -87,7 +149,7 @@ int Retrain(const std::string& config_path) {
 
   timer.Start("ingest");
   Table train, eval;
-  const auto columns = config.Columns();
+  const auto columns = ColumnsToRead(config);
   for (auto& in : inputs) {
     Table t = ReadPartition(in.path, columns, config.data.hdf5_group);
     CheckPartition(t, config, in.path);
@@ -103,6 +165,7 @@ int Retrain(const std::string& config_path) {
   timer.Start("fit_features");
   std::optional<FeatureState> previous;
   if (parent) {
+    VerifyArtifact(parent->path, "features.json", *parent_manifest);
     const std::string path = parent->path + "/features.json";
     std::ifstream in(path);
     nlohmann::json j;
@@ -117,25 +180,42 @@ int Retrain(const std::string& config_path) {
 
   timer.Start("train");
   VersionDraft draft = registry.NewVersion();
-  std::optional<std::string> warm;
-  if (config.train.warm_start && parent) warm = parent->path + "/model.pt";
-  const TrainOutcome out =
-      TrainModel(config, state, train, eval, device, warm, draft.FilePath("model.pt"));
+  TrainOptions options;
+  if (config.train.warm_start && parent) {
+    options.warm_start_from = parent->path;
+    options.warm_start_manifest = *parent_manifest;
+  }
+  options.out_dir = fs::path(draft.FilePath("model.pt")).parent_path().string();
+  const TrainOutcome out = TrainModel(config, state, train, eval, device, options);
 
   timer.Start("evaluate");
-  const double auc = RocAuc(out.eval_probs, out.eval_labels);
-  const double logloss = LogLoss(out.eval_probs, out.eval_labels);
-  const double accuracy = Accuracy(out.eval_probs, out.eval_labels);
-  double positives = 0;
-  for (float y : out.eval_labels) positives += y;
-  const nlohmann::json eval_json = {
+  const Task task = config.task;
+  const nlohmann::json metrics =
+      TaskMetrics(task, out.num_classes, out.main.eval_predictions, out.eval_labels);
+  nlohmann::json eval_json = {
       {"version", draft.ref().name},
-      {"task", TaskName(config.task)},
+      {"task", TaskName(task)},
       {"rows", out.eval_labels.size()},
-      {"positive_rate", Num(positives / std::max<size_t>(out.eval_labels.size(), 1))},
-      {"metrics", {{"auc", Num(auc)}, {"log_loss", Num(logloss)}, {"accuracy", Num(accuracy)}}},
-      {"train", {{"final_log_loss", out.final_train_loss}, {"steps", out.steps}}},
+      {"label", LabelJson(task, out.num_classes, out.eval_labels)},
+      {"metrics", metrics},
+      {"model", ModelJson(out.main, metrics)},
+      {"fallback", nullptr},
+      {"train",
+       {{"loss", ResolvedLoss(config.train, task)},
+        {"final_loss", Num(out.main.final_train_loss)},
+        {"steps", out.main.steps},
+        {"epochs", out.main.epochs},
+        {"validation_rows", out.validation_rows},
+        {"features_resident", out.resident},
+        {"precision", out.precision}}},
   };
+  if (task == Task::kBinary) eval_json["positive_rate"] = eval_json["label"]["positive_rate"];
+  if (task == Task::kMulticlass) eval_json["num_classes"] = out.num_classes;
+  if (out.fallback) {
+    eval_json["fallback"] = ModelJson(
+        *out.fallback,
+        TaskMetrics(task, out.num_classes, out.fallback->eval_predictions, out.eval_labels));
+  }
 
   timer.Start("publish");
   draft.WriteJson("features.json", state.ToJson());
@@ -153,7 +233,8 @@ int Retrain(const std::string& config_path) {
       {"model", config.model},
       {"version", draft.ref().name},
       {"parent", parent ? nlohmann::json(parent->name) : nlohmann::json()},
-      {"warm_started_from", out.warm_started ? nlohmann::json(parent->name) : nlohmann::json()},
+      {"warm_started_from",
+       out.main.warm_started ? nlohmann::json(parent->name) : nlohmann::json()},
       {"created", UtcNow()},
       {"config", ConfigToJson(config)},
       {"config_hash", ConfigHash(config)},
@@ -162,13 +243,12 @@ int Retrain(const std::string& config_path) {
       {"device", device.str()},
       {"seed", config.train.seed},
       {"inputs", inputs_json},
-      {"parameters", out.parameters},
+      {"parameters", out.main.parameters},
       {"stage_seconds", timings},
   };
   const VersionRef v = draft.Commit(manifest);
-  std::printf("published %s %s -> %s (eval rows %zu, AUC %.4f, log loss %.4f)\n",
-              config.model.c_str(), v.name.c_str(), v.path.c_str(), out.eval_labels.size(), auc,
-              logloss);
+  std::printf("published %s %s -> %s (eval rows %zu, %s)\n", config.model.c_str(), v.name.c_str(),
+              v.path.c_str(), out.eval_labels.size(), Headline(task, metrics).c_str());
   return kExitPublished;
 }
 

@@ -20,6 +20,7 @@ enum ExitCode : int {
 
 void AddSynth(CLI::App& app, int* exit_code);
 void AddRetrain(CLI::App& app, int* exit_code);
+void AddPredict(CLI::App& app, int* exit_code);
 void AddFeatures(CLI::App& app, int* exit_code);
 
 }  // namespace freshet::cli

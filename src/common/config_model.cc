@@ -59,10 +59,11 @@ void ParseEarlyStopping(Node e, EarlyStopping* out) {
   e.RequireMap();
   if (e.Has("patience")) out->patience = static_cast<int>(e.Get("patience").Integer(1, 100000));
   if (e.Has("metric")) {
-    out->metric = e.Get("metric").OneOf({"auto", "loss", "log_loss", "auc", "accuracy",
-                                         "macro_f1", "rmse", "mae", "r2"});
+    out->metric = e.Get("metric").OneOf(
+        {"auto", "loss", "log_loss", "auc", "accuracy", "macro_f1", "rmse", "mae", "r2"});
   }
-  if (e.Has("min_delta")) out->min_delta = NumberIn(e, "min_delta", 0, 1e30, false, "a number >= 0");
+  if (e.Has("min_delta"))
+    out->min_delta = NumberIn(e, "min_delta", 0, 1e30, false, "a number >= 0");
   e.Finish();
   if (out->patience == 0) e.Child("patience").Fail("required key is missing");
 }
@@ -121,9 +122,11 @@ void ParseTrain(Node t, TrainConfig* train) {
   if (t.Has("optimizer")) {
     train->optimizer = t.Get("optimizer").OneOf({"sgd", "adam", "adamw", "adagrad"});
   }
-  if (t.Has("momentum")) train->momentum = NumberIn(t, "momentum", 0, 1, false, "a number in [0, 1)");
+  if (t.Has("momentum"))
+    train->momentum = NumberIn(t, "momentum", 0, 1, false, "a number in [0, 1)");
   if (train->momentum >= 1) t.Child("momentum").Fail("expected a number in [0, 1)");
-  if (t.Has("loss")) train->loss = t.Get("loss").OneOf({"auto", "bce", "cross_entropy", "mse", "huber"});
+  if (t.Has("loss"))
+    train->loss = t.Get("loss").OneOf({"auto", "bce", "cross_entropy", "mse", "huber"});
   if (t.Has("huber_delta")) {
     train->huber_delta = NumberIn(t, "huber_delta", 0, 1e30, true, "a positive number");
   }
@@ -155,7 +158,8 @@ void ParseTrain(Node t, TrainConfig* train) {
   if (t.Has("deterministic")) train->deterministic = t.Get("deterministic").Bool();
   if (t.Has("precision")) train->precision = t.Get("precision").OneOf({"fp32", "bf16"});
   if (t.Has("device_memory_budget_mb")) {
-    train->device_memory_budget_mb = t.Get("device_memory_budget_mb").Integer(0, int64_t{1} << 40);
+    train->device_memory_budget_mb =
+        NumberIn(t, "device_memory_budget_mb", 0, 1e12, false, "a number of MiB >= 0");
   }
   if (t.Has("warm_start")) train->warm_start = t.Get("warm_start").Bool();
   if (t.Has("fallback")) train->fallback = t.Get("fallback").Bool();
@@ -184,8 +188,8 @@ nlohmann::json ModelSpecToJson(const ModelSpec& m) {
           {"activation", m.activation},
           {"norm", m.norm},
           {"dropout", m.dropout},
-          {"embedding_dim", m.embedding_dim == 0 ? nlohmann::json("auto")
-                                                 : nlohmann::json(m.embedding_dim)},
+          {"embedding_dim",
+           m.embedding_dim == 0 ? nlohmann::json("auto") : nlohmann::json(m.embedding_dim)},
           {"embedding_dims", m.embedding_dims},
           {"num_classes", m.num_classes == 0 ? nlohmann::json() : nlohmann::json(m.num_classes)}};
 }
@@ -201,7 +205,8 @@ nlohmann::json TrainToJson(const TrainConfig& t) {
           {"momentum", t.momentum},
           {"loss", t.loss},
           {"huber_delta", t.huber_delta},
-          {"weight_column", t.weight_column.empty() ? nlohmann::json() : nlohmann::json(t.weight_column)},
+          {"weight_column",
+           t.weight_column.empty() ? nlohmann::json() : nlohmann::json(t.weight_column)},
           {"lr_schedule",
            {{"kind", s.kind},
             {"warmup_steps", s.warmup_steps},
@@ -210,11 +215,10 @@ nlohmann::json TrainToJson(const TrainConfig& t) {
             {"min_lr", s.min_lr}}},
           {"clip_grad_norm", t.clip_grad_norm},
           {"validation_fraction", t.validation_fraction},
-          {"early_stopping",
-           e.patience == 0 ? nlohmann::json()
-                           : nlohmann::json{{"patience", e.patience},
-                                            {"metric", e.metric},
-                                            {"min_delta", e.min_delta}}},
+          {"early_stopping", e.patience == 0 ? nlohmann::json()
+                                             : nlohmann::json{{"patience", e.patience},
+                                                              {"metric", e.metric},
+                                                              {"min_delta", e.min_delta}}},
           {"seed", t.seed},
           {"deterministic", t.deterministic},
           {"precision", t.precision},
@@ -259,7 +263,8 @@ void CheckModelConfig(const Config& config) {
                       " task (binary: bce; multiclass: cross_entropy; regression: mse or huber)");
   }
   if (config.model_spec.num_classes != 0 && task != Task::kMulticlass) {
-    throw ConfigError(file + "model_spec.num_classes: only a multiclass task has classes (task is " +
+    throw ConfigError(file +
+                      "model_spec.num_classes: only a multiclass task has classes (task is " +
                       task_name + ")");
   }
   const std::string& metric = config.train.early_stopping.metric;
@@ -267,8 +272,7 @@ void CheckModelConfig(const Config& config) {
   const bool classification = metric == "log_loss" || metric == "accuracy";
   const bool multiclass_only = metric == "macro_f1";
   const bool regression_only = metric == "rmse" || metric == "mae" || metric == "r2";
-  if ((binary_only && task != Task::kBinary) ||
-      (classification && task == Task::kRegression) ||
+  if ((binary_only && task != Task::kBinary) || (classification && task == Task::kRegression) ||
       (multiclass_only && task != Task::kMulticlass) ||
       (regression_only && task != Task::kRegression)) {
     throw ConfigError(file + "train.early_stopping.metric: " + metric + " does not fit a " +

@@ -12,6 +12,9 @@ namespace freshet {
 double RocAuc(const std::vector<float>& scores, const std::vector<float>& labels) {
   FRESHET_CHECK(scores.size() == labels.size(), "scores and labels differ in length");
   const size_t n = scores.size();
+  for (float s : scores) {
+    if (std::isnan(s)) return std::numeric_limits<double>::quiet_NaN();
+  }
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
@@ -142,7 +145,8 @@ double Mae(const std::vector<float>& preds, const std::vector<float>& labels) {
   FRESHET_CHECK(preds.size() == labels.size(), "predictions and labels differ in length");
   if (preds.empty()) return Nan();
   double sum = 0.0;
-  for (size_t i = 0; i < preds.size(); ++i) sum += std::abs(static_cast<double>(preds[i]) - labels[i]);
+  for (size_t i = 0; i < preds.size(); ++i)
+    sum += std::abs(static_cast<double>(preds[i]) - labels[i]);
   return sum / static_cast<double>(preds.size());
 }
 

@@ -29,16 +29,11 @@ json ModelArch::ToJson() const {
     cats.push_back(
         {{"name", c.name}, {"cardinality", c.cardinality}, {"embedding_dim", c.embedding_dim}});
   }
-  return {{"format", "freshet.model/1"},
-          {"kind", kind},
-          {"task", TaskName(task)},
-          {"outputs", outputs},
-          {"dense_dim", dense_dim},
-          {"dense_names", dense_names},
-          {"categorical", cats},
-          {"hidden", hidden},
-          {"activation", activation},
-          {"norm", norm},
+  return {{"format", "freshet.model/1"}, {"kind", kind},
+          {"task", TaskName(task)},      {"outputs", outputs},
+          {"dense_dim", dense_dim},      {"dense_names", dense_names},
+          {"categorical", cats},         {"hidden", hidden},
+          {"activation", activation},    {"norm", norm},
           {"dropout", dropout}};
 }
 
@@ -159,7 +154,8 @@ std::string WarmStartMismatch(const ModelArch& prev, const ModelArch& next) {
   for (size_t k = 0; k < prev.categorical.size(); ++k) {
     const auto& p = prev.categorical[k];
     const auto& n = next.categorical[k];
-    if (p.name != n.name) return "categorical feature " + std::to_string(k) + ": " + p.name + " → " + n.name;
+    if (p.name != n.name)
+      return "categorical feature " + std::to_string(k) + ": " + p.name + " → " + n.name;
     if (n.cardinality < p.cardinality) {
       return "categorical feature " + n.name + ": its table shrank from " +
              std::to_string(p.cardinality) + " to " + std::to_string(n.cardinality) + " rows";

@@ -14,8 +14,8 @@
 namespace freshet {
 
 struct CategoricalArch {
-  std::string name;         // the feature output's name (FeatureState::categorical_names())
-  int64_t cardinality = 0;  // rows of its embedding table
+  std::string name;           // the feature output's name (FeatureState::categorical_names())
+  int64_t cardinality = 0;    // rows of its embedding table
   int64_t embedding_dim = 0;  // deep embedding width (mlp, wide_deep); unused by linear
 };
 

@@ -3,6 +3,13 @@
 namespace freshet {
 namespace {
 
+// Rows `idx` of embedding table `k` of `list`. A plain index_select of the weight: the same values
+// as Embedding::forward, but its backward (index_add_) does not synchronise with the host the way
+// CUDA's embedding backward does, which matters for small, launch-bound models.
+torch::Tensor Lookup(torch::nn::ModuleList& list, size_t k, const torch::Tensor& idx) {
+  return list[k]->as<torch::nn::Embedding>()->weight.index_select(0, idx);
+}
+
 torch::nn::ModuleList MakeEmbeddings(const ModelArch& arch, bool one_wide) {
   torch::nn::ModuleList list;
   for (const auto& c : arch.categorical) {
@@ -28,11 +35,10 @@ LinearPartImpl::LinearPartImpl(const ModelArch& arch) {
 }
 
 torch::Tensor LinearPartImpl::forward(const torch::Tensor& dense, const torch::Tensor& cats) {
-  torch::Tensor logit = linear ? linear->forward(dense)
-                               : bias.unsqueeze(0).expand({dense.size(0), bias.size(0)});
+  torch::Tensor logit =
+      linear ? linear->forward(dense) : bias.unsqueeze(0).expand({dense.size(0), bias.size(0)});
   for (size_t k = 0; k < embeddings->size(); ++k) {
-    logit = logit + embeddings[k]->as<torch::nn::Embedding>()->forward(
-                        cats.select(1, static_cast<int64_t>(k)));
+    logit = logit + Lookup(embeddings, k, cats.select(1, static_cast<int64_t>(k)));
   }
   return logit;
 }
@@ -44,7 +50,8 @@ MlpPartImpl::MlpPartImpl(const ModelArch& arch) {
   mlp = register_module("mlp", torch::nn::Sequential());
   for (int64_t h : arch.hidden) {
     mlp->push_back(torch::nn::Linear(width, h));
-    if (arch.norm == "layer") mlp->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({h})));
+    if (arch.norm == "layer")
+      mlp->push_back(torch::nn::LayerNorm(torch::nn::LayerNormOptions({h})));
     if (arch.norm == "batch") mlp->push_back(torch::nn::BatchNorm1d(h));
     if (arch.activation == "gelu") {
       mlp->push_back(torch::nn::GELU());
@@ -62,8 +69,7 @@ MlpPartImpl::MlpPartImpl(const ModelArch& arch) {
 torch::Tensor MlpPartImpl::forward(const torch::Tensor& dense, const torch::Tensor& cats) {
   std::vector<torch::Tensor> parts{dense};
   for (size_t k = 0; k < embeddings->size(); ++k) {
-    parts.push_back(embeddings[k]->as<torch::nn::Embedding>()->forward(
-        cats.select(1, static_cast<int64_t>(k))));
+    parts.push_back(Lookup(embeddings, k, cats.select(1, static_cast<int64_t>(k))));
   }
   torch::Tensor x = parts.size() == 1 ? dense : torch::cat(parts, 1);
   if (!mlp->is_empty()) x = mlp->forward(x);

@@ -1,15 +1,21 @@
 #include "freshet/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
 
 #include <torch/torch.h>
 #ifdef FRESHET_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
 #endif
 
 #include "freshet/error.hpp"
+#include "freshet/io.hpp"
 #include "freshet/log.hpp"
-#include "models/tabular_net.h"
+#include "train/session.h"
 
 namespace freshet {
 namespace {
@@ -20,169 +26,258 @@ double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-torch::Device TorchDevice(const Device& d) {
-  return d.is_cuda() ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(d.index))
-                     : torch::Device(torch::kCPU);
+std::string Join(const std::string& dir, const char* name) {
+  return (std::filesystem::path(dir) / name).string();
 }
 
-void* CurrentStream(const Device& d) {
+void SetDeterministic(bool on) {
+  if (!on) return;
+  // cuBLAS needs a fixed workspace to be deterministic; it reads this when it starts.
+  setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  at::globalContext().setDeterministicAlgorithms(true, /*warn_only=*/false);
+  at::globalContext().setDeterministicCuDNN(true);
+  at::globalContext().setBenchmarkCuDNN(false);
+}
+
+// Whether the forward pass runs under bf16 autocast: asked for, on a CUDA device that has bf16.
+bool UseBf16(const TrainConfig& tc, const Device& device) {
+  if (tc.precision != "bf16") return false;
 #ifdef FRESHET_WITH_CUDA
-  if (d.is_cuda()) return at::cuda::getCurrentCUDAStream(d.index).stream();
+  if (device.is_cuda()) {
+    if (at::cuda::getDeviceProperties(device.index)->major >= 8) return true;
+    LogInfo(
+        "train.precision: bf16 needs a GPU of compute capability 8.0 or later; training in fp32");
+    return false;
+  }
 #endif
-  (void)d;
-  return nullptr;
+  LogInfo("train.precision: bf16 autocast runs on CUDA devices only; training on " + device.str() +
+          " in fp32");
+  return false;
 }
 
-struct Features {
-  torch::Tensor dense;   // [N, D] float32
-  torch::Tensor cats;    // [N, C] int64
-  torch::Tensor labels;  // [N] float32
-};
-
-// Allocates the feature tensors on the device and has the feature kernels write them in place.
-Features BuildFeatures(const Table& table, const FeatureState& state, const std::string& label,
-                       const Device& device) {
-  const int64_t n = table.rows();
-  const auto dev = TorchDevice(device);
-  Features f;
-  f.dense = torch::empty({n, state.dense_dim()}, torch::dtype(torch::kFloat32).device(dev));
-  f.cats = torch::empty({n, state.categorical_dim()}, torch::dtype(torch::kInt64).device(dev));
-  TransformFeatures(table, state, device, f.dense.data_ptr<float>(), f.cats.data_ptr<int64_t>(),
-                    CurrentStream(device));
-  const Column* y = table.Find(label);
-  FRESHET_CHECK(y != nullptr, "label column missing after ingest");
-  std::vector<float> host(n);
-  for (int64_t i = 0; i < n; ++i) host[i] = static_cast<float>(y->as_double(i));
-  f.labels = torch::from_blob(host.data(), {n}, torch::kFloat32)
-                 .to(dev, /*non_blocking=*/false,
-                     /*copy=*/true);
-  return f;
+// Device memory the features may take: the configured budget, else half the free memory of a
+// CUDA device; unbounded on the CPU.
+int64_t MemoryBudget(const TrainConfig& tc, const Device& device) {
+  if (tc.device_memory_budget_mb > 0) {
+    return std::max<int64_t>(1, static_cast<int64_t>(tc.device_memory_budget_mb * 1048576.0));
+  }
+#ifdef FRESHET_WITH_CUDA
+  if (device.is_cuda()) {
+    c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device.index));
+    size_t free_bytes = 0, total = 0;
+    if (cudaMemGetInfo(&free_bytes, &total) == cudaSuccess) {
+      return static_cast<int64_t>(free_bytes / 2);
+    }
+  }
+#endif
+  (void)device;
+  return INT64_MAX;
 }
 
-std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(const TrainConfig& t,
-                                                       std::vector<torch::Tensor> params) {
-  if (t.optimizer == "sgd") {
-    return std::make_unique<torch::optim::SGD>(
-        params, torch::optim::SGDOptions(t.lr).momentum(0.9).weight_decay(t.weight_decay));
-  }
-  if (t.optimizer == "adam") {
-    return std::make_unique<torch::optim::Adam>(
-        params, torch::optim::AdamOptions(t.lr).weight_decay(t.weight_decay));
-  }
-  return std::make_unique<torch::optim::AdamW>(
-      params, torch::optim::AdamWOptions(t.lr).weight_decay(t.weight_decay));
+std::vector<float> HostLabels(const FeatureStore& s) {
+  torch::Tensor t = s.labels.to(torch::kCPU).contiguous();
+  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
 }
 
-void WarmStart(TabularNet& model, torch::optim::Optimizer& optim, const std::string& path,
-               const torch::Device& device) {
-  torch::serialize::InputArchive root, weights, state;
-  try {
-    root.load_from(path, device);
-    root.read("model", weights);
-    root.read("optimizer", state);
-  } catch (const c10::Error& e) {
-    throw IoError(path + ": cannot read the checkpoint: " + e.what_without_backtrace());
+// K of a multiclass task: configured, or max label + 1 of the training rows (at least 2, and at
+// least the warm-start source's). Checks every label is a class id below K.
+int64_t NumClasses(const Config& config, const std::vector<float>& train,
+                   const std::vector<float>& eval, const ModelPt* previous) {
+  const std::string& label = config.data.label;
+  int64_t max_id = 0;
+  const auto check = [&](const std::vector<float>& ys, const char* which) {
+    for (size_t i = 0; i < ys.size(); ++i) {
+      const float y = ys[i];
+      if (y < 0 || y != std::floor(y)) {
+        throw DataError(std::string(which) + " rows, label column \"" + label + "\", row " +
+                        std::to_string(i) + ": expected a class id 0, 1, 2, ... for a multiclass " +
+                        "task, got " + std::to_string(y));
+      }
+      max_id = std::max<int64_t>(max_id, static_cast<int64_t>(y));
+    }
+  };
+  check(train, "training");
+  int64_t k = config.model_spec.num_classes;
+  if (k == 0) {
+    k = std::max<int64_t>(2, max_id + 1);
+    if (previous && previous->arch.outputs > k) k = previous->arch.outputs;
   }
-  try {
-    model->load(weights);
-    optim.load(state);
-  } catch (const c10::Error& e) {
-    throw ConfigError(
-        "train.warm_start: the previous version's model does not fit this config's architecture "
-        "(" +
-        path + ": " + std::string(e.what_without_backtrace()).substr(0, 200) +
-        "); set train.warm_start: false to start cold");
+  check(eval, "evaluation");
+  if (max_id >= k) {
+    throw DataError(
+        "label column \"" + config.data.label + "\": class id " + std::to_string(max_id) +
+        " is out of range for " + std::to_string(k) + " classes" +
+        (config.model_spec.num_classes
+             ? " (model_spec.num_classes)"
+             : " seen in training; set model_spec.num_classes to the number of classes"));
+  }
+  return k;
+}
+
+void CheckRegressionLabels(const std::string& label, const std::vector<float>& ys) {
+  for (size_t i = 0; i < ys.size(); ++i) {
+    if (!std::isfinite(ys[i])) {
+      throw DataError("label column \"" + label + "\", row " + std::to_string(i) +
+                      ": expected a finite number");
+    }
   }
 }
 
-std::vector<float> Predict(TabularNet& model, const Features& f, int64_t batch) {
-  torch::NoGradGuard no_grad;
-  model->eval();
-  const int64_t n = f.dense.size(0);
-  std::vector<torch::Tensor> parts;
-  for (int64_t b = 0; b < n; b += batch) {
-    const int64_t e = std::min(n, b + batch);
-    parts.push_back(torch::sigmoid(model->forward(f.dense.slice(0, b, e), f.cats.slice(0, b, e))));
+// Trains one model and writes its artifacts `files` into out_dir.
+ModelResult TrainOne(const ModelArch& arch, const SessionOptions& so, ModelPt* previous,
+                     const FeatureStore& tr, const torch::Tensor& train_rows,
+                     const torch::Tensor& val_rows, const FeatureStore& ev,
+                     const std::string& out_dir, const char* const files[3]) {
+  TrainSession session(arch, so);
+  ModelResult r;
+  r.kind = arch.kind;
+  if (previous) {
+    session.WarmStart(*previous);
+    r.warm_started = true;
+    LogInfo(so.log_prefix + "warm start from " + previous->path);
   }
-  torch::Tensor probs = parts.empty() ? torch::empty({0}) : torch::cat(parts).to(torch::kCPU);
-  probs = probs.contiguous();
-  return std::vector<float>(probs.data_ptr<float>(), probs.data_ptr<float>() + probs.numel());
+  session.Train(tr, train_rows, val_rows);
+  session.Save(Join(out_dir, files[0]));
+  WriteModelFiles(session.model(), Join(out_dir, files[1]), Join(out_dir, files[2]));
+  torch::Tensor preds = session.Predict(ev).to(torch::kFloat32).contiguous();
+  r.eval_predictions.assign(preds.data_ptr<float>(), preds.data_ptr<float>() + preds.numel());
+  r.final_train_loss = session.last_train_loss();
+  r.steps = session.progress().step;
+  r.epochs = session.progress().epoch;
+  r.parameters = session.parameters();
+  r.history = session.history();
+  if (val_rows.defined()) r.validation_metric = session.validation_metric();
+  if (so.train.early_stopping.patience > 0) {
+    r.early_stopped = r.epochs < so.train.epochs;
+    r.best_epoch = session.progress().best_epoch;
+    r.best_validation = session.progress().best_metric;
+  }
+  return r;
 }
 
 }  // namespace
 
+void VerifyArtifact(const std::string& version_dir, const std::string& name,
+                    const nlohmann::json& manifest) {
+  if (!manifest.is_object() || !manifest.contains("artifacts")) return;
+  const nlohmann::json& artifacts = manifest["artifacts"];
+  if (!artifacts.is_object() || !artifacts.contains(name)) return;
+  const std::string path = Join(version_dir, name.c_str());
+  const std::string expected = artifacts[name].value("sha256", "");
+  const std::string actual = Sha256File(path);
+  if (actual != expected) {
+    throw IoError(path + ": its SHA-256 (" + actual.substr(0, 12) +
+                  "...) differs from the one manifest.json records (" + expected.substr(0, 12) +
+                  "...): the file was changed or is corrupt");
+  }
+}
+
 TrainOutcome TrainModel(const Config& config, const FeatureState& state, const Table& train,
-                        const Table& eval, const Device& device,
-                        const std::optional<std::string>& warm_start_from,
-                        const std::string& out_model_pt) {
-  TrainOutcome outcome;
+                        const Table& eval, const Device& device, const TrainOptions& options) {
+  CheckModelConfig(config);
   const TrainConfig& tc = config.train;
-  torch::manual_seed(tc.seed);
-  const auto dev = TorchDevice(device);
+  SetDeterministic(tc.deterministic);
+  TrainOutcome outcome;
+  const bool bf16 = UseBf16(tc, device);
+  outcome.precision = bf16 ? "bf16" : "fp32";
+  const bool weighted = !tc.weight_column.empty();
 
   auto t0 = Clock::now();
-  Features tr = BuildFeatures(train, state, config.data.label, device);
-  Features ev = BuildFeatures(eval, state, config.data.label, device);
+  const int64_t bytes =
+      FeatureBytes(state, train.rows(), weighted) + FeatureBytes(state, eval.rows(), false);
+  const int64_t budget = MemoryBudget(tc, device);
+  outcome.resident = bytes <= budget;
+  const int64_t row_bytes = std::max<int64_t>(FeatureBytes(state, 1, weighted), 1);
+  SessionOptions so;
+  so.train = tc;
+  so.loss = ResolvedLoss(tc, config.task);
+  so.device = TorchDevice(device);
+  so.bf16 = bf16;
+  so.chunk_rows = std::max<int64_t>(tc.batch_size, budget / 2 / row_bytes);
+  if (outcome.resident) {
+    LogInfo(Format("features: %.1f MB, resident on %s", bytes / 1048576.0, device.str().c_str()));
+  } else {
+    LogInfo(
+        Format("features: %.1f MB over a budget of %.1f MB: kept in host memory, streamed to "
+               "%s in chunks of %lld rows",
+               bytes / 1048576.0, budget / 1048576.0, device.str().c_str(),
+               static_cast<long long>(so.chunk_rows)));
+  }
+  const FeatureStore tr = BuildFeatureStore(train, state, config.data.label, tc.weight_column,
+                                            device, outcome.resident);
+  const FeatureStore ev =
+      BuildFeatureStore(eval, state, config.data.label, "", device, outcome.resident);
+  outcome.eval_labels = HostLabels(ev);
   outcome.timings["features"] = Since(t0);
 
-  TabularNet model(state.dense_dim(), state.cardinalities(), config.model_spec);
-  model->to(dev);
-  for (const auto& p : model->parameters()) outcome.parameters += p.numel();
-  auto optim = MakeOptimizer(tc, model->parameters());
-  if (warm_start_from) {
-    WarmStart(model, *optim, *warm_start_from, dev);
-    model->to(dev);
-    outcome.warm_started = true;
-    LogInfo("warm start from " + *warm_start_from);
+  std::optional<ModelPt> previous;
+  if (options.warm_start_from) {
+    VerifyArtifact(*options.warm_start_from, kModelFiles[0], options.warm_start_manifest);
+    previous = ModelPt::Read(Join(*options.warm_start_from, kModelFiles[0]), so.device);
+  }
+  if (config.task == Task::kMulticlass) {
+    outcome.num_classes =
+        NumClasses(config, HostLabels(tr), outcome.eval_labels, previous ? &*previous : nullptr);
+  } else if (config.task == Task::kRegression) {
+    CheckRegressionLabels(config.data.label, HostLabels(tr));
+  }
+  const ModelArch arch = ResolveArch(config.model_spec, config.task, outcome.num_classes, state,
+                                     previous ? &previous->arch : nullptr);
+  if (previous) {
+    const std::string why = WarmStartMismatch(previous->arch, arch);
+    if (!why.empty()) {
+      throw ConfigError("train.warm_start: the previous version's model (" + previous->path +
+                        ") has another architecture: " + why +
+                        "; set train.warm_start: false to start cold");
+    }
+  }
+
+  // The validation rows: a seeded draw of the training rows, drawn apart from the shuffling.
+  torch::Tensor train_rows, val_rows;
+  const int64_t n = tr.rows();
+  if (tc.validation_fraction > 0 && n >= 2) {
+    const int64_t n_val = std::clamp<int64_t>(
+        static_cast<int64_t>(std::llround(tc.validation_fraction * static_cast<double>(n))), 1,
+        n - 1);
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(tc.seed ^ 0x5eed5eed5eedULL);
+    torch::Tensor perm = torch::randperm(n, gen, torch::kInt64);
+    val_rows = std::get<0>(perm.slice(0, 0, n_val).sort());
+    train_rows = std::get<0>(perm.slice(0, n_val, n).sort());
+    if (tr.resident) {
+      val_rows = val_rows.to(so.device);
+      train_rows = train_rows.to(so.device);
+    }
+    outcome.validation_rows = n_val;
   }
 
   t0 = Clock::now();
-  const int64_t n = tr.dense.size(0);
-  const int64_t batch = std::min<int64_t>(tc.batch_size, std::max<int64_t>(n, 1));
-  auto gen = at::make_generator<at::CPUGeneratorImpl>(tc.seed);
-  for (int epoch = 0; epoch < tc.epochs; ++epoch) {
-    model->train();
-    auto epoch_start = Clock::now();
-    // The permutation is drawn on the host from a seeded generator, so a run is reproducible on
-    // any device, then moved once per epoch: batches are index slices of device tensors.
-    torch::Tensor perm = torch::randperm(n, gen, torch::kInt64).to(dev);
-    torch::Tensor loss_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(dev));
-    int64_t batches = 0;
-    for (int64_t b = 0; b < n; b += batch) {
-      torch::Tensor idx = perm.slice(0, b, std::min(n, b + batch));
-      torch::Tensor logits =
-          model->forward(tr.dense.index_select(0, idx), tr.cats.index_select(0, idx));
-      torch::Tensor loss =
-          torch::binary_cross_entropy_with_logits(logits, tr.labels.index_select(0, idx));
-      optim->zero_grad();
-      loss.backward();
-      optim->step();
-      loss_sum += loss.detach();
-      ++batches;
-      ++outcome.steps;
-    }
-    outcome.final_train_loss = batches ? loss_sum.item<double>() / batches : 0.0;
-    LogInfo(Format("epoch %d/%d: train log loss %.4f (%lld batches, %.2f s)", epoch + 1, tc.epochs,
-                   outcome.final_train_loss, static_cast<long long>(batches), Since(epoch_start)));
-  }
+  outcome.main = TrainOne(arch, so, previous ? &*previous : nullptr, tr, train_rows, val_rows, ev,
+                          options.out_dir, kModelFiles);
   outcome.timings["train"] = Since(t0);
 
-  t0 = Clock::now();
-  outcome.eval_probs = Predict(model, ev, std::max<int64_t>(batch, 65536));
-  torch::Tensor labels = ev.labels.to(torch::kCPU).contiguous();
-  outcome.eval_labels.assign(labels.data_ptr<float>(), labels.data_ptr<float>() + labels.numel());
-  outcome.timings["predict"] = Since(t0);
-
-  try {
-    torch::serialize::OutputArchive root, weights, state_archive;
-    model->to(torch::kCPU);
-    model->save(weights);
-    optim->save(state_archive);
-    root.write("model", weights);
-    root.write("optimizer", state_archive);
-    root.save_to(out_model_pt);
-  } catch (const c10::Error& e) {
-    throw IoError(out_model_pt + ": cannot write the checkpoint: " + e.what_without_backtrace());
+  if (tc.fallback) {
+    t0 = Clock::now();
+    const ModelArch linear = LinearArch(arch);
+    SessionOptions fo = so;
+    fo.log_prefix = "fallback: ";
+    std::optional<ModelPt> prev_fallback;
+    if (options.warm_start_from) {
+      const std::string path = Join(*options.warm_start_from, kFallbackFiles[0]);
+      if (std::filesystem::exists(path)) {
+        VerifyArtifact(*options.warm_start_from, kFallbackFiles[0], options.warm_start_manifest);
+        prev_fallback = ModelPt::Read(path, so.device);
+        const std::string why = WarmStartMismatch(prev_fallback->arch, linear);
+        if (!why.empty()) {
+          LogInfo("fallback: cold start (" + why + ")");
+          prev_fallback.reset();
+        }
+      } else {
+        LogInfo("fallback: cold start (the previous version has no fallback model)");
+      }
+    }
+    outcome.fallback = TrainOne(linear, fo, prev_fallback ? &*prev_fallback : nullptr, tr,
+                                train_rows, val_rows, ev, options.out_dir, kFallbackFiles);
+    outcome.timings["fallback"] = Since(t0);
   }
   return outcome;
 }

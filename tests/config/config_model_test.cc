@@ -35,7 +35,8 @@ std::string ErrorOf(const std::string& extra) {
 
 void ExpectNames(const std::string& message, const std::string& key_path) {
   EXPECT_EQ(message.rfind(std::string(kPath) + ": ", 0), 0u) << message;
-  EXPECT_NE(message.find(key_path), std::string::npos) << "no \"" << key_path << "\" in " << message;
+  EXPECT_NE(message.find(key_path), std::string::npos)
+      << "no \"" << key_path << "\" in " << message;
 }
 
 TEST(ConfigModel, Defaults) {

@@ -46,10 +46,17 @@ done
 expect "stdout names the version and AUC" grep -q "published churn v000001 .*AUC" "$work/out1.txt"
 auc=$(json "$v1/eval.json" 'd["metrics"]["auc"]')
 expect "AUC well above 0.5 (got $auc)" "$py" -c "import sys; sys.exit(0 if float('$auc') > 0.65 else 1)"
+expect "eval.json records the main model and its training" \
+  test "$(json "$v1/eval.json" '(d["model"]["kind"], d["train"]["loss"], len(d["model"]["history"]))')" = "('mlp', 'bce', 4)"
+fb_auc=$(json "$v1/eval.json" 'd["fallback"]["metrics"]["auc"]')
+expect "eval.json records the linear fallback's AUC (got $fb_auc)" \
+  "$py" -c "import sys; sys.exit(0 if float('$fb_auc') > 0.6 else 1)"
+check "model.json describes the architecture" "mlp [16] 5" \
+  "$(json "$v1/model.json" 'd["kind"], d["hidden"], d["dense_dim"]' | tr -d "(),'")"
 expect "manifest records 3 inputs with sha256" \
   test "$(json "$v1/manifest.json" 'sum(len(i["sha256"]) == 64 for i in d["inputs"])')" = 3
 expect "manifest records artifact checksums" \
-  test "$(json "$v1/manifest.json" 'sorted(d["artifacts"])')" = "['eval.json', 'features.json', 'model.pt']"
+  test "$(json "$v1/manifest.json" 'sorted(d["artifacts"])')" = "['eval.json', 'features.json', 'model.fallback.json', 'model.fallback.pt', 'model.fallback.safetensors', 'model.json', 'model.pt', 'model.safetensors']"
 
 rc=0; "$FRESHET" -q retrain -c "$work/churn.yaml" || rc=$?
 check "no new data exits 3" 3 $rc
@@ -60,6 +67,8 @@ rc=0; "$FRESHET" -q retrain -c "$work/churn.yaml" || rc=$?
 check "new day publishes v000002" 0 $rc
 expect "v000002 warm-started from v000001" \
   test "$(json "$work/registry/churn/v000002/manifest.json" 'd["warm_started_from"]')" = v000001
+expect "  ... and so did its fallback" \
+  test "$(json "$work/registry/churn/v000002/eval.json" 'd["fallback"]["warm_started"]')" = True
 rc=0; "$FRESHET" -q retrain -c "$work/churn.yaml" || rc=$?
 check "third run with no new data exits 3" 3 $rc
 

@@ -1,0 +1,212 @@
+// freshet predict: a published version scores the rows of a file; predictions go to HDF5 or CSV.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <type_traits>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/verbs.h"
+#include "freshet/config.hpp"
+#include "freshet/error.hpp"
+#include "freshet/features.hpp"
+#include "freshet/io.hpp"
+#include "freshet/registry.hpp"
+#include "freshet/trainer.hpp"
+
+namespace freshet::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct PredictArgs {
+  std::string config, version = "latest", input, output, device;
+  bool with_features = false;
+};
+
+// The config's `predict:` guards. Config gains its `predict` member when config.cc parses the
+// section; until then the defaults apply.
+template <typename C, typename = void>
+struct HasPredictSection : std::false_type {};
+template <typename C>
+struct HasPredictSection<C, std::void_t<decltype(std::declval<const C&>().predict)>>
+    : std::true_type {};
+template <typename C>
+PredictConfig PredictGuards(const C& config) {
+  if constexpr (HasPredictSection<C>::value) {
+    return config.predict;
+  } else {
+    (void)config;
+    return PredictConfig{};
+  }
+}
+
+// The folder of `version` ("latest", "3" or "v000003") of the config's model. Reads the registry
+// folder without taking the model's lock, so scoring never waits for a retrain; only published
+// versions (vNNNNNN folders with a manifest) are seen.
+std::string VersionDir(const Config& config, const std::string& version) {
+  const fs::path dir = fs::path(config.registry) / config.model;
+  std::vector<std::string> names;
+  std::error_code ec;
+  const std::regex pattern("v[0-9]{6}");
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (std::regex_match(name, pattern) && fs::exists(e.path() / "manifest.json")) {
+      names.push_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  if (version == "latest") {
+    if (names.empty()) {
+      throw ConfigError("--version latest: " + config.model + " has no published version in " +
+                        dir.string());
+    }
+    return (dir / names.back()).string();
+  }
+  std::string digits = version;
+  if (!digits.empty() && digits[0] == 'v') digits = digits.substr(1);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
+      digits.size() > 9) {
+    throw ConfigError("--version: expected a version number or \"latest\", got \"" + version +
+                      "\"");
+  }
+  const std::string name = VersionName(std::stoll(digits));
+  if (std::find(names.begin(), names.end(), name) == names.end()) {
+    throw ConfigError("--version " + version + ": " + config.model + " has no published version " +
+                      name + " in " + dir.string());
+  }
+  return (dir / name).string();
+}
+
+// The input columns the version's features read, by their state.
+std::vector<ColumnRequest> FeatureColumns(const FeatureState& state) {
+  std::vector<ColumnRequest> cols;
+  const auto add = [&cols](const std::string& name, ColumnKind kind) {
+    for (const auto& c : cols) {
+      if (c.name == name) return;
+    }
+    cols.push_back({name, kind});
+  };
+  for (const auto& n : state.numeric) add(n.column, ColumnKind::kNumeric);
+  for (const auto& c : state.categorical) {
+    if (c.inputs.empty()) add(c.column, ColumnKind::kCategorical);
+    for (const auto& in : c.inputs) add(in, ColumnKind::kCategorical);
+  }
+  return cols;
+}
+
+template <typename T>
+Column MakeColumn(const std::string& name, DType dtype, const std::vector<T>& values, int64_t rows,
+                  int64_t stride, int64_t offset) {
+  Column c;
+  c.name = name;
+  c.dtype = dtype;
+  c.rows = rows;
+  c.data.resize(static_cast<size_t>(rows) * sizeof(T));
+  T* out = reinterpret_cast<T*>(c.data.data());
+  for (int64_t i = 0; i < rows; ++i) out[i] = values[static_cast<size_t>(i * stride + offset)];
+  return c;
+}
+
+Table OutputTable(const Prediction& p, const FeatureState& state, bool with_features) {
+  Table t;
+  switch (p.task) {
+    case Task::kBinary:
+      t.columns.push_back(MakeColumn("score", DType::kF32, p.values, p.rows, 1, 0));
+      break;
+    case Task::kRegression:
+      t.columns.push_back(MakeColumn("prediction", DType::kF32, p.values, p.rows, 1, 0));
+      break;
+    case Task::kMulticlass:
+      t.columns.push_back(MakeColumn("class", DType::kI64, p.classes, p.rows, 1, 0));
+      for (int64_t k = 0; k < p.outputs; ++k) {
+        t.columns.push_back(
+            MakeColumn("prob_" + std::to_string(k), DType::kF32, p.values, p.rows, p.outputs, k));
+      }
+      break;
+  }
+  if (with_features) {
+    const auto dense = state.dense_names();
+    const auto cats = state.categorical_names();
+    const int64_t d = static_cast<int64_t>(dense.size()), c = static_cast<int64_t>(cats.size());
+    for (int64_t j = 0; j < d; ++j) {
+      t.columns.push_back(MakeColumn("dense." + dense[j], DType::kF32, p.dense, p.rows, d, j));
+    }
+    for (int64_t j = 0; j < c; ++j) {
+      t.columns.push_back(MakeColumn("cat." + cats[j], DType::kI64, p.cats, p.rows, c, j));
+    }
+  }
+  return t;
+}
+
+int Predict(const PredictArgs& args) {
+  const std::string ext = fs::path(args.output).extension().string();
+  if (ext != ".csv" && ext != ".h5" && ext != ".hdf5" && ext != ".hdf") {
+    throw ConfigError("--output: " + args.output + ": expected a .h5, .hdf5, .hdf or .csv file");
+  }
+  const Config config = LoadConfig(args.config);
+  CheckModelConfig(config);
+  const std::string dir = VersionDir(config, args.version);
+  const std::string version = fs::path(dir).filename().string();
+  const auto read_json = [&dir](const std::string& name) {
+    const std::string path = dir + "/" + name;
+    std::ifstream in(path);
+    try {
+      return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      throw IoError(path + ": cannot read: " + e.what());
+    }
+  };
+  const nlohmann::json manifest = read_json("manifest.json");
+  VerifyArtifact(dir, "features.json", manifest);
+  const FeatureState state =
+      FeatureState::FromJson(read_json("features.json"), dir + "/features.json");
+  const Device device = ResolveDevice(args.device.empty() ? config.train.device : args.device);
+  const Table input = ReadPartition(args.input, FeatureColumns(state), config.data.hdf5_group);
+  const PredictConfig guards = PredictGuards(config);
+  const Prediction p =
+      PredictVersion(dir, state, input, device, guards, args.with_features, manifest);
+
+  if (p.main_failed) {
+    spdlog::warn("{} {}: the main model failed ({}); every row was scored by the fallback model",
+                 config.model, version, p.main_error);
+  }
+  const int64_t guarded = p.main_failed ? p.rows : p.fallback_rows + p.clamped_rows;
+  spdlog::info("{} {} scored {} rows; guarded rows: {} ({} non-finite → fallback, {} clamped{})",
+               config.model, version, p.rows, guarded, p.main_failed ? p.rows : p.fallback_rows,
+               p.clamped_rows, p.main_failed ? ", main model failed" : "");
+  if (p.nonfinite_rows > 0) {
+    spdlog::warn("{} rows have a non-finite prediction that no fallback could replace",
+                 p.nonfinite_rows);
+  }
+  const Table out = OutputTable(p, state, args.with_features);
+  WriteTable(args.output, out);
+  std::printf("wrote %lld predictions of %s %s to %s (guarded rows: %lld)\n",
+              static_cast<long long>(p.rows), config.model.c_str(), version.c_str(),
+              args.output.c_str(), static_cast<long long>(guarded));
+  return kExitPublished;
+}
+
+}  // namespace
+
+void AddPredict(CLI::App& app, int* exit_code) {
+  auto args = std::make_shared<PredictArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "predict",
+      "Score the rows of a file with a published version: its saved features and model, with the "
+      "fallback model for rows the main model cannot score. Output columns: binary `score` = "
+      "P(1); multiclass `class` and `prob_<k>`; regression `prediction`.");
+  cmd->add_option("-c,--config", args->config, "The model's YAML config")->required();
+  cmd->add_option("--version", args->version, "Version number (3 or v000003) or \"latest\"")
+      ->capture_default_str();
+  cmd->add_option("--input", args->input, "Rows to score: .h5/.hdf5/.hdf or .csv")->required();
+  cmd->add_option("--output", args->output, "Predictions: .h5/.hdf5/.hdf or .csv")->required();
+  cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N (default: train.device)");
+  cmd->add_flag("--with-features", args->with_features,
+                "Also write the transformed features: `dense.<name>` and `cat.<name>` columns");
+  cmd->callback([args, exit_code] { *exit_code = Predict(*args); });
+}
+
+}  // namespace freshet::cli

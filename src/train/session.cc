@@ -1,0 +1,295 @@
+#include "train/session.h"
+
+#include <chrono>
+#include <cmath>
+
+#include <ATen/autocast_mode.h>
+#ifdef FRESHET_WITH_CUDA
+#include <ATen/cuda/CUDAGeneratorImpl.h>
+#endif
+
+#include "freshet/error.hpp"
+#include "freshet/log.hpp"
+#include "freshet/metrics.hpp"
+#include "train/optim.h"
+
+namespace freshet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+torch::Tensor GetState(at::Generator gen) {
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return gen.get_state();
+}
+
+void SetState(at::Generator gen, const torch::Tensor& state) {
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(state);
+}
+
+// bf16 autocast of CUDA ops while alive, when `on`.
+class AutocastScope {
+ public:
+  explicit AutocastScope(bool on) : on_(on) {
+    if (!on_) return;
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::increment_nesting();
+  }
+  ~AutocastScope() {
+    if (!on_) return;
+    if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+    at::autocast::set_autocast_enabled(at::kCUDA, false);
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool on_;
+};
+
+std::vector<float> ToVector(const torch::Tensor& t) {
+  torch::Tensor c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+}  // namespace
+
+torch::Tensor OutputTransform(Task task, const torch::Tensor& logits) {
+  switch (task) {
+    case Task::kBinary:
+      return torch::sigmoid(logits.select(1, 0));
+    case Task::kMulticlass:
+      return torch::softmax(logits, 1);
+    case Task::kRegression:
+      return logits.select(1, 0);
+  }
+  return logits;
+}
+
+TrainSession::TrainSession(const ModelArch& arch, SessionOptions options)
+    : opt_(std::move(options)),
+      shuffle_(at::make_generator<at::CPUGeneratorImpl>(opt_.train.seed)) {
+  torch::manual_seed(opt_.train.seed);
+  model_ = TabularNet(arch);
+  model_->to(opt_.device);
+  optimizer_ = MakeOptimizer(opt_.train, model_->parameters());
+  const std::string& m = opt_.train.early_stopping.metric;
+  metric_ = m == "auto" ? "loss" : m;
+}
+
+int64_t TrainSession::parameters() const {
+  int64_t n = 0;
+  for (const auto& p : model_->parameters()) n += p.numel();
+  return n;
+}
+
+void TrainSession::WarmStart(ModelPt& previous) {
+  fused_steps_.clear();
+  FRESHET_CHECK(WarmStartMismatch(previous.arch, model_->arch).empty(),
+                "warm start from another architecture");
+  LoadWeights(model_, previous.weights, previous.path);
+  if (previous.optimizer_name != opt_.train.optimizer) {
+    LogInfo(opt_.log_prefix + "warm start: the optimiser changed from " + previous.optimizer_name +
+            " to " + opt_.train.optimizer + "; its state starts fresh");
+    return;
+  }
+  previous.LoadOptimizer(*optimizer_);
+  GrowOptimizerState(*optimizer_);
+  ApplyOptimizerOptions(opt_.train, *optimizer_);
+}
+
+void TrainSession::Resume(ModelPt& checkpoint) {
+  fused_steps_.clear();
+  const std::string mismatch = WarmStartMismatch(checkpoint.arch, model_->arch);
+  if (!mismatch.empty() || checkpoint.optimizer_name != opt_.train.optimizer) {
+    throw ConfigError(
+        "resume: " + checkpoint.path + " is a run of another config (" +
+        (mismatch.empty() ? "train.optimizer: " + checkpoint.optimizer_name : mismatch) + ")");
+  }
+  LoadWeights(model_, checkpoint.weights, checkpoint.path);
+  checkpoint.LoadOptimizer(*optimizer_);
+  ApplyOptimizerOptions(opt_.train, *optimizer_);
+  progress_ = checkpoint.progress;
+  if (checkpoint.rng.shuffle.defined()) SetState(shuffle_, checkpoint.rng.shuffle);
+  if (checkpoint.rng.cpu.defined())
+    SetState(at::detail::getDefaultCPUGenerator(), checkpoint.rng.cpu);
+#ifdef FRESHET_WITH_CUDA
+  if (checkpoint.rng.cuda.defined() && opt_.device.is_cuda()) {
+    SetState(at::cuda::detail::getDefaultCUDAGenerator(opt_.device.index()), checkpoint.rng.cuda);
+  }
+#endif
+}
+
+torch::Tensor TrainSession::Forward(const torch::Tensor& dense, const torch::Tensor& cats) {
+  AutocastScope autocast(opt_.bf16);
+  return model_->forward(dense, cats).to(torch::kFloat32);
+}
+
+torch::Tensor TrainSession::RowLoss(const torch::Tensor& out, const torch::Tensor& y) const {
+  const std::string& loss = opt_.loss;
+  if (loss == "cross_entropy") {
+    return torch::nn::functional::cross_entropy(
+        out, y.to(torch::kInt64),
+        torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  }
+  const torch::Tensor z = out.select(1, 0);
+  if (loss == "bce") {
+    return torch::binary_cross_entropy_with_logits(z, y, {}, {}, at::Reduction::None);
+  }
+  if (loss == "huber") return torch::huber_loss(z, y, at::Reduction::None, opt_.train.huber_delta);
+  return (z - y).pow(2);
+}
+
+void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_rows,
+                         const torch::Tensor& val_rows, int64_t stop_after_epoch) {
+  const TrainConfig& tc = opt_.train;
+  const bool early = tc.early_stopping.patience > 0;
+  FRESHET_CHECK(!early || val_rows.defined(), "early stopping needs validation rows");
+  const int64_t n = train_rows.defined() ? train_rows.size(0) : store.rows();
+  const int64_t batch = std::max<int64_t>(1, std::min<int64_t>(tc.batch_size, n));
+  const int64_t steps_per_epoch = (n + batch - 1) / batch;
+  const int64_t total_steps = steps_per_epoch * tc.epochs;
+  const bool batch_norm = model_->arch.norm == "batch" && model_->arch.kind != "linear";
+  const torch::Tensor rows_host =
+      train_rows.defined() ? train_rows.to(torch::kCPU) : torch::arange(n, torch::kInt64);
+  while (progress_.epoch < tc.epochs && !progress_.finished) {
+    const auto start = Clock::now();
+    model_->train();
+    // The permutation is drawn on the host from the seeded generator, so a run is reproducible on
+    // any device, then moved once per epoch.
+    torch::Tensor perm = rows_host.index_select(0, torch::randperm(n, shuffle_, torch::kInt64));
+    if (store.resident) perm = perm.to(opt_.device);
+    BatchStream batches(store, perm, batch, opt_.device, opt_.chunk_rows);
+    torch::Tensor loss_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(opt_.device));
+    int64_t count = 0;
+    Batch b;
+    while (batches.Next(&b)) {
+      if (batch_norm && b.rows() < 2) continue;  // BatchNorm cannot train on a single row
+      SetLearningRate(*optimizer_, ScheduledLr(tc, progress_.step, steps_per_epoch, total_steps));
+      optimizer_->zero_grad();
+      torch::Tensor per_row = RowLoss(Forward(b.dense, b.cats), b.labels);
+      torch::Tensor loss = b.weights.defined()
+                               ? (per_row * b.weights).sum() / b.weights.sum().clamp_min(1e-12)
+                               : per_row.mean();
+      loss.backward();
+      if (tc.clip_grad_norm > 0) {
+        torch::nn::utils::clip_grad_norm_(model_->parameters(), tc.clip_grad_norm);
+      }
+      if (!FusedAdamStep(*optimizer_, &fused_steps_)) optimizer_->step();
+      loss_sum += loss.detach();
+      ++count;
+      ++progress_.step;
+    }
+    ++progress_.epoch;
+    last_train_loss_ = count ? loss_sum.item<double>() / static_cast<double>(count) : 0.0;
+    nlohmann::json h = {{"epoch", progress_.epoch}, {"train_loss", last_train_loss_}};
+    std::string line = Format("%sepoch %lld/%d: train loss %.4f", opt_.log_prefix.c_str(),
+                              static_cast<long long>(progress_.epoch), tc.epochs, last_train_loss_);
+    if (val_rows.defined()) {
+      const double v = Validate(store, val_rows);
+      h["validation_" + metric_] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
+      line += Format(", validation %s %.4f", metric_.c_str(), v);
+      if (early) {
+        const bool higher = HigherIsBetter(metric_);
+        const double best = progress_.best_metric;
+        const bool improved =
+            std::isfinite(v) &&
+            (!std::isfinite(best) || (higher ? v > best + tc.early_stopping.min_delta
+                                             : v < best - tc.early_stopping.min_delta));
+        if (improved) {
+          progress_.best_metric = v;
+          progress_.best_epoch = progress_.epoch;
+          progress_.bad_epochs = 0;
+          progress_.best_weights = CopyWeights(model_);
+        } else if (++progress_.bad_epochs >= tc.early_stopping.patience) {
+          progress_.finished = true;
+          line += Format(" (no improvement for %lld epochs: stopping, best epoch %lld)",
+                         static_cast<long long>(progress_.bad_epochs),
+                         static_cast<long long>(progress_.best_epoch));
+        }
+      }
+    }
+    h["seconds"] = Since(start);
+    history_.push_back(h);
+    LogInfo(line + Format(" (%lld batches, %.2f s)", static_cast<long long>(count), Since(start)));
+    if (stop_after_epoch > 0 && progress_.epoch >= stop_after_epoch) return;
+  }
+  progress_.finished = true;
+  if (early && !progress_.best_weights.empty()) {
+    LoadWeights(model_, progress_.best_weights, "best epoch");
+    progress_.best_weights.clear();
+  }
+}
+
+double TrainSession::Validate(const FeatureStore& store, const torch::Tensor& rows) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  BatchStream batches(store, rows, std::max<int64_t>(opt_.train.batch_size, 65536), opt_.device,
+                      opt_.chunk_rows);
+  torch::Tensor loss_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(opt_.device));
+  torch::Tensor weight_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(opt_.device));
+  std::vector<torch::Tensor> preds, labels;
+  Batch b;
+  while (batches.Next(&b)) {
+    torch::Tensor out = model_->forward(b.dense, b.cats);
+    torch::Tensor per_row = RowLoss(out, b.labels);
+    if (b.weights.defined()) {
+      loss_sum += (per_row * b.weights).sum();
+      weight_sum += b.weights.sum();
+    } else {
+      loss_sum += per_row.sum();
+      weight_sum += per_row.size(0);
+    }
+    if (metric_ != "loss") {
+      preds.push_back(OutputTransform(model_->arch.task, out).to(torch::kCPU));
+      labels.push_back(b.labels.to(torch::kCPU));
+    }
+  }
+  model_->train();
+  if (metric_ == "loss") {
+    const double w = weight_sum.item<double>();
+    return w > 0 ? loss_sum.item<double>() / w : std::numeric_limits<double>::quiet_NaN();
+  }
+  if (preds.empty()) return std::numeric_limits<double>::quiet_NaN();
+  const nlohmann::json m = TaskMetrics(model_->arch.task, model_->arch.outputs,
+                                       ToVector(torch::cat(preds)), ToVector(torch::cat(labels)));
+  return m.value(metric_, nlohmann::json()).is_number() ? m[metric_].get<double>()
+                                                        : std::numeric_limits<double>::quiet_NaN();
+}
+
+torch::Tensor TrainSession::Predict(const FeatureStore& store, const torch::Tensor& rows) {
+  torch::NoGradGuard no_grad;
+  model_->eval();
+  BatchStream batches(store, rows, std::max<int64_t>(opt_.train.batch_size, 65536), opt_.device,
+                      opt_.chunk_rows);
+  std::vector<torch::Tensor> parts;
+  Batch b;
+  while (batches.Next(&b)) {
+    parts.push_back(OutputTransform(model_->arch.task, model_->forward(b.dense, b.cats)));
+  }
+  if (parts.empty()) {
+    return model_->arch.task == Task::kMulticlass ? torch::empty({0, model_->arch.outputs})
+                                                  : torch::empty({0});
+  }
+  return torch::cat(parts).to(torch::kCPU).contiguous();
+}
+
+void TrainSession::Save(const std::string& model_pt) {
+  RngState rng;
+  rng.shuffle = GetState(shuffle_);
+  rng.cpu = GetState(at::detail::getDefaultCPUGenerator());
+#ifdef FRESHET_WITH_CUDA
+  if (opt_.device.is_cuda()) {
+    rng.cuda = GetState(at::cuda::detail::getDefaultCUDAGenerator(opt_.device.index()));
+  }
+#endif
+  SaveModelPt(model_pt, model_, opt_.train.optimizer, *optimizer_, progress_, rng);
+}
+
+}  // namespace freshet
