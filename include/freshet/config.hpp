@@ -31,6 +31,7 @@ struct Config {
   std::vector<FeatureSpec> features;
   ModelSpec model_spec;
   TrainConfig train;
+  PredictConfig predict;
   std::string registry;  // absolute; default "registry" beside the config
 
   // The columns to read from each partition: features in config order, then the label.

@@ -26,23 +26,6 @@ struct PredictArgs {
   bool with_features = false;
 };
 
-// The config's `predict:` guards. Config gains its `predict` member when config.cc parses the
-// section; until then the defaults apply.
-template <typename C, typename = void>
-struct HasPredictSection : std::false_type {};
-template <typename C>
-struct HasPredictSection<C, std::void_t<decltype(std::declval<const C&>().predict)>>
-    : std::true_type {};
-template <typename C>
-PredictConfig PredictGuards(const C& config) {
-  if constexpr (HasPredictSection<C>::value) {
-    return config.predict;
-  } else {
-    (void)config;
-    return PredictConfig{};
-  }
-}
-
 // The folder of `version` ("latest", "3" or "v000003") of the config's model. Reads the registry
 // folder without taking the model's lock, so scoring never waits for a retrain; only published
 // versions (vNNNNNN folders with a manifest) are seen.
@@ -165,7 +148,7 @@ int Predict(const PredictArgs& args) {
       FeatureState::FromJson(read_json("features.json"), dir + "/features.json");
   const Device device = ResolveDevice(args.device.empty() ? config.train.device : args.device);
   const Table input = ReadPartition(args.input, FeatureColumns(state), config.data.hdf5_group);
-  const PredictConfig guards = PredictGuards(config);
+  const PredictConfig& guards = config.predict;
   const Prediction p =
       PredictVersion(dir, state, input, device, guards, args.with_features, manifest);
 

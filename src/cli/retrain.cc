@@ -47,17 +47,6 @@ bool SameInputs(const nlohmann::json& manifest, const std::vector<Input>& inputs
 
 nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
 
-// The columns to read: the config's, plus the weight column (until Config::Columns() has it).
-std::vector<ColumnRequest> ColumnsToRead(const Config& config) {
-  auto columns = config.Columns();
-  const std::string& w = config.train.weight_column;
-  if (!w.empty() && std::none_of(columns.begin(), columns.end(),
-                                 [&w](const ColumnRequest& c) { return c.name == w; })) {
-    columns.push_back({w, ColumnKind::kNumeric});
-  }
-  return columns;
-}
-
 // What eval.json says of one model.
 nlohmann::json ModelJson(const ModelResult& r, const nlohmann::json& metrics) {
   nlohmann::json j = {{"kind", r.kind},
@@ -149,7 +138,7 @@ int Retrain(const std::string& config_path) {
 
   timer.Start("ingest");
   Table train, eval;
-  const auto columns = ColumnsToRead(config);
+  const auto columns = config.Columns();
   for (auto& in : inputs) {
     Table t = ReadPartition(in.path, columns, config.data.hdf5_group);
     CheckPartition(t, config, in.path);

@@ -55,6 +55,7 @@ std::vector<ColumnRequest> Config::Columns() const {
   for (const auto& f : features) {
     for (const auto& c : f.cross) add(c, ColumnKind::kCategorical);
   }
+  if (!train.weight_column.empty()) add(train.weight_column, ColumnKind::kNumeric);
   add(data.label, ColumnKind::kNumeric);
   return cols;
 }
@@ -103,6 +104,7 @@ Config ParseConfig(const std::string& text, const std::string& path) {
 
   if (top.Has("model_spec")) ParseModelSpec(top.Get("model_spec"), &c.model_spec);
   if (top.Has("train")) ParseTrain(top.Get("train"), &c.train);
+  if (top.Has("predict")) config_detail::ParsePredict(top.Get("predict"), &c.predict);
 
   c.registry = Resolve("registry", base);
   if (top.Has("registry")) {
@@ -112,6 +114,7 @@ Config ParseConfig(const std::string& text, const std::string& path) {
     r.Finish();
   }
   top.Finish();
+  CheckModelConfig(c);
   return c;
 }
 
@@ -138,6 +141,7 @@ nlohmann::json ConfigToJson(const Config& c) {
       {"features", features},
       {"model_spec", config_detail::ModelSpecToJson(c.model_spec)},
       {"train", config_detail::TrainToJson(c.train)},
+      {"predict", config_detail::PredictToJson(c.predict)},
       {"registry", {{"path", c.registry}}},
   };
 }

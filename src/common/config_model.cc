@@ -16,29 +16,6 @@ double NumberIn(Node parent, const std::string& key, double lo, double hi, bool 
   return v;
 }
 
-// The keys of a mapping, in document order. Node exposes no key list, so this asks Finish() for
-// the first key not yet seen, one at a time, on a copy that has seen the ones found so far.
-// TODO: replace with a Node::Keys() accessor.
-std::vector<std::string> MapKeys(const Node& map) {
-  map.RequireMap();
-  std::vector<std::string> keys;
-  const std::string prefix = map.path() + ".";
-  for (;;) {
-    Node probe = map;
-    for (const auto& k : keys) probe.Has(k);
-    try {
-      probe.Finish();
-      return keys;
-    } catch (const ConfigError& e) {
-      const std::string msg = e.what();
-      const size_t at = msg.find(prefix);
-      const size_t end = msg.find(": unknown key", at == std::string::npos ? 0 : at);
-      if (at == std::string::npos || end == std::string::npos) throw;
-      keys.push_back(msg.substr(at + prefix.size(), end - at - prefix.size()));
-    }
-  }
-}
-
 void ParseSchedule(Node s, LrSchedule* out) {
   if (s.IsScalar()) {
     out->kind = s.OneOf({"constant", "step", "cosine"});
@@ -100,7 +77,7 @@ void ParseModelSpec(Node m, ModelSpec* spec) {
   if (m.Has("embedding_dims")) {
     Node dims = m.Get("embedding_dims");
     spec->embedding_dims.clear();
-    for (const auto& name : MapKeys(dims)) {
+    for (const auto& name : dims.Keys()) {
       spec->embedding_dims[name] = dims.Get(name).Integer(1, 4096);
     }
   }

@@ -119,6 +119,16 @@ class Node {
     if (!node_.IsMap() || node_.size() != 1) Fail("expected a one-key mapping, got " + Describe());
     return node_.begin()->first.as<std::string>();
   }
+  // The keys of a mapping, in document order; marks them all as known.
+  std::vector<std::string> Keys() {
+    RequireMap();
+    std::vector<std::string> keys;
+    for (const auto& kv : node_) {
+      keys.push_back(kv.first.as<std::string>());
+      seen_.insert(keys.back());
+    }
+    return keys;
+  }
   const std::string& path() const { return path_; }
 
  private:
