@@ -113,7 +113,7 @@ int Retrain(const std::string& config_path) {
         "nothing to do: {} partition(s) matching {} in {}; a run needs at least {} ({} to "
         "evaluate on and 1 to train on)",
         files.size(), config.data.pattern, config.data.landing, need, config.data.eval_window);
-    return kExitNothingToDo;
+    return kExitNoNewData;
   }
   const size_t window = std::min(
       files.size(), static_cast<size_t>(config.data.train_window + config.data.eval_window));
@@ -132,7 +132,7 @@ int Retrain(const std::string& config_path) {
     if (SameInputs(*parent_manifest, inputs)) {
       spdlog::info("nothing to do: {} {} was trained on the same {} partition(s)", config.model,
                    parent->name, inputs.size());
-      return kExitNothingToDo;
+      return kExitNoNewData;
     }
   }
 

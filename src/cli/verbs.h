@@ -12,7 +12,7 @@ enum ExitCode : int {
   kExitPublished = 0,
   kExitFailure = 1,
   kExitUsage = 2,
-  kExitNothingToDo = 3,
+  kExitNoNewData = 3,
   kExitGateKept = 4,
   kExitDataRefused = 5,
   kExitLocked = 6,
