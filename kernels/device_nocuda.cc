@@ -6,10 +6,8 @@
 #include "kernels/categorical_transform.h"
 #include "kernels/column_moments.h"
 #include "kernels/feature_rows.h"
-#include "kernels/hash.h"
 #include "kernels/numeric_transform.h"
 #include "kernels/value_counts.h"
-#include "kernels/standardize.h"
 
 namespace freshet {
 
@@ -37,19 +35,6 @@ CudaStream::~CudaStream() = default;
 void StreamWaitFor(void*, void*) { AssertGpuSupport(); }
 
 namespace kernels::cuda_impl {
-
-void HashStrings(const char*, const int64_t*, const uint8_t*, int64_t, HashBucketOp, int64_t*,
-                 int64_t, void*) {
-  AssertGpuSupport();
-}
-
-void HashInt64(const int64_t*, const uint8_t*, int64_t, HashBucketOp, int64_t*, int64_t, void*) {
-  AssertGpuSupport();
-}
-
-void Standardize(const float*, int64_t, StandardizeOp, float*, int64_t, void*) {
-  AssertGpuSupport();
-}
 
 void TransformNumericColumns(const NumericColumnView*, int32_t, const double*, int32_t, int64_t,
                              float*, int64_t, int64_t*, int64_t, void*) {

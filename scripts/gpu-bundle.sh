@@ -34,10 +34,9 @@ declare -A path=(
   [freshet_torch_tests]="$build/tests/freshet_torch_tests"
   [freshet_feature_bench]="$build/freshet_feature_bench"
   [freshet_torch_feature_bench]="$build/freshet_torch_feature_bench"
-  [freshet_kernel_bench]="$build/freshet_kernel_bench"
 )
 order=(freshet freshet_kernels_tests freshet_core_tests freshet_torch_tests freshet_feature_bench
-  freshet_torch_feature_bench freshet_kernel_bench)
+  freshet_torch_feature_bench)
 built=() failed=()
 for t in "${order[@]}"; do
   if ! ninja -C "$build" -t query "$t" >/dev/null 2>&1; then

@@ -10,8 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "freshet/error.hpp"
-#include "kernels/hash.h"
-#include "kernels/standardize.h"
+#include "kernels/numeric_transform.h"
 
 namespace freshet {
 namespace {
@@ -48,8 +47,12 @@ TEST(Device, CudaEntryPointsThrowWithoutDevice) {
   if (CudaDeviceCount() > 0) GTEST_SKIP() << "a CUDA device is visible";
   EXPECT_THROW(DeviceBuffer(64, nullptr), Error);
   float x = 1.f;
-  EXPECT_THROW(kernels::cuda_impl::Standardize(&x, 1, kernels::StandardizeOp{}, &x, 1, nullptr),
-               Error);
+  kernels::NumericColumnView v;
+  v.values = &x;
+  v.dense_out = 0;
+  EXPECT_THROW(
+      kernels::cuda_impl::TransformNumericColumns(&v, 1, nullptr, 0, 1, &x, 1, nullptr, 0, nullptr),
+      Error);
   EXPECT_THROW(ResolveDevice("cuda"), Error);
   if (!BuiltWithCuda()) {
     try {
@@ -88,8 +91,12 @@ TEST(DeviceCuda, LaunchErrorsThrow_CUDA) {
   float x = std::numeric_limits<float>::quiet_NaN();
   DeviceBuffer d(sizeof(float), nullptr);
   CopyToDevice(d.data(), &x, sizeof(x), nullptr);
-  kernels::cuda_impl::Standardize(d.as<float>(), 1, kernels::StandardizeOp{2.f, 0.f, 1.f},
-                                  d.as<float>(), 1, nullptr);
+  kernels::NumericColumnView v;  // a missing value, filled with 2
+  v.values = d.as<float>();
+  v.fill = 2.0;
+  v.dense_out = 0;
+  kernels::cuda_impl::TransformNumericColumns(&v, 1, nullptr, 0, 1, d.as<float>(), 1, nullptr, 0,
+                                              nullptr);
   CopyToHost(&x, d.data(), sizeof(x), nullptr);
   SynchronizeStream(nullptr);
   EXPECT_EQ(x, 2.f);
