@@ -27,7 +27,7 @@
 #include "kernels/parallel.h"
 // Internal: the vocabulary lookup table TransformFeatures builds, so the device views search the
 // very same keys.
-#include "src/features/vocab.h"
+#include "src/features/plan.h"
 
 namespace freshet::bench {
 
@@ -230,111 +230,10 @@ inline double ColumnBytes(const Column& c) {
 // The kernels' views of a table, as TransformFeatures builds them (src/features/transform.cc):
 // the same output layout, the same vocabulary keys. Pointers are the table's host memory.
 
-struct Plan {
-  std::vector<const Column*> numeric_cols;  // one per numeric view
-  std::vector<kernels::NumericColumnView> numeric;
-  std::vector<double> bounds;
-  std::vector<const Column*> cat_cols;  // distinct categorical inputs
-  std::vector<kernels::CategoricalInputView> inputs;
-  std::vector<kernels::CategoricalOutputView> outputs;
-  std::vector<VocabTable> vocabs;  // one per output; empty for hashed ones
-  int64_t dense_dim = 0, cat_dim = 0;
-};
-
-inline const Column& Require(const Table& t, const std::string& name) {
-  const Column* c = t.Find(name);
-  if (!c) throw DataError("bench: column \"" + name + "\" is not in the table");
-  return *c;
-}
+using Plan = TransformPlan;
 
 inline Plan MakePlan(const Table& table, const FeatureState& state) {
-  Plan p;
-  int32_t dense = 0, cat = 0;
-  for (const auto& s : state.numeric) {
-    const Column& col = Require(table, s.column);
-    kernels::NumericColumnView v;
-    switch (col.dtype) {
-      case DType::kF32:
-        v.type = kernels::kInF32;
-        break;
-      case DType::kF64:
-        v.type = kernels::kInF64;
-        break;
-      case DType::kI32:
-        v.type = kernels::kInI32;
-        break;
-      case DType::kI64:
-        v.type = kernels::kInI64;
-        break;
-      case DType::kString:
-        throw DataError("bench: numeric column \"" + s.column + "\" is text");
-    }
-    v.values = col.data.data();
-    v.valid = col.valid.empty() ? nullptr : col.valid.data();
-    v.fill = s.fill_value;
-    v.clip_lo = s.clip_lo;
-    v.clip_hi = s.clip_hi;
-    v.log1p = s.log1p ? 1 : 0;
-    v.shift = s.shift;
-    v.scale = s.scale;
-    if (s.bucketize) {
-      v.bounds_begin = static_cast<int32_t>(p.bounds.size());
-      v.bounds_count = static_cast<int32_t>(s.boundaries.size());
-      p.bounds.insert(p.bounds.end(), s.boundaries.begin(), s.boundaries.end());
-      v.cat_out = cat++;
-    } else {
-      v.dense_out = dense++;
-    }
-    if (s.indicator) v.indicator_out = dense++;
-    p.numeric_cols.push_back(&col);
-    p.numeric.push_back(v);
-  }
-  const auto input_index = [&](const std::string& name) {
-    const Column& col = Require(table, name);
-    for (size_t k = 0; k < p.cat_cols.size(); ++k) {
-      if (p.cat_cols[k] == &col) return static_cast<int32_t>(k);
-    }
-    kernels::CategoricalInputView v;
-    v.valid = col.valid.empty() ? nullptr : col.valid.data();
-    if (col.is_string()) {
-      v.type = kernels::kInString;
-      v.bytes = col.bytes.data();
-      v.offsets = col.offsets.data();
-    } else {
-      v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
-      v.values = col.data.data();
-    }
-    p.cat_cols.push_back(&col);
-    p.inputs.push_back(v);
-    return static_cast<int32_t>(p.inputs.size() - 1);
-  };
-  for (const auto& s : state.categorical) {
-    kernels::CategoricalOutputView o;
-    const auto names = s.inputs.empty() ? std::vector<std::string>{s.column} : s.inputs;
-    o.n_inputs = static_cast<int32_t>(names.size());
-    for (size_t k = 0; k < names.size(); ++k) o.inputs[k] = input_index(names[k]);
-    if (s.encoding == "vocab") {
-      o.encoding = kernels::kEncodeVocab;
-      p.vocabs.push_back(BuildVocabTable(s));
-      o.vocab_size = static_cast<int64_t>(p.vocabs.back().keys.size());
-    } else {
-      o.encoding = kernels::kEncodeHash;
-      o.seed = s.seed;
-      o.buckets = s.buckets;
-      p.vocabs.emplace_back();
-    }
-    o.cat_out = cat++;
-    p.outputs.push_back(o);
-  }
-  // Pointers into p.vocabs only now that it has stopped growing.
-  for (size_t k = 0; k < p.outputs.size(); ++k) {
-    if (p.outputs[k].encoding != kernels::kEncodeVocab) continue;
-    p.outputs[k].vocab_keys = p.vocabs[k].keys.data();
-    p.outputs[k].vocab_index = p.vocabs[k].index.data();
-  }
-  p.dense_dim = dense;
-  p.cat_dim = cat;
-  return p;
+  return MakeTransformPlan(table, state);
 }
 
 // Bytes moved by output k of the plan alone (its inputs read, one int64 a row written).

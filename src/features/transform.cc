@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "features/plan.h"
 #include "features/vocab.h"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
@@ -19,125 +20,6 @@ namespace {
 using kernels::CategoricalInputView;
 using kernels::CategoricalOutputView;
 using kernels::NumericColumnView;
-
-const Column& Require(const Table& table, const std::string& name) {
-  const Column* col = table.Find(name);
-  if (!col) throw DataError("column \"" + name + "\" is not in the input");
-  return *col;
-}
-
-int32_t NumericType(const Column& col) {
-  switch (col.dtype) {
-    case DType::kF32:
-      return kernels::kInF32;
-    case DType::kF64:
-      return kernels::kInF64;
-    case DType::kI32:
-      return kernels::kInI32;
-    case DType::kI64:
-      return kernels::kInI64;
-    case DType::kString:
-      break;
-  }
-  throw DataError("column \"" + col.name + "\": expected numeric values, got strings");
-}
-
-// Everything the kernels need, with pointers into the table (host) for rows [0, rows).
-struct Plan {
-  std::vector<const Column*> numeric_cols;
-  std::vector<NumericColumnView> numeric;
-  std::vector<double> bounds;
-  std::vector<const Column*> cat_cols;  // categorical inputs, deduplicated
-  std::vector<CategoricalInputView> inputs;
-  std::vector<CategoricalOutputView> outputs;
-  std::vector<VocabTable> vocabs;  // one per vocab output, in output order
-};
-
-Plan MakePlan(const Table& table, const FeatureState& state) {
-  Plan p;
-  int32_t dense = 0, cat = 0;
-  for (const auto& s : state.numeric) {
-    const Column& col = Require(table, s.column);
-    NumericColumnView v;
-    v.type = NumericType(col);
-    v.values = col.data.data();
-    v.valid = col.valid.empty() ? nullptr : col.valid.data();
-    v.fill = s.fill_value;
-    v.clip_lo = s.clip_lo;
-    v.clip_hi = s.clip_hi;
-    v.log1p = s.log1p ? 1 : 0;
-    v.shift = s.shift;
-    v.scale = s.scale;
-    if (s.bucketize) {
-      v.bounds_begin = static_cast<int32_t>(p.bounds.size());
-      v.bounds_count = static_cast<int32_t>(s.boundaries.size());
-      p.bounds.insert(p.bounds.end(), s.boundaries.begin(), s.boundaries.end());
-      v.cat_out = cat++;
-    } else {
-      v.dense_out = dense++;
-    }
-    if (s.indicator) v.indicator_out = dense++;
-    p.numeric_cols.push_back(&col);
-    p.numeric.push_back(v);
-  }
-  const auto input_index = [&](const std::string& name) {
-    const Column& col = Require(table, name);
-    for (size_t k = 0; k < p.cat_cols.size(); ++k) {
-      if (p.cat_cols[k] == &col) return static_cast<int32_t>(k);
-    }
-    CategoricalInputView v;
-    v.valid = col.valid.empty() ? nullptr : col.valid.data();
-    if (col.is_string()) {
-      v.type = kernels::kInString;
-      v.bytes = col.bytes.data();
-      v.offsets = col.offsets.data();
-    } else if (col.dtype == DType::kI32 || col.dtype == DType::kI64) {
-      v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
-      v.values = col.data.data();
-    } else {
-      throw DataError("column \"" + name + "\": expected strings or integer codes, got " +
-                      DTypeName(col.dtype));
-    }
-    p.cat_cols.push_back(&col);
-    p.inputs.push_back(v);
-    return static_cast<int32_t>(p.inputs.size() - 1);
-  };
-  for (const auto& s : state.categorical) {
-    CategoricalOutputView o;
-    const auto names = s.inputs.empty() ? std::vector<std::string>{s.column} : s.inputs;
-    FRESHET_CHECK(names.size() <= static_cast<size_t>(kernels::kMaxCrossInputs), "cross arity");
-    o.n_inputs = static_cast<int32_t>(names.size());
-    for (size_t k = 0; k < names.size(); ++k) o.inputs[k] = input_index(names[k]);
-    if (s.encoding == "vocab") {
-      const Column& in = Require(table, names[0]);
-      if (s.integer_codes == in.is_string()) {
-        throw DataError("column \"" + s.column + "\": the vocabulary holds " +
-                        (s.integer_codes ? "integer codes" : "strings") + " but the input has " +
-                        (in.is_string() ? "strings" : "integer codes"));
-      }
-      o.encoding = kernels::kEncodeVocab;
-      p.vocabs.push_back(BuildVocabTable(s));
-      o.vocab_size = static_cast<int64_t>(p.vocabs.back().keys.size());
-    } else {
-      o.encoding = kernels::kEncodeHash;
-      o.seed = s.seed;
-      o.buckets = s.buckets;
-    }
-    o.cat_out = cat++;
-    p.outputs.push_back(o);
-  }
-  return p;
-}
-
-void AttachHostVocabs(Plan* p) {
-  size_t v = 0;
-  for (auto& o : p->outputs) {
-    if (o.encoding != kernels::kEncodeVocab) continue;
-    o.vocab_keys = p->vocabs[v].keys.data();
-    o.vocab_index = p->vocabs[v].index.data();
-    ++v;
-  }
-}
 
 // Byte layout of one chunk's inputs in the pinned staging buffer and its device twin.
 constexpr size_t kAlign = 64;
@@ -153,7 +35,7 @@ size_t ElementSize(const Column& c) {
   }
 }
 
-size_t ChunkBytes(const Plan& p, int64_t r0, int64_t r1) {
+size_t ChunkBytes(const TransformPlan& p, int64_t r0, int64_t r1) {
   const size_t rows = static_cast<size_t>(r1 - r0);
   size_t bytes = 0;
   for (const Column* c : p.numeric_cols) {
@@ -173,7 +55,7 @@ size_t ChunkBytes(const Plan& p, int64_t r0, int64_t r1) {
 
 // Copies rows [r0, r1) of every input into `host` and points the views at the same offsets from
 // `device`.
-void StageChunk(const Plan& p, int64_t r0, int64_t r1, char* host, char* device,
+void StageChunk(const TransformPlan& p, int64_t r0, int64_t r1, char* host, char* device,
                 std::vector<NumericColumnView>* numeric,
                 std::vector<CategoricalInputView>* inputs) {
   const size_t rows = static_cast<size_t>(r1 - r0);
@@ -213,16 +95,16 @@ void StageChunk(const Plan& p, int64_t r0, int64_t r1, char* host, char* device,
   }
 }
 
-void TransformCuda(const Plan& plan_in, const FeatureState& state, int64_t n,
-                   float* dense, int64_t* cats, void* stream, const TransformOptions& options) {
-  Plan plan = plan_in;
+// Runs the plan on the GPU. Its vocab outputs are pointed at device copies of the tables.
+void TransformCuda(TransformPlan& plan, const FeatureState& state, int64_t n, float* dense,
+                   int64_t* cats, void* stream, const TransformOptions& options) {
   const int64_t d = state.dense_dim(), c = state.categorical_dim();
   // Vocabulary tables go up once, on the caller's stream.
   std::vector<DeviceBuffer> vocab_buffers;
-  size_t v = 0;
-  for (auto& o : plan.outputs) {
+  for (size_t k = 0; k < plan.outputs.size(); ++k) {
+    auto& o = plan.outputs[k];
     if (o.encoding != kernels::kEncodeVocab) continue;
-    const VocabTable& t = plan.vocabs[v++];
+    const VocabTable& t = plan.vocabs[k];
     DeviceBuffer keys(t.keys.size() * sizeof(uint64_t), stream);
     DeviceBuffer index(t.index.size() * sizeof(int64_t), stream);
     CopyToDevice(keys.data(), t.keys.data(), t.keys.size() * sizeof(uint64_t), stream);
@@ -278,13 +160,12 @@ void TransformCuda(const Plan& plan_in, const FeatureState& state, int64_t n,
 void TransformFeatures(const Table& table, const FeatureState& state, const Device& device,
                        float* dense, int64_t* cats, void* stream, const TransformOptions& options) {
   const int64_t n = table.rows();
-  Plan plan = MakePlan(table, state);
+  TransformPlan plan = MakeTransformPlan(table, state);
   if (n == 0) return;
   if (device.is_cuda()) {
     TransformCuda(plan, state, n, dense, cats, stream, options);
     return;
   }
-  AttachHostVocabs(&plan);
   const int64_t d = state.dense_dim(), c = state.categorical_dim();
   kernels::TransformNumericColumns(
       device, plan.numeric.data(), static_cast<int32_t>(plan.numeric.size()), plan.bounds.data(),
