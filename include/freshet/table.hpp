@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,24 @@ struct Table {
   // Appends another table's rows. REQUIRES: same column names and dtypes, in the same order.
   void Append(const Table& other);
 };
+
+// A numeric column of `dtype` holding `values` (T must be that dtype's C++ type); `valid` as in
+// Column (empty = all present).
+template <typename T>
+Column NumericColumn(const std::string& name, DType dtype, const std::vector<T>& values,
+                     std::vector<uint8_t> valid = {}) {
+  Column c;
+  c.name = name;
+  c.dtype = dtype;
+  c.rows = static_cast<int64_t>(values.size());
+  c.data.resize(values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(c.data.data(), values.data(), c.data.size());
+  c.valid = std::move(valid);
+  return c;
+}
+
+// A string column holding `values`; `valid` as in Column (empty = all present).
+Column StringColumn(const std::string& name, const std::vector<std::string>& values,
+                    std::vector<uint8_t> valid = {});
 
 }  // namespace freshet

@@ -34,32 +34,15 @@ struct Weights {
 const std::vector<std::string> kNumericNames = {"age",       "income",      "sessions_7d",
                                                 "spend_30d", "tenure_days", "support_tickets"};
 
-template <typename T>
-Column NumericColumn(const std::string& name, DType dtype, const std::vector<T>& v) {
-  Column c;
-  c.name = name;
-  c.dtype = dtype;
-  c.rows = static_cast<int64_t>(v.size());
-  c.data.resize(v.size() * sizeof(T));
-  std::memcpy(c.data.data(), v.data(), c.data.size());
-  return c;
-}
-
-Column StringColumn(const std::string& name, const std::vector<std::string>& v) {
-  Column c;
-  c.name = name;
-  c.dtype = DType::kString;
-  c.rows = static_cast<int64_t>(v.size());
-  c.offsets.push_back(0);
+// Empty strings are the synthetic data's missing values.
+Column StringsEmptyMissing(const std::string& name, const std::vector<std::string>& v) {
+  std::vector<uint8_t> valid;
   bool any_missing = false;
   for (const auto& s : v) any_missing |= s.empty();
-  if (any_missing) c.valid.reserve(v.size());
-  for (const auto& s : v) {
-    c.bytes.insert(c.bytes.end(), s.begin(), s.end());
-    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
-    if (any_missing) c.valid.push_back(s.empty() ? 0 : 1);
+  if (any_missing) {
+    for (const auto& s : v) valid.push_back(s.empty() ? 0 : 1);
   }
-  return c;
+  return StringColumn(name, v, std::move(valid));
 }
 
 nlohmann::json WeightsJson(const Weights& w) {
@@ -167,9 +150,9 @@ nlohmann::json WriteSynthetic(const SynthOptions& o) {
     t.columns.push_back(NumericColumn("spend_30d", DType::kF64, spend));
     t.columns.push_back(NumericColumn("tenure_days", DType::kI64, tenure));
     t.columns.push_back(NumericColumn("support_tickets", DType::kI32, tickets));
-    t.columns.push_back(StringColumn("country", country));
-    t.columns.push_back(StringColumn("plan", plan));
-    t.columns.push_back(StringColumn("device", device));
+    t.columns.push_back(StringsEmptyMissing("country", country));
+    t.columns.push_back(StringsEmptyMissing("plan", plan));
+    t.columns.push_back(StringsEmptyMissing("device", device));
     t.columns.push_back(NumericColumn("user_id", DType::kI64, user));
     t.columns.push_back(NumericColumn("churned", DType::kI32, label));
     char name[32];

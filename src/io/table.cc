@@ -63,6 +63,22 @@ void Column::Append(const Column& other) {
   rows += other.rows;
 }
 
+Column StringColumn(const std::string& name, const std::vector<std::string>& values,
+                    std::vector<uint8_t> valid) {
+  Column c;
+  c.name = name;
+  c.dtype = DType::kString;
+  c.rows = static_cast<int64_t>(values.size());
+  c.offsets.reserve(values.size() + 1);
+  c.offsets.push_back(0);
+  for (const auto& v : values) {
+    c.bytes.insert(c.bytes.end(), v.begin(), v.end());
+    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
+  }
+  c.valid = std::move(valid);
+  return c;
+}
+
 const Column* Table::Find(const std::string& name) const {
   for (const Column& c : columns) {
     if (c.name == name) return &c;

@@ -21,34 +21,8 @@ namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
-template <typename T>
-Column MakeNumeric(const std::string& name, DType dtype, const std::vector<T>& values,
-                   std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = dtype;
-  c.rows = static_cast<int64_t>(values.size());
-  c.data.resize(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(c.data.data(), values.data(), c.data.size());
-  c.valid = std::move(valid);
-  return c;
-}
-
 Column F64(const std::string& name, const std::vector<double>& v) {
-  return MakeNumeric(name, DType::kF64, v);
-}
-
-Column MakeStrings(const std::string& name, const std::vector<std::string>& values) {
-  Column c;
-  c.name = name;
-  c.dtype = DType::kString;
-  c.rows = static_cast<int64_t>(values.size());
-  c.offsets.push_back(0);
-  for (const auto& v : values) {
-    c.bytes.insert(c.bytes.end(), v.begin(), v.end());
-    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
-  }
-  return c;
+  return NumericColumn(name, DType::kF64, v);
 }
 
 Table OneColumn(Column c) {
@@ -276,10 +250,10 @@ TEST(FitNumeric, EveryDtypeGivesTheSameState) {
   // Values 3 -1 (missing) 10 6; the missing row is NaN for floats and masked for integers.
   const std::vector<uint8_t> mask = {1, 1, 0, 1, 1};
   const std::vector<Column> cols = {
-      MakeNumeric<float>("x", DType::kF32, {3, -1, std::nanf(""), 10, 6}),
-      MakeNumeric<double>("x", DType::kF64, {3, -1, kNan, 10, 6}),
-      MakeNumeric<int32_t>("x", DType::kI32, {3, -1, 12345, 10, 6}, mask),
-      MakeNumeric<int64_t>("x", DType::kI64, {3, -1, -999, 10, 6}, mask),
+      NumericColumn<float>("x", DType::kF32, {3, -1, std::nanf(""), 10, 6}),
+      NumericColumn<double>("x", DType::kF64, {3, -1, kNan, 10, 6}),
+      NumericColumn<int32_t>("x", DType::kI32, {3, -1, 12345, 10, 6}, mask),
+      NumericColumn<int64_t>("x", DType::kI64, {3, -1, -999, 10, 6}, mask),
   };
   // Present: 3 -1 10 6 → mean 4.5; filled: 3 -1 4.5 10 6 → variance (2.25 + 30.25 + 0 + 30.25
   // + 2.25) / 5 = 13.
@@ -296,14 +270,14 @@ TEST(FitNumeric, EveryDtypeGivesTheSameState) {
 
 TEST(FitNumeric, LargeInt64ValuesKeepTheirMagnitude) {
   const int64_t big = int64_t{1} << 40;
-  const NumericState s = FitOne(MakeNumeric<int64_t>("x", DType::kI64, {big, big + 2}),
+  const NumericState s = FitOne(NumericColumn<int64_t>("x", DType::kI64, {big, big + 2}),
                                 {Fill(FeatureOp::Fill::kMean), Standardize()});
   EXPECT_DOUBLE_EQ(s.mean, static_cast<double>(big) + 1.0);
   EXPECT_DOUBLE_EQ(s.stddev, 1.0);
 }
 
 TEST(FitNumeric, NanIsMissingEvenWhenMarkedValid) {
-  const NumericState s = FitOne(MakeNumeric<double>("x", DType::kF64, {2, kNan, 4}, {1, 1, 1}),
+  const NumericState s = FitOne(NumericColumn<double>("x", DType::kF64, {2, kNan, 4}, {1, 1, 1}),
                                 {Fill(FeatureOp::Fill::kMean)});
   EXPECT_DOUBLE_EQ(s.fill_value, 3.0);
   EXPECT_EQ(s.count, 2);
@@ -311,7 +285,7 @@ TEST(FitNumeric, NanIsMissingEvenWhenMarkedValid) {
 }
 
 TEST(FitNumeric, MaskedRowsAreMissingWhateverTheyHold) {
-  const NumericState s = FitOne(MakeNumeric<double>("x", DType::kF64, {2, 1e300, 4}, {1, 0, 1}),
+  const NumericState s = FitOne(NumericColumn<double>("x", DType::kF64, {2, 1e300, 4}, {1, 0, 1}),
                                 {Fill(FeatureOp::Fill::kMean), Standardize()});
   EXPECT_DOUBLE_EQ(s.fill_value, 3.0);
   EXPECT_EQ(s.missing, 1);
@@ -404,7 +378,7 @@ TEST(FitNumeric, ChunkedFitMatchesSingleThreadedFit) {
 TEST(FitFeatures, KeepsSpecOrderAndSplitsNumericFromCategorical) {
   Table t;
   t.columns.push_back(F64("b", {1, 2}));
-  t.columns.push_back(MakeStrings("city", {"oslo", "rome"}));
+  t.columns.push_back(StringColumn("city", {"oslo", "rome"}));
   t.columns.push_back(F64("a", {3, 5}));
   const std::vector<FeatureSpec> specs = {
       Numeric("a", {Fill(FeatureOp::Fill::kMean)}),
@@ -435,7 +409,7 @@ TEST(FitFeatures, MissingColumnThrowsDataErrorNamingIt) {
 }
 
 TEST(FitFeatures, StringColumnDeclaredNumericThrowsDataError) {
-  EXPECT_THROW(FitFeatures(OneColumn(MakeStrings("x", {"1", "2"})),
+  EXPECT_THROW(FitFeatures(OneColumn(StringColumn("x", {"1", "2"})),
                            {Numeric("x", {Fill(FeatureOp::Fill::kMean)})}),
                DataError);
 }
@@ -452,7 +426,7 @@ TEST(FitFeatures, FloatColumnDeclaredCategoricalThrowsDataError) {
 
 TEST(FitFeatures, IntegerCodesCanBeHashed) {
   const FeatureState s =
-      FitFeatures(OneColumn(MakeNumeric<int32_t>("code", DType::kI32, {3, 1, 4})),
+      FitFeatures(OneColumn(NumericColumn<int32_t>("code", DType::kI32, {3, 1, 4})),
                   {Spec("code", ColumnKind::kCategorical, {Hash(7, 2)})});
   ASSERT_EQ(s.categorical.size(), 1u);
   EXPECT_EQ(s.categorical[0].encoding, "hash");
@@ -471,7 +445,7 @@ features:
                                "/tmp/x/cfg.yaml");
   Table t;
   t.columns.push_back(F64("x", {1, kNan, 3, 8}));
-  t.columns.push_back(MakeStrings("c", {"a", "b", "", "d"}));
+  t.columns.push_back(StringColumn("c", {"a", "b", "", "d"}));
   const FeatureState s = FitFeatures(t, c.features);
   ASSERT_EQ(s.dense_dim(), 1);
   // The mean fill the config inserted comes before standardisation.

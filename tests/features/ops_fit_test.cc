@@ -25,38 +25,12 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr float kDenseSentinel = -12345.f;
 constexpr int64_t kCatSentinel = -7;
 
-template <typename T>
-Column MakeNumeric(const std::string& name, DType dtype, const std::vector<T>& values,
-                   std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = dtype;
-  c.rows = static_cast<int64_t>(values.size());
-  c.data.resize(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(c.data.data(), values.data(), c.data.size());
-  c.valid = std::move(valid);
-  return c;
-}
-
 Column F64(const std::string& name, const std::vector<double>& v, std::vector<uint8_t> valid = {}) {
-  return MakeNumeric(name, DType::kF64, v, std::move(valid));
+  return NumericColumn(name, DType::kF64, v, std::move(valid));
 }
 
 Column F32(const std::string& name, const std::vector<float>& v, std::vector<uint8_t> valid = {}) {
-  return MakeNumeric(name, DType::kF32, v, std::move(valid));
-}
-
-Column Strings(const std::string& name, const std::vector<std::string>& values) {
-  Column c;
-  c.name = name;
-  c.dtype = DType::kString;
-  c.rows = static_cast<int64_t>(values.size());
-  c.offsets.push_back(0);
-  for (const auto& v : values) {
-    c.bytes.insert(c.bytes.end(), v.begin(), v.end());
-    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
-  }
-  return c;
+  return NumericColumn(name, DType::kF32, v, std::move(valid));
 }
 
 Table MakeTable(std::vector<Column> cols) {
@@ -235,8 +209,8 @@ TEST(FeatureOpsFill, ConstantForms) {
 
 TEST(FeatureOpsFill, MaskedIntegerRowsAreMissing) {
   const Output o =
-      FitTransform(MakeTable({MakeNumeric<int32_t>("x", DType::kI32, {3, 999, 5}, {1, 0, 1}),
-                              MakeNumeric<int64_t>("y", DType::kI64, {-4, 0, 10}, {1, 1, 0})}),
+      FitTransform(MakeTable({NumericColumn<int32_t>("x", DType::kI32, {3, 999, 5}, {1, 0, 1}),
+                              NumericColumn<int64_t>("y", DType::kI64, {-4, 0, 10}, {1, 1, 0})}),
                    "  - {column: x, type: numeric, ops: [{fill: mean}]}\n"
                    "  - {column: y, type: numeric, ops: [{fill: median}]}\n");
   EXPECT_EQ(o.dense, (std::vector<float>{3, -4, 4, 0, 5, -2}));
@@ -569,8 +543,8 @@ TEST(FeatureOpsLayout, DenseThenIndicatorsAndBucketsFirst) {
     code[i] = static_cast<int64_t>(rng() % 3);
   }
   const Output o = FitTransform(
-      MakeTable({F64("a", a), F64("b", b), F64("c", c), F64("d", d), Strings("city", city),
-                 MakeNumeric<int64_t>("code", DType::kI64, code)}),
+      MakeTable({F64("a", a), F64("b", b), F64("c", c), F64("d", d), StringColumn("city", city),
+                 NumericColumn<int64_t>("code", DType::kI64, code)}),
       "  - {column: a, type: numeric, ops: [{fill: mean}, indicator, standardize]}\n"
       "  - {column: b, type: numeric, ops: [{bucketize: {boundaries: [0]}}]}\n"
       "  - {column: city, type: categorical, ops: [{hash: {buckets: 10, seed: 1}}]}\n"
@@ -605,8 +579,8 @@ TEST(FeatureOpsLayout, DenseThenIndicatorsAndBucketsFirst) {
   }
   // TransformToTable names and orders its columns the same way.
   const Table t = TransformToTable(
-      MakeTable({F64("a", a), F64("b", b), F64("c", c), F64("d", d), Strings("city", city),
-                 MakeNumeric<int64_t>("code", DType::kI64, code)}),
+      MakeTable({F64("a", a), F64("b", b), F64("c", c), F64("d", d), StringColumn("city", city),
+                 NumericColumn<int64_t>("code", DType::kI64, code)}),
       s, Device{});
   ASSERT_EQ(t.columns.size(), 9u);
   for (int64_t j2 = 0; j2 < 4; ++j2) {
@@ -624,7 +598,7 @@ TEST(FeatureOpsLayout, DenseThenIndicatorsAndBucketsFirst) {
 }
 
 TEST(FeatureOpsLayout, StateColumnsListsEveryInputOnce) {
-  const Table t = MakeTable({F64("x", {1}), Strings("a", {"p"}), Strings("b", {"q"})});
+  const Table t = MakeTable({F64("x", {1}), StringColumn("a", {"p"}), StringColumn("b", {"q"})});
   const FeatureState s =
       FitFeatures(t, Features("  - {column: x, type: numeric}\n"
                               "  - {cross: [a, b], ops: [{hash: {buckets: 3}}]}\n"
@@ -735,7 +709,7 @@ TEST(FeatureOpsFreeze, FrozenColumnStillFollowsTheConfigsOps) {
 
 TEST(FeatureOpsEdge, AllMissingColumnGivesFiniteOutputs) {
   const Table t = MakeTable({F64("a", {kNan, kNan, kNan}),
-                             MakeNumeric<int32_t>("b", DType::kI32, {1, 2, 3}, {0, 0, 0}),
+                             NumericColumn<int32_t>("b", DType::kI32, {1, 2, 3}, {0, 0, 0}),
                              F32("c", {std::nanf(""), std::nanf(""), std::nanf("")})});
   const Output o = FitTransform(
       t,
@@ -772,7 +746,7 @@ TEST(FeatureOpsEdge, ConstantColumnStandardizesAndScalesToZero) {
 }
 
 TEST(FeatureOpsEdge, SingleRow) {
-  const Table t = MakeTable({F64("a", {-7.5}), F64("b", {kNan}), Strings("s", {"only"})});
+  const Table t = MakeTable({F64("a", {-7.5}), F64("b", {kNan}), StringColumn("s", {"only"})});
   const Output o = FitTransform(
       t,
       "  - {column: a, type: numeric, ops: [{fill: median}, log1p, standardize, {bucketize: "
@@ -786,7 +760,7 @@ TEST(FeatureOpsEdge, SingleRow) {
 }
 
 TEST(FeatureOpsEdge, EmptyTable) {
-  const Table t = MakeTable({F64("a", {}), Strings("s", {}), Strings("u", {})});
+  const Table t = MakeTable({F64("a", {}), StringColumn("s", {}), StringColumn("u", {})});
   const std::string yaml =
       "  - {column: a, type: numeric, ops: [{fill: median}, indicator, standardize]}\n"
       "  - {column: s, type: categorical, ops: [{vocab: {min_count: 2}}]}\n"
@@ -810,7 +784,8 @@ TEST(FeatureOpsEdge, EmptyTable) {
   EXPECT_EQ(out.columns[3].name, "s_x_u");
   // The state of an empty fit transforms new rows: vocab empty → every present value is OOV.
   const Output serve = Transform(
-      MakeTable({F64("a", {3, kNan}), Strings("s", {"x", ""}), Strings("u", {"y", "z"})}), s);
+      MakeTable({F64("a", {3, kNan}), StringColumn("s", {"x", ""}), StringColumn("u", {"y", "z"})}),
+      s);
   EXPECT_EQ(serve.dense, (std::vector<float>{3, 0, 0, 1}));
   EXPECT_EQ(serve.C(0, 0), 1);
   EXPECT_EQ(serve.C(1, 0), 0);
@@ -926,7 +901,7 @@ TEST(FeatureOpsEdge, DenormalsPassThroughAndScale) {
 }
 
 TEST(FeatureOpsEdge, WrongColumnTypesNameTheColumn) {
-  const Table t = MakeTable({Strings("s", {"a"}), F64("f", {1.0})});
+  const Table t = MakeTable({StringColumn("s", {"a"}), F64("f", {1.0})});
   try {
     FitFeatures(t, Features("  - {column: s, type: numeric, ops: [standardize]}\n"));
     FAIL() << "strings fitted as numbers";

@@ -40,34 +40,6 @@ constexpr int64_t kCatSentinel = -7;
 // vocabularies exact, min and max exact but for an ulp of log1p.
 constexpr double kDenseTol = 1e-6;
 
-template <typename T>
-Column MakeNumeric(const std::string& name, DType dtype, const std::vector<T>& values,
-                   std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = dtype;
-  c.rows = static_cast<int64_t>(values.size());
-  c.data.resize(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(c.data.data(), values.data(), c.data.size());
-  c.valid = std::move(valid);
-  return c;
-}
-
-Column Strings(const std::string& name, const std::vector<std::string>& values,
-               std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = DType::kString;
-  c.rows = static_cast<int64_t>(values.size());
-  c.offsets.push_back(0);
-  for (const auto& v : values) {
-    c.bytes.insert(c.bytes.end(), v.begin(), v.end());
-    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
-  }
-  c.valid = std::move(valid);
-  return c;
-}
-
 // Every column kind, random, with NaN and masks; ±Inf only when `infinities` (the fit refuses to
 // keep a finite state with them, see ops_fit_test.cc).
 Table RandomTable(int64_t n, uint64_t seed, bool infinities) {
@@ -115,15 +87,15 @@ Table RandomTable(int64_t n, uint64_t seed, bool infinities) {
     k32[i] = static_cast<int32_t>(rng());
   }
   Table t;
-  t.columns.push_back(MakeNumeric<double>("a", DType::kF64, a));
-  t.columns.push_back(MakeNumeric<double>("b", DType::kF64, b));
-  t.columns.push_back(MakeNumeric<float>("c", DType::kF32, c));
-  t.columns.push_back(MakeNumeric<int32_t>("d", DType::kI32, d, d_valid));
-  t.columns.push_back(MakeNumeric<int64_t>("e", DType::kI64, e));
-  t.columns.push_back(MakeNumeric<int64_t>("code", DType::kI64, code, code_valid));
-  t.columns.push_back(Strings("city", city, city_valid));
-  t.columns.push_back(Strings("dev", dev));
-  t.columns.push_back(MakeNumeric<int32_t>("k32", DType::kI32, k32));
+  t.columns.push_back(NumericColumn<double>("a", DType::kF64, a));
+  t.columns.push_back(NumericColumn<double>("b", DType::kF64, b));
+  t.columns.push_back(NumericColumn<float>("c", DType::kF32, c));
+  t.columns.push_back(NumericColumn<int32_t>("d", DType::kI32, d, d_valid));
+  t.columns.push_back(NumericColumn<int64_t>("e", DType::kI64, e));
+  t.columns.push_back(NumericColumn<int64_t>("code", DType::kI64, code, code_valid));
+  t.columns.push_back(StringColumn("city", city, city_valid));
+  t.columns.push_back(StringColumn("dev", dev));
+  t.columns.push_back(NumericColumn<int32_t>("k32", DType::kI32, k32));
   return t;
 }
 

@@ -23,34 +23,6 @@ namespace {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
-Column Strings(const std::string& name, const std::vector<std::string>& values,
-               std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = DType::kString;
-  c.rows = static_cast<int64_t>(values.size());
-  c.offsets.push_back(0);
-  for (const auto& v : values) {
-    c.bytes.insert(c.bytes.end(), v.begin(), v.end());
-    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
-  }
-  c.valid = std::move(valid);
-  return c;
-}
-
-template <typename T>
-Column MakeNumeric(const std::string& name, DType dtype, const std::vector<T>& values,
-                   std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = dtype;
-  c.rows = static_cast<int64_t>(values.size());
-  c.data.resize(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(c.data.data(), values.data(), c.data.size());
-  c.valid = std::move(valid);
-  return c;
-}
-
 std::vector<FeatureSpec> Features(const std::string& yaml) {
   return ParseConfig("model: m\ndata: {landing: d, label: the_label}\nfeatures:\n" + yaml,
                      "/tmp/xform/cfg.yaml")
@@ -142,10 +114,10 @@ RandomCats MakeRandomCats(int64_t n, uint32_t seed) {
     row[3] = {true, true, "", k64[i]};
     out.rows.push_back(row);
   }
-  out.table.columns.push_back(Strings("s", s, s_valid));
-  out.table.columns.push_back(Strings("t", t));
-  out.table.columns.push_back(MakeNumeric<int32_t>("k32", DType::kI32, k32, k_valid));
-  out.table.columns.push_back(MakeNumeric<int64_t>("k64", DType::kI64, k64));
+  out.table.columns.push_back(StringColumn("s", s, s_valid));
+  out.table.columns.push_back(StringColumn("t", t));
+  out.table.columns.push_back(NumericColumn<int32_t>("k32", DType::kI32, k32, k_valid));
+  out.table.columns.push_back(NumericColumn<int64_t>("k64", DType::kI64, k64));
   return out;
 }
 
@@ -182,8 +154,8 @@ TEST(FeatureCross, EqualsXxh64OfTheConcatenatedInputHashes) {
 
 TEST(FeatureCross, ByHandForOneRow) {
   Table t;
-  t.columns.push_back(Strings("a", {"x", "x", "", "x"}, {1, 1, 1, 0}));
-  t.columns.push_back(MakeNumeric<int64_t>("b", DType::kI64, {7, 8, 7, 7}));
+  t.columns.push_back(StringColumn("a", {"x", "x", "", "x"}, {1, 1, 1, 0}));
+  t.columns.push_back(NumericColumn<int64_t>("b", DType::kI64, {7, 8, 7, 7}));
   const FeatureState s =
       FitFeatures(t, Features("  - {cross: [a, b], ops: [{hash: {buckets: 50, seed: 4}}]}\n"));
   const Output o = Transform(t, s);
@@ -286,8 +258,8 @@ TEST(FeatureHash, LongStringsInvalidUtf8AndUnseenValues) {
       mb,     mb2, std::string("\xc0\xaf", 2), std::string("\xed\xa0\x80"), std::string(1, '\0'),
       "plain"};
   Table t;
-  t.columns.push_back(Strings("s", v));
-  t.columns.push_back(Strings("u", {"a", "b", "c", "d", "e", "f"}));
+  t.columns.push_back(StringColumn("s", v));
+  t.columns.push_back(StringColumn("u", {"a", "b", "c", "d", "e", "f"}));
   const FeatureState s = FitFeatures(
       t, Features("  - {column: s, type: categorical, ops: [{hash: {buckets: 1000003, seed: 8}}]}\n"
                   "  - {cross: [s, u], ops: [{hash: {buckets: 1000003}}]}\n"));
@@ -301,8 +273,8 @@ TEST(FeatureHash, LongStringsInvalidUtf8AndUnseenValues) {
   EXPECT_NE(o.cats[0], o.cats[2]);  // one bit apart in 1 MB
   // Values never seen at fit hash like any other.
   Table serve;
-  serve.columns.push_back(Strings("s", {"never", "seen"}));
-  serve.columns.push_back(Strings("u", {"x", "y"}));
+  serve.columns.push_back(StringColumn("s", {"never", "seen"}));
+  serve.columns.push_back(StringColumn("u", {"x", "y"}));
   const Output o3 = Transform(serve, s);
   EXPECT_EQ(o3.cats[0], ExpectedHash({true, false, "never", 0}, 8, 1000003));
   EXPECT_GE(o3.cats[1], 2);
@@ -327,12 +299,12 @@ Table MixedTable(int64_t n, uint32_t seed) {
     dev[i] = rng() % 3 == 0 ? "ios" : "web";
   }
   Table t;
-  t.columns.push_back(MakeNumeric<double>("a", DType::kF64, a));
-  t.columns.push_back(MakeNumeric<double>("b", DType::kF64, b));
-  t.columns.push_back(MakeNumeric<float>("c", DType::kF32, c));
-  t.columns.push_back(MakeNumeric<int64_t>("code", DType::kI64, code));
-  t.columns.push_back(Strings("city", city));
-  t.columns.push_back(Strings("dev", dev));
+  t.columns.push_back(NumericColumn<double>("a", DType::kF64, a));
+  t.columns.push_back(NumericColumn<double>("b", DType::kF64, b));
+  t.columns.push_back(NumericColumn<float>("c", DType::kF32, c));
+  t.columns.push_back(NumericColumn<int64_t>("code", DType::kI64, code));
+  t.columns.push_back(StringColumn("city", city));
+  t.columns.push_back(StringColumn("dev", dev));
   return t;
 }
 

@@ -21,36 +21,8 @@ constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr float kDenseSentinel = -12345.f;
 constexpr int64_t kCatSentinel = -7;
 
-template <typename T>
-Column MakeNumeric(const std::string& name, DType dtype, const std::vector<T>& values,
-                   std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = dtype;
-  c.rows = static_cast<int64_t>(values.size());
-  c.data.resize(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(c.data.data(), values.data(), c.data.size());
-  c.valid = std::move(valid);
-  return c;
-}
-
 Column F64(const std::string& name, const std::vector<double>& v) {
-  return MakeNumeric(name, DType::kF64, v);
-}
-
-Column MakeStrings(const std::string& name, const std::vector<std::string>& values,
-                   std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = DType::kString;
-  c.rows = static_cast<int64_t>(values.size());
-  c.offsets.push_back(0);
-  for (const auto& v : values) {
-    c.bytes.insert(c.bytes.end(), v.begin(), v.end());
-    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
-  }
-  c.valid = std::move(valid);
-  return c;
+  return NumericColumn(name, DType::kF64, v);
 }
 
 // A standardising state: missing → fill, then (x - mean) * scale.
@@ -168,11 +140,11 @@ TEST(TransformNumeric, DenseIsRowMajorWithOneColumnPerNumericState) {
 TEST(TransformNumeric, EveryDtypeAndMask) {
   const std::vector<uint8_t> mask = {1, 0, 1};
   Table t;
-  t.columns.push_back(MakeNumeric<float>("f32", DType::kF32, {1.5f, std::nanf(""), -2.f}));
-  t.columns.push_back(MakeNumeric<float>("f32m", DType::kF32, {1.5f, 99.f, -2.f}, mask));
-  t.columns.push_back(MakeNumeric<double>("f64", DType::kF64, {1.5, 99, -2}, mask));
-  t.columns.push_back(MakeNumeric<int32_t>("i32", DType::kI32, {-3, 99, 7}, mask));
-  t.columns.push_back(MakeNumeric<int64_t>("i64", DType::kI64, {int64_t{1} << 33, 99, 7}, mask));
+  t.columns.push_back(NumericColumn<float>("f32", DType::kF32, {1.5f, std::nanf(""), -2.f}));
+  t.columns.push_back(NumericColumn<float>("f32m", DType::kF32, {1.5f, 99.f, -2.f}, mask));
+  t.columns.push_back(NumericColumn<double>("f64", DType::kF64, {1.5, 99, -2}, mask));
+  t.columns.push_back(NumericColumn<int32_t>("i32", DType::kI32, {-3, 99, 7}, mask));
+  t.columns.push_back(NumericColumn<int64_t>("i64", DType::kI64, {int64_t{1} << 33, 99, 7}, mask));
   FeatureState s;
   for (const auto& c : t.columns) s.numeric.push_back(NumState(c.name, 10.0, 1.0, 0.5));
   const Output out = Transform(t, s);
@@ -201,7 +173,7 @@ TEST(TransformNumeric, RandomColumnsWithNanMatchDoubleReference) {
   }
   t.columns.push_back(F64("a", cols[0]));
   std::vector<float> as_f32(cols[1].begin(), cols[1].end());
-  t.columns.push_back(MakeNumeric<float>("b", DType::kF32, as_f32));
+  t.columns.push_back(NumericColumn<float>("b", DType::kF32, as_f32));
   t.columns.push_back(F64("c", cols[2]));
   std::vector<FeatureSpec> specs;
   for (const char* name : {"a", "b", "c"}) {
@@ -276,7 +248,7 @@ TEST(TransformCategorical, StringsHashIntoBucketsAndMissingIsZero) {
   const std::vector<std::string> v = {"oslo", "", "rome", "oslo", "lima", "x"};
   const std::vector<uint8_t> valid = {1, 1, 1, 1, 0, 1};
   Table t;
-  t.columns.push_back(MakeStrings("city", v, valid));
+  t.columns.push_back(StringColumn("city", v, valid));
   FeatureState s;
   s.categorical.push_back(HashState("city", 97, 5));
   const Output out = Transform(t, s);
@@ -298,7 +270,7 @@ TEST(TransformCategorical, SeedChangesTheBuckets) {
   std::vector<std::string> v;
   for (int i = 0; i < 50; ++i) v.push_back("value-" + std::to_string(i));
   Table t;
-  t.columns.push_back(MakeStrings("c", v));
+  t.columns.push_back(StringColumn("c", v));
   FeatureState a, b;
   a.categorical.push_back(HashState("c", 1000, 0));
   b.categorical.push_back(HashState("c", 1000, 1));
@@ -310,8 +282,8 @@ TEST(TransformCategorical, IntegerCodesHashTheirLittleEndianInt64Bytes) {
   const std::vector<int64_t> codes64 = {7, -1, 0, int64_t{1} << 40, INT64_MIN, INT64_MAX};
   const std::vector<uint8_t> mask = {1, 1, 0, 1, 1, 1};
   Table t;
-  t.columns.push_back(MakeNumeric<int32_t>("c32", DType::kI32, codes32, mask));
-  t.columns.push_back(MakeNumeric<int64_t>("c64", DType::kI64, codes64));
+  t.columns.push_back(NumericColumn<int32_t>("c32", DType::kI32, codes32, mask));
+  t.columns.push_back(NumericColumn<int64_t>("c64", DType::kI64, codes64));
   FeatureState s;
   s.categorical.push_back(HashState("c32", 10007, 17));
   s.categorical.push_back(HashState("c64", 3, 0));
@@ -343,8 +315,8 @@ TEST(TransformCategorical, RandomStringsMatchExpectation) {
     valid[i] = rng() % 9 != 0;
   }
   Table t;
-  t.columns.push_back(MakeStrings("s", v, valid));
-  t.columns.push_back(MakeStrings("s2", v));
+  t.columns.push_back(StringColumn("s", v, valid));
+  t.columns.push_back(StringColumn("s2", v));
   FeatureState s;
   const int64_t buckets = 1 + static_cast<int64_t>(rng() % 5000);
   const uint64_t seed = rng();
@@ -359,7 +331,7 @@ TEST(TransformCategorical, RandomStringsMatchExpectation) {
 
 TEST(TransformCategorical, UnseenCategoriesStillGetABucket) {
   Table train;
-  train.columns.push_back(MakeStrings("city", {"oslo", "rome"}));
+  train.columns.push_back(StringColumn("city", {"oslo", "rome"}));
   std::vector<FeatureSpec> specs(1);
   specs[0].column = "city";
   specs[0].type = ColumnKind::kCategorical;
@@ -371,7 +343,7 @@ TEST(TransformCategorical, UnseenCategoriesStillGetABucket) {
 
   const std::vector<std::string> fresh = {"lima", "oslo", "never-seen-before"};
   Table serve;
-  serve.columns.push_back(MakeStrings("city", fresh));
+  serve.columns.push_back(StringColumn("city", fresh));
   const Output out = Transform(serve, s);
   for (size_t i = 0; i < fresh.size(); ++i) {
     EXPECT_GE(out.cats[i], 2);
@@ -389,7 +361,7 @@ TEST(TransformCategorical, InvalidUtf8AndLongStringsHash) {
   std::vector<std::string> all = v;
   all.push_back(long_random);
   Table t;
-  t.columns.push_back(MakeStrings("s", all));
+  t.columns.push_back(StringColumn("s", all));
   FeatureState s;
   s.categorical.push_back(HashState("s", 1 << 20, 42));
   const Output out = Transform(t, s);
@@ -401,9 +373,9 @@ TEST(TransformCategorical, InvalidUtf8AndLongStringsHash) {
 
 TEST(TransformFeatures, DenseAndCategoricalTogether) {
   Table t;
-  t.columns.push_back(MakeStrings("city", {"a", "b", ""}));
+  t.columns.push_back(StringColumn("city", {"a", "b", ""}));
   t.columns.push_back(F64("x", {1, kNan, 3}));
-  t.columns.push_back(MakeNumeric<int64_t>("code", DType::kI64, {5, 6, 7}, {1, 0, 1}));
+  t.columns.push_back(NumericColumn<int64_t>("code", DType::kI64, {5, 6, 7}, {1, 0, 1}));
   t.columns.push_back(F64("y", {-1, -2, -3}));
   FeatureState s;
   s.numeric.push_back(NumState("x", 2.0, 2.0, 1.0));
@@ -423,7 +395,7 @@ TEST(TransformFeatures, DenseAndCategoricalTogether) {
 TEST(TransformFeatures, ZeroRowTableWritesNothing) {
   Table t;
   t.columns.push_back(F64("x", {}));
-  t.columns.push_back(MakeStrings("c", {}));
+  t.columns.push_back(StringColumn("c", {}));
   FeatureState s;
   s.numeric.push_back(NumState("x", 1.0, 0.0, 1.0));
   s.categorical.push_back(HashState("c", 10, 0));
@@ -465,7 +437,7 @@ TEST(TransformFeatures, MissingCategoricalColumnThrowsDataErrorNamingIt) {
 
 TEST(TransformFeatures, WrongColumnTypesThrowDataError) {
   Table t;
-  t.columns.push_back(MakeStrings("s", {"a"}));
+  t.columns.push_back(StringColumn("s", {"a"}));
   t.columns.push_back(F64("f", {1.0}));
   std::vector<float> dense(1);
   std::vector<int64_t> cats(1);
@@ -498,9 +470,9 @@ Table RandomTable(int64_t n, uint32_t seed) {
   }
   Table t;
   t.columns.push_back(F64("a", a));
-  t.columns.push_back(MakeNumeric<float>("b", DType::kF32, b));
-  t.columns.push_back(MakeNumeric<int32_t>("code", DType::kI32, codes, mask));
-  t.columns.push_back(MakeStrings("s", s));
+  t.columns.push_back(NumericColumn<float>("b", DType::kF32, b));
+  t.columns.push_back(NumericColumn<int32_t>("code", DType::kI32, codes, mask));
+  t.columns.push_back(StringColumn("s", s));
   return t;
 }
 

@@ -19,34 +19,6 @@
 namespace freshet {
 namespace {
 
-Column Strings(const std::string& name, const std::vector<std::string>& values,
-               std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = DType::kString;
-  c.rows = static_cast<int64_t>(values.size());
-  c.offsets.push_back(0);
-  for (const auto& v : values) {
-    c.bytes.insert(c.bytes.end(), v.begin(), v.end());
-    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
-  }
-  c.valid = std::move(valid);
-  return c;
-}
-
-template <typename T>
-Column Codes(const std::string& name, DType dtype, const std::vector<T>& values,
-             std::vector<uint8_t> valid = {}) {
-  Column c;
-  c.name = name;
-  c.dtype = dtype;
-  c.rows = static_cast<int64_t>(values.size());
-  c.data.resize(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(c.data.data(), values.data(), c.data.size());
-  c.valid = std::move(valid);
-  return c;
-}
-
 Table One(Column c) {
   Table t;
   t.columns.push_back(std::move(c));
@@ -118,7 +90,7 @@ std::vector<std::string> ExpectedVocab(const std::vector<std::string>& rows, int
 TEST(FeatureVocab, MinCountAndTheIndexContract) {
   const std::vector<std::string> rows =
       Concat({Repeat("a", 5), Repeat("b", 3), Repeat("c", 2), Repeat("d", 1), Repeat("", 2)}, 1);
-  const FeatureState s = FitFeatures(One(Strings("c", rows)), Vocab("min_count: 2"));
+  const FeatureState s = FitFeatures(One(StringColumn("c", rows)), Vocab("min_count: 2"));
   const CategoricalState& c = s.categorical.at(0);
   EXPECT_EQ(c.encoding, "vocab");
   EXPECT_FALSE(c.integer_codes);
@@ -128,7 +100,7 @@ TEST(FeatureVocab, MinCountAndTheIndexContract) {
   EXPECT_EQ(s.cardinalities(), (std::vector<int64_t>{5}));
 
   const Table serve =
-      One(Strings("c", {"a", "b", "c", "d", "", "zzz", "a", "A"}, {1, 1, 1, 1, 1, 1, 0, 1}));
+      One(StringColumn("c", {"a", "b", "c", "d", "", "zzz", "a", "A"}, {1, 1, 1, 1, 1, 1, 0, 1}));
   // a b c → 2 3 4; d (below min_count) and unseen → 1; "" and masked → 0.
   EXPECT_EQ(Indices(serve, s), (std::vector<int64_t>{2, 3, 4, 1, 0, 1, 0, 1}));
 }
@@ -136,20 +108,20 @@ TEST(FeatureVocab, MinCountAndTheIndexContract) {
 TEST(FeatureVocab, MaxSizeKeepsTheMostFrequentTiesByBytes) {
   const std::vector<std::string> rows =
       Concat({Repeat("y", 4), Repeat("x", 4), Repeat("z", 3), Repeat("w", 2), Repeat("v", 2)}, 2);
-  FeatureState s = FitFeatures(One(Strings("c", rows)), Vocab("max_size: 3"));
+  FeatureState s = FitFeatures(One(StringColumn("c", rows)), Vocab("max_size: 3"));
   EXPECT_EQ(s.categorical[0].vocab, (std::vector<std::string>{"x", "y", "z"}));
   EXPECT_EQ(s.categorical[0].max_size, 3);
-  EXPECT_EQ(Indices(One(Strings("c", {"x", "y", "z", "w", "v"})), s),
+  EXPECT_EQ(Indices(One(StringColumn("c", {"x", "y", "z", "w", "v"})), s),
             (std::vector<int64_t>{2, 3, 4, 1, 1}));
-  s = FitFeatures(One(Strings("c", rows)), Vocab());
+  s = FitFeatures(One(StringColumn("c", rows)), Vocab());
   EXPECT_EQ(s.categorical[0].vocab, (std::vector<std::string>{"x", "y", "z", "v", "w"}));
-  s = FitFeatures(One(Strings("c", rows)), Vocab("max_size: 4, min_count: 3"));
+  s = FitFeatures(One(StringColumn("c", rows)), Vocab("max_size: 4, min_count: 3"));
   EXPECT_EQ(s.categorical[0].vocab, (std::vector<std::string>{"x", "y", "z"}));
 }
 
 TEST(FeatureVocab, TiesCompareBytesUnsigned) {
   const std::vector<std::string> tokens = {"b", "a", "\xff", "B", "aa", "\x01", "\x80z", "a\x7f"};
-  const FeatureState s = FitFeatures(One(Strings("c", Concat({tokens}, 3))), Vocab());
+  const FeatureState s = FitFeatures(One(StringColumn("c", Concat({tokens}, 3))), Vocab());
   EXPECT_EQ(s.categorical[0].vocab,
             (std::vector<std::string>{"\x01", "B", "a", "aa", "a\x7f", "b", "\x80z", "\xff"}));
 }
@@ -175,11 +147,11 @@ TEST(FeatureVocab, RandomCategoriesMatchTheRule) {
     const int64_t max_size = trial % 2 ? 0 : 10 + trial * 7;
     std::string args = "min_count: " + std::to_string(min_count);
     if (max_size) args += ", max_size: " + std::to_string(max_size);
-    const FeatureState s = FitFeatures(One(Strings("c", rows)), Vocab(args));
+    const FeatureState s = FitFeatures(One(StringColumn("c", rows)), Vocab(args));
     const std::vector<std::string> expected = ExpectedVocab(rows, min_count, max_size);
     SCOPED_TRACE("trial " + std::to_string(trial));
     ASSERT_EQ(s.categorical[0].vocab, expected);
-    const std::vector<int64_t> idx = Indices(One(Strings("c", rows)), s);
+    const std::vector<int64_t> idx = Indices(One(StringColumn("c", rows)), s);
     for (size_t i = 0; i < rows.size(); ++i) {
       const auto it = std::find(expected.begin(), expected.end(), rows[i]);
       const int64_t want = rows[i].empty()        ? 0
@@ -195,24 +167,26 @@ TEST(FeatureVocab, IntegerCodes) {
   const std::vector<int64_t> codes = {7, -1, 7, 3, 7, -1, kMin, 0, 5};
   const std::vector<uint8_t> valid = {1, 1, 1, 1, 1, 1, 1, 0, 1};
   const FeatureState s =
-      FitFeatures(One(Codes("c", DType::kI64, codes, valid)), Vocab("max_size: 4"));
+      FitFeatures(One(NumericColumn("c", DType::kI64, codes, valid)), Vocab("max_size: 4"));
   const CategoricalState& c = s.categorical[0];
   EXPECT_TRUE(c.integer_codes);
   // 7 ×3, -1 ×2, then ties by the decimal text: "-9223372036854775808" < "3" < "5".
   EXPECT_EQ(c.vocab, (std::vector<std::string>{"7", "-1", "-9223372036854775808", "3"}));
   const std::vector<int64_t> serve = {7, -1, kMin, 3, 5, 0, 42, INT64_MAX};
-  EXPECT_EQ(Indices(One(Codes("c", DType::kI64, serve, {1, 1, 1, 1, 1, 0, 1, 1})), s),
+  EXPECT_EQ(Indices(One(NumericColumn("c", DType::kI64, serve, {1, 1, 1, 1, 1, 0, 1, 1})), s),
             (std::vector<int64_t>{2, 3, 4, 5, 1, 0, 1, 1}));
   // An i32 column with the same codes gets the same indices (codes are widened to int64).
   const std::vector<int32_t> serve32 = {7, -1, 3, 5, 0};
-  EXPECT_EQ(Indices(One(Codes("c", DType::kI32, serve32, {1, 1, 1, 1, 0})), s),
+  EXPECT_EQ(Indices(One(NumericColumn("c", DType::kI32, serve32, {1, 1, 1, 1, 0})), s),
             (std::vector<int64_t>{2, 3, 5, 1, 0}));
   // Fitted on i32.
   const FeatureState s32 = FitFeatures(
-      One(Codes("c", DType::kI32, std::vector<int32_t>{-5, 9, 9, -5, 9, INT32_MIN})), Vocab());
+      One(NumericColumn("c", DType::kI32, std::vector<int32_t>{-5, 9, 9, -5, 9, INT32_MIN})),
+      Vocab());
   EXPECT_EQ(s32.categorical[0].vocab, (std::vector<std::string>{"9", "-5", "-2147483648"}));
-  EXPECT_EQ(Indices(One(Codes("c", DType::kI64, std::vector<int64_t>{INT32_MIN, 9, -5})), s32),
-            (std::vector<int64_t>{4, 2, 3}));
+  EXPECT_EQ(
+      Indices(One(NumericColumn("c", DType::kI64, std::vector<int64_t>{INT32_MIN, 9, -5})), s32),
+      (std::vector<int64_t>{4, 2, 3}));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -220,14 +194,15 @@ TEST(FeatureVocab, IntegerCodes) {
 
 TEST(FeatureVocab, RefitAppendsAndNeverMovesAnIndex) {
   const auto specs = Vocab();
-  const FeatureState v1 =
-      FitFeatures(One(Strings("c", Concat({Repeat("a", 3), Repeat("b", 2), {"c"}}, 5))), specs);
+  const FeatureState v1 = FitFeatures(
+      One(StringColumn("c", Concat({Repeat("a", 3), Repeat("b", 2), {"c"}}, 5))), specs);
   ASSERT_EQ(v1.categorical[0].vocab, (std::vector<std::string>{"a", "b", "c"}));
   // Day 2: c vanished, d is now the most frequent, e new too, a and b still there.
-  const Table day2 = One(Strings("c", Concat({Repeat("d", 5), {"b"}, Repeat("e", 2), {"a"}}, 6)));
+  const Table day2 =
+      One(StringColumn("c", Concat({Repeat("d", 5), {"b"}, Repeat("e", 2), {"a"}}, 6)));
   const FeatureState v2 = FitFeatures(day2, specs, &v1);
   EXPECT_EQ(v2.categorical[0].vocab, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
-  const Table probe = One(Strings("c", {"a", "b", "c", "d", "e", "f", ""}));
+  const Table probe = One(StringColumn("c", {"a", "b", "c", "d", "e", "f", ""}));
   EXPECT_EQ(Indices(probe, v1), (std::vector<int64_t>{2, 3, 4, 1, 1, 1, 0}));
   EXPECT_EQ(Indices(probe, v2), (std::vector<int64_t>{2, 3, 4, 5, 6, 1, 0}));
   // Refitting on the same data again changes nothing.
@@ -236,17 +211,17 @@ TEST(FeatureVocab, RefitAppendsAndNeverMovesAnIndex) {
 
 TEST(FeatureVocab, RefitRespectsMaxSizeAndMinCountForNewCategoriesOnly) {
   const FeatureState v1 = FitFeatures(
-      One(Strings("c", Concat({Repeat("a", 3), Repeat("b", 3)}, 7))), Vocab("max_size: 4"));
+      One(StringColumn("c", Concat({Repeat("a", 3), Repeat("b", 3)}, 7))), Vocab("max_size: 4"));
   ASSERT_EQ(v1.categorical[0].vocab, (std::vector<std::string>{"a", "b"}));
   const Table day2 =
-      One(Strings("c", Concat({Repeat("n1", 6), Repeat("n2", 5), Repeat("n3", 4), {"a"}}, 8)));
+      One(StringColumn("c", Concat({Repeat("n1", 6), Repeat("n2", 5), Repeat("n3", 4), {"a"}}, 8)));
   // Room for two more: the two most frequent new ones.
   const FeatureState v2 = FitFeatures(day2, Vocab("max_size: 4"), &v1);
   EXPECT_EQ(v2.categorical[0].vocab, (std::vector<std::string>{"a", "b", "n1", "n2"}));
   // Full: nothing more, n3 stays out of vocabulary.
   const FeatureState v3 = FitFeatures(day2, Vocab("max_size: 4"), &v2);
   EXPECT_EQ(v3.categorical[0].vocab, v2.categorical[0].vocab);
-  EXPECT_EQ(Indices(One(Strings("c", {"n3", "n2"})), v3), (std::vector<int64_t>{1, 5}));
+  EXPECT_EQ(Indices(One(StringColumn("c", {"n3", "n2"})), v3), (std::vector<int64_t>{1, 5}));
   // A smaller max_size than the previous vocabulary: everything kept, nothing added.
   const FeatureState v4 = FitFeatures(day2, Vocab("max_size: 1"), &v2);
   EXPECT_EQ(v4.categorical[0].vocab, v2.categorical[0].vocab);
@@ -265,7 +240,7 @@ TEST(FeatureVocab, RandomRefitsKeepThePreviousVocabularyAsAPrefix) {
       // The popular categories drift: the range moves by 40 ids a day.
       rows.push_back("k" + std::to_string(day * 40 + static_cast<int>(rng() % 120)));
     }
-    const Table t = One(Strings("c", rows));
+    const Table t = One(StringColumn("c", rows));
     const FeatureState s =
         FitFeatures(t, Vocab("min_count: 3, max_size: 200"), day ? &prev : nullptr);
     const std::vector<std::string>& v = s.categorical[0].vocab;
@@ -291,14 +266,14 @@ TEST(FeatureVocab, RandomRefitsKeepThePreviousVocabularyAsAPrefix) {
 }
 
 TEST(FeatureVocab, PreviousOfAnotherEncodingOrCodeTypeIsIgnored) {
-  const Table strings = One(Strings("c", {"q", "p", "p"}));
+  const Table strings = One(StringColumn("c", {"q", "p", "p"}));
   const FeatureState hashed =
       FitFeatures(strings, Features("  - {column: c, type: categorical, ops: [{hash: {buckets: "
                                     "8}}]}\n"));
   const FeatureState a = FitFeatures(strings, Vocab(), &hashed);
   EXPECT_EQ(a.categorical[0].vocab, (std::vector<std::string>{"p", "q"}));
   // A string vocabulary is not carried over to a column that now holds integer codes.
-  const Table codes = One(Codes("c", DType::kI32, std::vector<int32_t>{4, 4, 1}));
+  const Table codes = One(NumericColumn("c", DType::kI32, std::vector<int32_t>{4, 4, 1}));
   const FeatureState b = FitFeatures(codes, Vocab(), &a);
   EXPECT_TRUE(b.categorical[0].integer_codes);
   EXPECT_EQ(b.categorical[0].vocab, (std::vector<std::string>{"4", "1"}));
@@ -314,10 +289,10 @@ TEST(FeatureVocab, LongStringsAndInvalidUtf8AreCategories) {
   const std::string bad1("\xff\xfe\xc3", 3), bad2("\xc3\x28", 2), nul("a\0b", 3);
   const std::vector<std::string> rows =
       Concat({Repeat(mb, 3), Repeat(mb2, 2), Repeat(bad1, 4), {bad2}, Repeat(nul, 5)}, 10);
-  const FeatureState s = FitFeatures(One(Strings("c", rows)), Vocab());
+  const FeatureState s = FitFeatures(One(StringColumn("c", rows)), Vocab());
   EXPECT_EQ(s.categorical[0].vocab, (std::vector<std::string>{nul, bad1, mb, mb2, bad2}));
-  EXPECT_EQ(Indices(One(Strings("c", {mb, mb2, bad1, bad2, nul, std::string("a", 1),
-                                      std::string(1 << 20, 'z')})),
+  EXPECT_EQ(Indices(One(StringColumn("c", {mb, mb2, bad1, bad2, nul, std::string("a", 1),
+                                           std::string(1 << 20, 'z')})),
                     s),
             (std::vector<int64_t>{4, 5, 3, 6, 2, 1, 1}));
 }
@@ -331,7 +306,7 @@ TEST(FeatureVocab, LongStringsAndInvalidUtf8AreCategories) {
 // and decode them in FromJson; the keys must stay the XXH64 of the original bytes.
 TEST(FeatureVocab, InvalidUtf8VocabularySurvivesFeaturesJson) {
   const std::string bad1("\xff\xfe\xc3", 3), bad2("caf\xe9", 4);
-  const Table t = One(Strings("c", {bad1, bad2, bad2, "ok"}));
+  const Table t = One(StringColumn("c", {bad1, bad2, bad2, "ok"}));
   const FeatureState s = FitFeatures(t, Vocab());
   std::string text;
   ASSERT_NO_THROW(text = s.ToJson().dump());
@@ -353,8 +328,8 @@ TEST(FeatureVocab, JsonRoundTripKeepsEveryIndex) {
   std::vector<int64_t> codes(rows.size());
   for (auto& c : codes) c = static_cast<int64_t>(rng() % 40) - 20;
   Table t;
-  t.columns.push_back(Strings("s", rows));
-  t.columns.push_back(Codes("k", DType::kI64, codes));
+  t.columns.push_back(StringColumn("s", rows));
+  t.columns.push_back(NumericColumn("k", DType::kI64, codes));
   const FeatureState s =
       FitFeatures(t, Features("  - {column: s, type: categorical, ops: [{vocab: {min_count: 10, "
                               "max_size: 100}}]}\n"
@@ -389,7 +364,8 @@ TEST(FeatureVocab, BrokenVocabularyInAStateIsADataError) {
   dup.categorical.push_back(c);
   std::vector<int64_t> out(1);
   try {
-    TransformFeatures(One(Strings("city", {"oslo"})), dup, Device{}, nullptr, out.data(), nullptr);
+    TransformFeatures(One(StringColumn("city", {"oslo"})), dup, Device{}, nullptr, out.data(),
+                      nullptr);
     FAIL() << "a duplicate vocabulary entry was accepted";
   } catch (const DataError& e) {
     EXPECT_NE(std::string(e.what()).find("\"city\""), std::string::npos) << e.what();
@@ -398,13 +374,13 @@ TEST(FeatureVocab, BrokenVocabularyInAStateIsADataError) {
   c.vocab = {"12", "twelve"};
   c.integer_codes = true;
   codes.categorical.push_back(c);
-  EXPECT_THROW(TransformFeatures(One(Codes("city", DType::kI64, std::vector<int64_t>{12})), codes,
-                                 Device{}, nullptr, out.data(), nullptr),
+  EXPECT_THROW(TransformFeatures(One(NumericColumn("city", DType::kI64, std::vector<int64_t>{12})),
+                                 codes, Device{}, nullptr, out.data(), nullptr),
                DataError);
   c.vocab = {"12", "1e3"};
   codes.categorical[0] = c;
-  EXPECT_THROW(TransformFeatures(One(Codes("city", DType::kI64, std::vector<int64_t>{12})), codes,
-                                 Device{}, nullptr, out.data(), nullptr),
+  EXPECT_THROW(TransformFeatures(One(NumericColumn("city", DType::kI64, std::vector<int64_t>{12})),
+                                 codes, Device{}, nullptr, out.data(), nullptr),
                DataError);
 }
 

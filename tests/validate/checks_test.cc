@@ -16,30 +16,6 @@ namespace {
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-template <typename T>
-Column NumericColumn(const std::string& name, DType dtype, const std::vector<T>& values) {
-  Column c;
-  c.name = name;
-  c.dtype = dtype;
-  c.rows = static_cast<int64_t>(values.size());
-  c.data.resize(values.size() * sizeof(T));
-  if (!values.empty()) std::memcpy(c.data.data(), values.data(), c.data.size());
-  return c;
-}
-
-Column StringColumn(const std::string& name, const std::vector<std::string>& values) {
-  Column c;
-  c.name = name;
-  c.dtype = DType::kString;
-  c.rows = static_cast<int64_t>(values.size());
-  c.offsets.push_back(0);
-  for (const auto& v : values) {
-    c.bytes.insert(c.bytes.end(), v.begin(), v.end());
-    c.offsets.push_back(static_cast<int64_t>(c.bytes.size()));
-  }
-  return c;
-}
-
 // Features x (numeric), z (numeric), city (categorical); label y.
 Config TestConfig() {
   Config c;
