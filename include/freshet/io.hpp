@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "freshet/table.hpp"
@@ -63,5 +64,24 @@ std::vector<std::string> DiscoverPartitions(const std::string& dir, const std::s
 // Returns the SHA-256 of the file's bytes as 64 lowercase hex digits. Throws IoError naming the
 // path.
 std::string Sha256File(const std::string& path);
+
+// The SHA-256 of `bytes`, as 64 lowercase hex digits.
+std::string Sha256(std::string_view bytes);
+
+// One partition a run reads: its identity (path, rows, SHA-256) and its role.
+struct InputFile {
+  std::string path;
+  std::string role;  // "train" or "eval"
+  std::string sha256;
+  int64_t rows = -1;  // -1 until read
+};
+
+// The partitions of one run: of the files in `landing` matching `pattern` (DiscoverPartitions),
+// the newest `eval_window` are held out for evaluation and up to `train_window` before them are
+// the training data, oldest first, each with its SHA-256. Returns an empty list, and sets `why`,
+// when fewer than eval_window + 1 files exist. Throws IoError when the folder or a file cannot be
+// read.
+std::vector<InputFile> SelectInputs(const std::string& landing, const std::string& pattern,
+                                    int train_window, int eval_window, std::string* why);
 
 }  // namespace freshet

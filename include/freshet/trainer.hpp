@@ -11,17 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "freshet/artifacts.hpp"
 #include "freshet/config.hpp"
 #include "freshet/features.hpp"
 #include "freshet/table.hpp"
 #include "kernels/device.h"
 
 namespace freshet {
-
-// The artifacts of a version's main model and of its linear fallback (in the version folder).
-constexpr const char* kModelFiles[] = {"model.pt", "model.safetensors", "model.json"};
-constexpr const char* kFallbackFiles[] = {"model.fallback.pt", "model.fallback.safetensors",
-                                          "model.fallback.json"};
 
 // What training one model gave.
 struct ModelResult {
@@ -52,20 +48,13 @@ struct TrainOutcome {
   nlohmann::json timings = nlohmann::json::object();  // seconds: features, train, fallback, ...
 };
 
-// Checks the file `name` of the published version in `version_dir` against the SHA-256 that
-// `manifest` (its manifest.json) records under "artifacts". Throws IoError naming the file when
-// they differ. A manifest that records no such artifact (an older version) checks nothing.
-void VerifyArtifact(const std::string& version_dir, const std::string& name,
-                    const nlohmann::json& manifest);
-
 struct TrainOptions {
-  // The previous version's folder, to warm-start from (its model.pt, and model.fallback.pt for the
-  // fallback when present). Unset: a cold start.
-  std::optional<std::string> warm_start_from;
-  // That version's manifest.json: the checkpoints are checked against its SHA-256s before use.
-  nlohmann::json warm_start_manifest;
-  // Where the artifacts go: kModelFiles and, when train.fallback, kFallbackFiles.
-  std::string out_dir;
+  // The artifacts of the version to warm-start from (its model.pt, and model.fallback.pt for the
+  // fallback when present; the registry's source verifies them). Null: a cold start. Not owned.
+  const ArtifactSource* warm_start = nullptr;
+  // Where the artifacts go: kModelFiles and, when train.fallback, kFallbackFiles. Required; not
+  // owned.
+  ArtifactSink* out = nullptr;
 };
 
 // Builds the model of `config.model_spec` for the task and the feature outputs of `state`,
@@ -97,15 +86,14 @@ struct Prediction {
 };
 
 // Transforms `input` with `state` (the version's features.json) and scores it with the version's
-// main model (model.json + model.safetensors in `version_dir`, checked against `manifest` when it
-// is not null), applying `guards`: a non-finite main prediction, or a main model that cannot be
+// main model (model.json + model.safetensors read from `version`), applying `guards`: a non-finite main prediction, or a main model that cannot be
 // loaded or run, is replaced by the fallback model's (when guards.use_fallback and the version
 // has one); then binary scores and regression predictions are clamped. Throws DataError when
 // `input` lacks a feature column, IoError when neither model can be used, ConfigError for a clamp
 // on a multiclass task.
-Prediction PredictVersion(const std::string& version_dir, const FeatureState& state,
+Prediction PredictVersion(const ArtifactSource& version, const FeatureState& state,
                           const Table& input, const Device& device, const PredictConfig& guards,
-                          bool keep_features, const nlohmann::json& manifest = nullptr);
+                          bool keep_features);
 
 // Versions of the libraries linked in, for the manifest: {"torch": "2.11.0", "cuda": "13.0" or
 // null}.

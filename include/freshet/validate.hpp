@@ -3,8 +3,10 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "freshet/config.hpp"
+#include "freshet/io.hpp"
 #include "freshet/table.hpp"
 
 namespace freshet {
@@ -14,5 +16,16 @@ namespace freshet {
 // (0 or 1 for binary). Throws DataError naming `source`, the column and the first bad row
 // (0-based).
 void CheckPartition(const Table& table, const Config& config, const std::string& source);
+
+// The rows of a run, split by role.
+struct RunTables {
+  Table train, eval;
+};
+
+// Reads every input with config.Columns(), checks it (CheckPartition), records its row count in
+// `inputs`, and appends it to the table of its role. Throws DataError naming the file for an
+// unreadable or invalid partition, and naming the files when the training or the evaluation rows
+// are empty.
+RunTables ReadInputs(const Config& config, std::vector<InputFile>* inputs);
 
 }  // namespace freshet

@@ -9,26 +9,39 @@
 #include "freshet/error.hpp"
 #include "freshet/log.hpp"
 
-namespace {
+namespace freshet::cli {
 
-int ExitCodeFor(freshet::ErrorKind kind) {
-  using freshet::ErrorKind;
-  namespace cli = freshet::cli;
+int ExitCodeFor(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kUsage:
-      return cli::kExitUsage;
+      return kExitUsage;
     case ErrorKind::kData:
-      return cli::kExitDataRefused;
+      return kExitDataRefused;
     case ErrorKind::kLocked:
-      return cli::kExitLocked;
+      return kExitLocked;
     case ErrorKind::kIo:
     case ErrorKind::kInternal:
-      return cli::kExitFailure;
+      return kExitFailure;
   }
-  return freshet::cli::kExitFailure;
+  return kExitFailure;
 }
 
+namespace {
+std::string g_command_line;
 }  // namespace
+
+void SetCommandLine(int argc, char** argv) {
+  g_command_line.clear();
+  for (int i = 0; i < argc; ++i) {
+    const std::string a = argv[i];
+    const bool quote = a.empty() || a.find_first_of(" \t'\"\\$") != std::string::npos;
+    g_command_line += (i ? " " : "") + (quote ? "'" + a + "'" : a);
+  }
+}
+
+const std::string& CommandLine() { return g_command_line; }
+
+}  // namespace freshet::cli
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -52,11 +65,13 @@ int main(int argc, char** argv) {
                                                                                           : 0);
   });
 
+  freshet::cli::SetCommandLine(argc, argv);
   int exit_code = 0;
   freshet::cli::AddSynth(app, &exit_code);
   freshet::cli::AddRetrain(app, &exit_code);
   freshet::cli::AddPredict(app, &exit_code);
   freshet::cli::AddFeatures(app, &exit_code);
+  freshet::cli::AddRegistry(app, &exit_code);
 
   try {
     app.parse(argc, argv);
@@ -65,7 +80,7 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : freshet::cli::kExitUsage;
   } catch (const freshet::Error& e) {
     spdlog::error("{}", e.what());
-    return ExitCodeFor(e.kind());
+    return freshet::cli::ExitCodeFor(e.kind());
   } catch (const std::exception& e) {
     spdlog::error("unexpected failure: {}", e.what());
     return freshet::cli::kExitFailure;

@@ -2,8 +2,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <regex>
 #include <type_traits>
 
 #include <spdlog/spdlog.h>
@@ -22,46 +20,9 @@ namespace {
 namespace fs = std::filesystem;
 
 struct PredictArgs {
-  std::string config, version = "latest", input, output, device;
+  std::string config, channel = "champion", version, input, output, device;
   bool with_features = false;
 };
-
-// The folder of `version` ("latest", "3" or "v000003") of the config's model. Reads the registry
-// folder without taking the model's lock, so scoring never waits for a retrain; only published
-// versions (vNNNNNN folders with a manifest) are seen.
-std::string VersionDir(const Config& config, const std::string& version) {
-  const fs::path dir = fs::path(config.registry) / config.model;
-  std::vector<std::string> names;
-  std::error_code ec;
-  const std::regex pattern("v[0-9]{6}");
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    const std::string name = e.path().filename().string();
-    if (std::regex_match(name, pattern) && fs::exists(e.path() / "manifest.json")) {
-      names.push_back(name);
-    }
-  }
-  std::sort(names.begin(), names.end());
-  if (version == "latest") {
-    if (names.empty()) {
-      throw ConfigError("--version latest: " + config.model + " has no published version in " +
-                        dir.string());
-    }
-    return (dir / names.back()).string();
-  }
-  std::string digits = version;
-  if (!digits.empty() && digits[0] == 'v') digits = digits.substr(1);
-  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos ||
-      digits.size() > 9) {
-    throw ConfigError("--version: expected a version number or \"latest\", got \"" + version +
-                      "\"");
-  }
-  const std::string name = VersionName(std::stoll(digits));
-  if (std::find(names.begin(), names.end(), name) == names.end()) {
-    throw ConfigError("--version " + version + ": " + config.model + " has no published version " +
-                      name + " in " + dir.string());
-  }
-  return (dir / name).string();
-}
 
 // The input columns the version's features read, by their state.
 std::vector<ColumnRequest> FeatureColumns(const FeatureState& state) {
@@ -130,27 +91,18 @@ int Predict(const PredictArgs& args) {
     throw ConfigError("--output: " + args.output + ": expected a .h5, .hdf5, .hdf or .csv file");
   }
   const Config config = LoadConfig(args.config);
-  CheckModelConfig(config);
-  const std::string dir = VersionDir(config, args.version);
-  const std::string version = fs::path(dir).filename().string();
-  const auto read_json = [&dir](const std::string& name) {
-    const std::string path = dir + "/" + name;
-    std::ifstream in(path);
-    try {
-      return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw IoError(path + ": cannot read: " + e.what());
-    }
-  };
-  const nlohmann::json manifest = read_json("manifest.json");
-  VerifyArtifact(dir, "features.json", manifest);
-  const FeatureState state =
-      FeatureState::FromJson(read_json("features.json"), dir + "/features.json");
+  // Read without the model's lock, so scoring never waits for a retrain.
+  const Registry registry = Registry::Open(config.registry, Registry::Mode::kReadOnly);
+  if (args.version.empty()) CheckName("channel", args.channel);
+  const VersionInfo v =
+      registry.Resolve(config.model, args.version.empty() ? args.channel : args.version);
+  const std::string& version = v.name;
+  const auto artifacts = registry.Artifacts(v);
+  const FeatureState state = registry.LoadFeatureState(v);
   const Device device = ResolveDevice(args.device.empty() ? config.train.device : args.device);
   const Table input = ReadPartition(args.input, FeatureColumns(state), config.data.hdf5_group);
-  const PredictConfig& guards = config.predict;
   const Prediction p =
-      PredictVersion(dir, state, input, device, guards, args.with_features, manifest);
+      PredictVersion(*artifacts, state, input, device, config.predict, args.with_features);
 
   if (p.main_failed) {
     spdlog::warn("{} {}: the main model failed ({}); every row was scored by the fallback model",
@@ -182,8 +134,13 @@ void AddPredict(CLI::App& app, int* exit_code) {
       "fallback model for rows the main model cannot score. Output columns: binary `score` = "
       "P(1); multiclass `class` and `prob_<k>`; regression `prediction`.");
   cmd->add_option("-c,--config", args->config, "The model's YAML config")->required();
-  cmd->add_option("--version", args->version, "Version number (3 or v000003) or \"latest\"")
-      ->capture_default_str();
+  auto* channel = cmd->add_option("--channel", args->channel,
+                                  "Score with the version this channel holds")
+                      ->capture_default_str();
+  cmd->add_option("--version", args->version,
+                  "Score with this version instead: a number (3 or v000003), \"latest\" or a "
+                  "channel name")
+      ->excludes(channel);
   cmd->add_option("--input", args->input, "Rows to score: .h5/.hdf5/.hdf or .csv")->required();
   cmd->add_option("--output", args->output, "Predictions: .h5/.hdf5/.hdf or .csv")->required();
   cmd->add_option("--device", args->device, "auto, cpu, cuda or cuda:N (default: train.device)");

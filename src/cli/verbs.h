@@ -3,7 +3,11 @@
 // propagate as freshet::Error and are turned into exit codes by main().
 #pragma once
 
+#include <string>
+
 #include <CLI/CLI.hpp>
+
+#include "freshet/error.hpp"
 
 namespace freshet::cli {
 
@@ -18,9 +22,17 @@ enum ExitCode : int {
   kExitLocked = 6,
 };
 
+// The exit code of a library error.
+int ExitCodeFor(ErrorKind kind);
+
+// The process's command line as one string (recorded with registry events and runs).
+void SetCommandLine(int argc, char** argv);
+const std::string& CommandLine();
+
 void AddSynth(CLI::App& app, int* exit_code);
 void AddRetrain(CLI::App& app, int* exit_code);
 void AddPredict(CLI::App& app, int* exit_code);
 void AddFeatures(CLI::App& app, int* exit_code);
+void AddRegistry(CLI::App& app, int* exit_code);
 
 }  // namespace freshet::cli

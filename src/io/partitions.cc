@@ -75,6 +75,52 @@ std::vector<std::string> DiscoverPartitions(const std::string& dir, const std::s
   return names;
 }
 
+namespace {
+
+std::string Hex(const unsigned char* digest, unsigned int len) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string hex(2 * len, '0');
+  for (unsigned int i = 0; i < len; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 15];
+  }
+  return hex;
+}
+
+}  // namespace
+
+std::string Sha256(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+    throw IoError("SHA-256 failed (OpenSSL)");
+  }
+  return Hex(digest, len);
+}
+
+std::vector<InputFile> SelectInputs(const std::string& landing, const std::string& pattern,
+                                    int train_window, int eval_window, std::string* why) {
+  const auto files = DiscoverPartitions(landing, pattern);
+  const size_t need = static_cast<size_t>(eval_window) + 1;
+  if (files.size() < need) {
+    *why = std::to_string(files.size()) + " partition(s) matching " + pattern + " in " + landing +
+           "; a run needs at least " + std::to_string(need) + " (" + std::to_string(eval_window) +
+           " to evaluate on and 1 to train on)";
+    return {};
+  }
+  const size_t window =
+      std::min(files.size(), static_cast<size_t>(train_window) + static_cast<size_t>(eval_window));
+  std::vector<InputFile> inputs;
+  for (size_t i = files.size() - window; i < files.size(); ++i) {
+    InputFile in;
+    in.path = files[i];
+    in.role = i + static_cast<size_t>(eval_window) >= files.size() ? "eval" : "train";
+    in.sha256 = Sha256File(files[i]);
+    inputs.push_back(std::move(in));
+  }
+  return inputs;
+}
+
 std::string Sha256File(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw IoError(path + ": cannot open for SHA-256: " + std::strerror(errno));
@@ -98,13 +144,7 @@ std::string Sha256File(const std::string& path) {
   if (EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1) {
     throw IoError(path + ": SHA-256 final failed (OpenSSL)");
   }
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex(2 * len, '0');
-  for (unsigned int i = 0; i < len; ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 15];
-  }
-  return hex;
+  return Hex(digest, len);
 }
 
 }  // namespace freshet

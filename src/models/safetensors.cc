@@ -1,10 +1,10 @@
 #include "models/safetensors.h"
 
 #include <cstring>
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "freshet/env.hpp"
 #include "freshet/error.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -32,8 +32,8 @@ const char* DtypeName(torch::ScalarType t) {
 
 }  // namespace
 
-void WriteSafetensors(const std::string& path, const NamedTensors& tensors,
-                      const std::map<std::string, std::string>& metadata) {
+std::string SafetensorsBytes(const std::string& path, const NamedTensors& tensors,
+                             const std::map<std::string, std::string>& metadata) {
   json header = json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::vector<torch::Tensor> host;
@@ -54,37 +54,49 @@ void WriteSafetensors(const std::string& path, const NamedTensors& tensors,
   // tensors are written in the order their offsets were given above.
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
   const uint64_t len = text.size();
+  std::string out;
+  out.reserve(8 + text.size() + offset);
   char len_bytes[8];
   std::memcpy(len_bytes, &len, 8);
-  out.write(len_bytes, 8);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.append(len_bytes, 8);
+  out.append(text);
   for (const auto& t : host) {
-    out.write(static_cast<const char*>(t.data_ptr()), static_cast<std::streamsize>(t.nbytes()));
+    out.append(static_cast<const char*>(t.data_ptr()), t.nbytes());
   }
-  out.flush();
-  if (!out) throw IoError(path + ": cannot write the safetensors file");
+  return out;
+}
+
+void WriteSafetensors(const std::string& path, const NamedTensors& tensors,
+                      const std::map<std::string, std::string>& metadata) {
+  Env::Default()->WriteFile(path, SafetensorsBytes(path, tensors, metadata));
 }
 
 NamedTensors ReadSafetensors(const std::string& path,
                              std::map<std::string, std::string>* metadata) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw IoError(path + ": cannot open the safetensors file");
-  const uint64_t size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
+  std::string bytes;
+  try {
+    bytes = Env::Default()->ReadFile(path);
+  } catch (const IoError&) {
+    throw IoError(path + ": cannot open the safetensors file");
+  }
+  return ParseSafetensors(bytes, path, metadata);
+}
+
+NamedTensors ParseSafetensors(const std::string& bytes, const std::string& path,
+                              std::map<std::string, std::string>* metadata) {
+  const uint64_t size = bytes.size();
   const auto corrupt = [&path](const std::string& why) {
     return IoError(path + ": not a valid safetensors file (corrupt or truncated?): " + why);
   };
   if (size < 8) throw corrupt("shorter than its 8-byte header length");
   uint64_t len = 0;
-  in.read(reinterpret_cast<char*>(&len), 8);
+  std::memcpy(&len, bytes.data(), 8);
   if (len > size - 8) {
     throw corrupt("header length " + std::to_string(len) + " runs past the end of the file (" +
                   std::to_string(size) + " bytes)");
   }
-  std::string text(len, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(len));
+  const std::string text = bytes.substr(8, len);
   json header;
   try {
     header = json::parse(text);
@@ -146,9 +158,7 @@ NamedTensors ReadSafetensors(const std::string& path,
   NamedTensors out;
   for (const auto& e : entries) {
     torch::Tensor t = torch::empty(e.shape, torch::TensorOptions().dtype(e.type));
-    in.seekg(static_cast<std::streamoff>(8 + len + e.begin));
-    in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(e.end - e.begin));
-    if (!in) throw corrupt("cannot read tensor " + e.name);
+    std::memcpy(t.data_ptr(), bytes.data() + 8 + len + e.begin, e.end - e.begin);
     out.emplace_back(e.name, t);
   }
   return out;

@@ -15,8 +15,11 @@ namespace freshet {
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
-// Writes `tensors` (any device; F32, F64, BF16, F16, I64, I32, I8, U8 or BOOL) to `path`, with
-// string `metadata`. Throws IoError naming the path.
+// The file's bytes for `tensors` (any device; F32, F64, BF16, F16, I64, I32, I8, U8 or BOOL),
+// with string `metadata`. Throws IoError naming `path` for a tensor type safetensors lacks.
+std::string SafetensorsBytes(const std::string& path, const NamedTensors& tensors,
+                             const std::map<std::string, std::string>& metadata = {});
+// Writes SafetensorsBytes() to `path` (fsynced). Throws IoError naming the path.
 void WriteSafetensors(const std::string& path, const NamedTensors& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
@@ -26,5 +29,8 @@ void WriteSafetensors(const std::string& path, const NamedTensors& tensors,
 // outside the data, overlapping or leaving gaps.
 NamedTensors ReadSafetensors(const std::string& path,
                              std::map<std::string, std::string>* metadata = nullptr);
+// The same for a file's bytes; `path` names it in errors.
+NamedTensors ParseSafetensors(const std::string& bytes, const std::string& path,
+                              std::map<std::string, std::string>* metadata = nullptr);
 
 }  // namespace freshet

@@ -1,8 +1,9 @@
 #include "train/checkpoint.h"
 
-#include <fstream>
 #include <map>
+#include <sstream>
 
+#include "freshet/env.hpp"
 #include "freshet/error.hpp"
 
 namespace freshet {
@@ -39,9 +40,9 @@ c10::IValue ReadValue(torch::serialize::InputArchive& archive, const std::string
 
 }  // namespace
 
-void SaveModelPt(const std::string& path, TabularNet& model, const std::string& optimizer_name,
-                 torch::optim::Optimizer& optimizer, const TrainProgress& progress,
-                 const RngState& rng) {
+std::string ModelPtBytes(const std::string& path, TabularNet& model,
+                         const std::string& optimizer_name, torch::optim::Optimizer& optimizer,
+                         const TrainProgress& progress, const RngState& rng) {
   try {
     torch::serialize::OutputArchive root, weights, optim, best;
     root.write("format", c10::IValue(std::string(kFormat)));
@@ -64,18 +65,37 @@ void SaveModelPt(const std::string& path, TabularNet& model, const std::string& 
     if (rng.shuffle.defined()) root.write("rng_shuffle", rng.shuffle, true);
     if (rng.cpu.defined()) root.write("rng_cpu", rng.cpu, true);
     if (rng.cuda.defined()) root.write("rng_cuda", rng.cuda, true);
-    root.save_to(path);
+    std::ostringstream out;
+    root.save_to(out);
+    return std::move(out).str();
   } catch (const c10::Error& e) {
     throw IoError(path + ": cannot write the checkpoint: " + Short(e));
   }
 }
 
+void SaveModelPt(const std::string& path, TabularNet& model, const std::string& optimizer_name,
+                 torch::optim::Optimizer& optimizer, const TrainProgress& progress,
+                 const RngState& rng) {
+  Env::Default()->WriteFile(path,
+                            ModelPtBytes(path, model, optimizer_name, optimizer, progress, rng));
+}
+
 ModelPt ModelPt::Read(const std::string& path, const torch::Device& device) {
-  if (!std::ifstream(path)) throw IoError(path + ": cannot open the checkpoint");
+  std::string bytes;
+  try {
+    bytes = Env::Default()->ReadFile(path);
+  } catch (const IoError&) {
+    throw IoError(path + ": cannot open the checkpoint");
+  }
+  return Parse(bytes, path, device);
+}
+
+ModelPt ModelPt::Parse(const std::string& bytes, const std::string& path,
+                       const torch::Device& device) {
   ModelPt pt;
   pt.path = path;
   try {
-    pt.root_.load_from(path, device);
+    pt.root_.load_from(bytes.data(), bytes.size(), device);
   } catch (const c10::Error& e) {
     throw IoError(path +
                   ": not a readable LibTorch checkpoint (corrupt or truncated?): " + Short(e));
@@ -170,33 +190,45 @@ NamedTensors CopyWeights(TabularNet& model) {
   return out;
 }
 
-void WriteModelFiles(TabularNet& model, const std::string& safetensors_path,
-                     const std::string& json_path) {
+ModelFileBytes ModelFiles(TabularNet& model, const std::string& safetensors_name) {
   const nlohmann::json arch = model->arch.ToJson();
-  WriteSafetensors(safetensors_path, StateDict(*model),
-                   {{"format", "pt"}, {"freshet.model", arch.dump()}});
-  std::ofstream out(json_path, std::ios::trunc);
-  out << arch.dump(2) << "\n";
-  out.flush();
-  if (!out) throw IoError(json_path + ": cannot write the model description");
+  return {SafetensorsBytes(safetensors_name, StateDict(*model),
+                           {{"format", "pt"}, {"freshet.model", arch.dump()}}),
+          arch.dump(2) + "\n"};
 }
 
-ModelArch ReadModelJson(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw IoError(path + ": cannot open the model description");
+void WriteModelFiles(TabularNet& model, const std::string& safetensors_path,
+                     const std::string& json_path) {
+  const ModelFileBytes files = ModelFiles(model, safetensors_path);
+  Env::Default()->WriteFile(safetensors_path, files.safetensors);
+  Env::Default()->WriteFile(json_path, files.json);
+}
+
+ModelArch ParseModelJson(const std::string& text, const std::string& path) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(in);
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw IoError(path + ": not valid JSON: " + e.what());
   }
   return ModelArch::FromJson(j, path);
 }
 
-TabularNet LoadModelFiles(const std::string& json_path, const std::string& safetensors_path,
-                          const torch::Device& device) {
-  TabularNet model(ReadModelJson(json_path));
-  const NamedTensors weights = ReadSafetensors(safetensors_path);
+ModelArch ReadModelJson(const std::string& path) {
+  std::string text;
+  try {
+    text = Env::Default()->ReadFile(path);
+  } catch (const IoError&) {
+    throw IoError(path + ": cannot open the model description");
+  }
+  return ParseModelJson(text, path);
+}
+
+TabularNet LoadModel(const std::string& json_text, const std::string& json_path,
+                     const std::string& safetensors_bytes, const std::string& safetensors_path,
+                     const torch::Device& device) {
+  TabularNet model(ParseModelJson(json_text, json_path));
+  const NamedTensors weights = ParseSafetensors(safetensors_bytes, safetensors_path);
   // A grown table is never right here: the files of one version are written together.
   std::map<std::string, torch::Tensor> by_name(weights.begin(), weights.end());
   for (const auto& [name, param] : StateDict(*model)) {
@@ -211,6 +243,22 @@ TabularNet LoadModelFiles(const std::string& json_path, const std::string& safet
   model->to(device);
   model->eval();
   return model;
+}
+
+TabularNet LoadModelFiles(const std::string& json_path, const std::string& safetensors_path,
+                          const torch::Device& device) {
+  std::string json_text, st;
+  try {
+    json_text = Env::Default()->ReadFile(json_path);
+  } catch (const IoError&) {
+    throw IoError(json_path + ": cannot open the model description");
+  }
+  try {
+    st = Env::Default()->ReadFile(safetensors_path);
+  } catch (const IoError&) {
+    throw IoError(safetensors_path + ": cannot open the safetensors file");
+  }
+  return LoadModel(json_text, json_path, st, safetensors_path, device);
 }
 
 }  // namespace freshet

@@ -35,8 +35,12 @@ struct RngState {
   torch::Tensor shuffle, cpu, cuda;  // cuda undefined on a CPU run
 };
 
-// Writes model.pt. The model's weights are saved as they are (on any device). Throws IoError
-// naming the path.
+// The bytes of model.pt. The model's weights are saved as they are (on any device). Throws
+// IoError naming `path`.
+std::string ModelPtBytes(const std::string& path, TabularNet& model,
+                         const std::string& optimizer_name, torch::optim::Optimizer& optimizer,
+                         const TrainProgress& progress, const RngState& rng);
+// Writes ModelPtBytes() to `path` (fsynced).
 void SaveModelPt(const std::string& path, TabularNet& model, const std::string& optimizer_name,
                  torch::optim::Optimizer& optimizer, const TrainProgress& progress,
                  const RngState& rng);
@@ -47,6 +51,9 @@ class ModelPt {
   // Throws IoError naming the path when the file is missing, truncated or corrupt, and
   // ConfigError when it predates model.json (an older freshet: no architecture recorded).
   static ModelPt Read(const std::string& path, const torch::Device& device);
+  // The same for the file's bytes; `path` names it in errors.
+  static ModelPt Parse(const std::string& bytes, const std::string& path,
+                       const torch::Device& device);
 
   // Loads the saved optimiser state into `optimizer`, whose parameters are those of a model of
   // `arch` in order. REQUIRES: optimizer_name equals the optimiser's kind.
@@ -73,7 +80,12 @@ void LoadWeights(TabularNet& model, const NamedTensors& weights, const std::stri
 // Host copies of the model's parameters and buffers.
 NamedTensors CopyWeights(TabularNet& model);
 
-// Writes model.safetensors (with the architecture in its metadata) and model.json.
+// The bytes of model.safetensors (with the architecture in its metadata) and model.json.
+struct ModelFileBytes {
+  std::string safetensors, json;
+};
+ModelFileBytes ModelFiles(TabularNet& model, const std::string& safetensors_name);
+// Writes them to the two paths.
 void WriteModelFiles(TabularNet& model, const std::string& safetensors_path,
                      const std::string& json_path);
 
@@ -82,7 +94,13 @@ void WriteModelFiles(TabularNet& model, const std::string& safetensors_path,
 TabularNet LoadModelFiles(const std::string& json_path, const std::string& safetensors_path,
                           const torch::Device& device);
 
+// The same from the files' bytes; the paths name them in errors.
+TabularNet LoadModel(const std::string& json_text, const std::string& json_path,
+                     const std::string& safetensors_bytes, const std::string& safetensors_path,
+                     const torch::Device& device);
+
 // Reads model.json. Throws IoError naming the path.
 ModelArch ReadModelJson(const std::string& path);
+ModelArch ParseModelJson(const std::string& text, const std::string& path);
 
 }  // namespace freshet

@@ -1,6 +1,5 @@
 // PredictVersion: a published version's models applied to new rows, with the output guards.
 #include <cmath>
-#include <filesystem>
 
 #include <torch/torch.h>
 
@@ -14,21 +13,18 @@
 namespace freshet {
 namespace {
 
-std::string Join(const std::string& dir, const char* name) {
-  return (std::filesystem::path(dir) / name).string();
-}
-
 struct Scored {
   ModelArch arch;
   torch::Tensor out;  // float32 [N] or [N, K], on the host
 };
 
 // The model of files[1..2] of the version, run over every row of `store`.
-Scored Score(const std::string& dir, const char* const files[3], const FeatureStore& store,
-             const torch::Device& device, const nlohmann::json& manifest) {
-  VerifyArtifact(dir, files[1], manifest);
-  VerifyArtifact(dir, files[2], manifest);
-  TabularNet model = LoadModelFiles(Join(dir, files[2]), Join(dir, files[1]), device);
+Scored Score(const ArtifactSource& version, const char* const files[3],
+             const FeatureStore& store, const torch::Device& device) {
+  // The checkpoint is not needed to score, but a model whose files are not all intact is not used.
+  if (version.Has(files[0])) version.Read(files[0]);
+  TabularNet model = LoadModel(version.Read(files[2]), version.Describe(files[2]),
+                               version.Read(files[1]), version.Describe(files[1]), device);
   torch::NoGradGuard no_grad;
   const int64_t n = store.rows();
   const int64_t batch = 65536;
@@ -47,9 +43,9 @@ Scored Score(const std::string& dir, const char* const files[3], const FeatureSt
 
 }  // namespace
 
-Prediction PredictVersion(const std::string& version_dir, const FeatureState& state,
+Prediction PredictVersion(const ArtifactSource& version, const FeatureState& state,
                           const Table& input, const Device& device, const PredictConfig& guards,
-                          bool keep_features, const nlohmann::json& manifest) {
+                          bool keep_features) {
   Prediction p;
   p.rows = input.rows();
   const torch::Device dev = TorchDevice(device);
@@ -61,18 +57,18 @@ Prediction PredictVersion(const std::string& version_dir, const FeatureState& st
     p.cats.assign(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
   }
   const bool can_fall_back =
-      guards.use_fallback && std::filesystem::exists(Join(version_dir, kFallbackFiles[1]));
+      guards.use_fallback && version.Has(kFallbackFiles[1]);
 
   Scored main;
   try {
-    main = Score(version_dir, kModelFiles, store, dev, manifest);
+    main = Score(version, kModelFiles, store, dev);
   } catch (const std::exception& e) {
     if (!can_fall_back) throw;
     p.main_failed = true;
     p.main_error = e.what();
   }
   Scored fallback;
-  if (p.main_failed) fallback = Score(version_dir, kFallbackFiles, store, dev, manifest);
+  if (p.main_failed) fallback = Score(version, kFallbackFiles, store, dev);
   const ModelArch& arch = p.main_failed ? fallback.arch : main.arch;
   p.task = arch.task;
   p.outputs = arch.outputs;
@@ -94,9 +90,9 @@ Prediction PredictVersion(const std::string& version_dir, const FeatureState& st
     const torch::Tensor bad = bad_rows(main.out);
     const int64_t n_bad = bad.sum().item<int64_t>();
     if (n_bad > 0 && can_fall_back) {
-      fallback = Score(version_dir, kFallbackFiles, store, dev, manifest);
+      fallback = Score(version, kFallbackFiles, store, dev);
       if (fallback.out.sizes() != main.out.sizes()) {
-        throw IoError(version_dir + ": the fallback model's outputs do not match the main model's");
+        throw IoError(version.Describe(kFallbackFiles[1]) + ": the fallback model's outputs do not match the main model's");
       }
       const torch::Tensor mask = out.dim() == 2 ? bad.unsqueeze(1).expand_as(out) : bad;
       out = torch::where(mask, fallback.out, out);

@@ -8,6 +8,7 @@
 #include <ATen/cuda/CUDAGeneratorImpl.h>
 #endif
 
+#include "freshet/env.hpp"
 #include "freshet/error.hpp"
 #include "freshet/log.hpp"
 #include "freshet/metrics.hpp"
@@ -280,7 +281,7 @@ torch::Tensor TrainSession::Predict(const FeatureStore& store, const torch::Tens
   return torch::cat(parts).to(torch::kCPU).contiguous();
 }
 
-void TrainSession::Save(const std::string& model_pt) {
+std::string TrainSession::Checkpoint(const std::string& name) {
   RngState rng;
   rng.shuffle = GetState(shuffle_);
   rng.cpu = GetState(at::detail::getDefaultCPUGenerator());
@@ -289,7 +290,11 @@ void TrainSession::Save(const std::string& model_pt) {
     rng.cuda = GetState(at::cuda::detail::getDefaultCUDAGenerator(opt_.device.index()));
   }
 #endif
-  SaveModelPt(model_pt, model_, opt_.train.optimizer, *optimizer_, progress_, rng);
+  return ModelPtBytes(name, model_, opt_.train.optimizer, *optimizer_, progress_, rng);
+}
+
+void TrainSession::Save(const std::string& model_pt) {
+  Env::Default()->WriteFile(model_pt, Checkpoint(model_pt));
 }
 
 }  // namespace freshet

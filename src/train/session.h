@@ -54,7 +54,10 @@ class TrainSession {
   // (binary P(1), regression value) or [N, K] (multiclass probabilities).
   torch::Tensor Predict(const FeatureStore& store, const torch::Tensor& rows = {});
 
-  // Writes model.pt (weights, optimiser state, progress and random streams).
+  // The bytes of model.pt (weights, optimiser state, progress and random streams); `name` names
+  // it in errors.
+  std::string Checkpoint(const std::string& name);
+  // Writes Checkpoint() to the file `model_pt`.
   void Save(const std::string& model_pt);
 
   TabularNet& model() { return model_; }

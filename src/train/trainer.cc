@@ -4,7 +4,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 
 #include <torch/torch.h>
 #ifdef FRESHET_WITH_CUDA
@@ -24,10 +23,6 @@ using Clock = std::chrono::steady_clock;
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-std::string Join(const std::string& dir, const char* name) {
-  return (std::filesystem::path(dir) / name).string();
 }
 
 void SetDeterministic(bool on) {
@@ -123,11 +118,11 @@ void CheckRegressionLabels(const std::string& label, const std::vector<float>& y
   }
 }
 
-// Trains one model and writes its artifacts `files` into out_dir.
+// Trains one model and writes its artifacts `files` to `out`.
 ModelResult TrainOne(const ModelArch& arch, const SessionOptions& so, ModelPt* previous,
                      const FeatureStore& tr, const torch::Tensor& train_rows,
-                     const torch::Tensor& val_rows, const FeatureStore& ev,
-                     const std::string& out_dir, const char* const files[3]) {
+                     const torch::Tensor& val_rows, const FeatureStore& ev, ArtifactSink& out,
+                     const char* const files[3]) {
   TrainSession session(arch, so);
   ModelResult r;
   r.kind = arch.kind;
@@ -137,8 +132,10 @@ ModelResult TrainOne(const ModelArch& arch, const SessionOptions& so, ModelPt* p
     LogInfo(so.log_prefix + "warm start from " + previous->path);
   }
   session.Train(tr, train_rows, val_rows);
-  session.Save(Join(out_dir, files[0]));
-  WriteModelFiles(session.model(), Join(out_dir, files[1]), Join(out_dir, files[2]));
+  out.Write(files[0], session.Checkpoint(out.Describe(files[0])));
+  const ModelFileBytes model_files = ModelFiles(session.model(), out.Describe(files[1]));
+  out.Write(files[1], model_files.safetensors);
+  out.Write(files[2], model_files.json);
   torch::Tensor preds = session.Predict(ev).to(torch::kFloat32).contiguous();
   r.eval_predictions.assign(preds.data_ptr<float>(), preds.data_ptr<float>() + preds.numel());
   r.final_train_loss = session.last_train_loss();
@@ -157,24 +154,10 @@ ModelResult TrainOne(const ModelArch& arch, const SessionOptions& so, ModelPt* p
 
 }  // namespace
 
-void VerifyArtifact(const std::string& version_dir, const std::string& name,
-                    const nlohmann::json& manifest) {
-  if (!manifest.is_object() || !manifest.contains("artifacts")) return;
-  const nlohmann::json& artifacts = manifest["artifacts"];
-  if (!artifacts.is_object() || !artifacts.contains(name)) return;
-  const std::string path = Join(version_dir, name.c_str());
-  const std::string expected = artifacts[name].value("sha256", "");
-  const std::string actual = Sha256File(path);
-  if (actual != expected) {
-    throw IoError(path + ": its SHA-256 (" + actual.substr(0, 12) +
-                  "...) differs from the one manifest.json records (" + expected.substr(0, 12) +
-                  "...): the file was changed or is corrupt");
-  }
-}
-
 TrainOutcome TrainModel(const Config& config, const FeatureState& state, const Table& train,
                         const Table& eval, const Device& device, const TrainOptions& options) {
   CheckModelConfig(config);
+  FRESHET_CHECK(options.out != nullptr, "TrainOptions::out is required");
   const TrainConfig& tc = config.train;
   SetDeterministic(tc.deterministic);
   TrainOutcome outcome;
@@ -211,9 +194,9 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   outcome.timings["features"] = Since(t0);
 
   std::optional<ModelPt> previous;
-  if (options.warm_start_from) {
-    VerifyArtifact(*options.warm_start_from, kModelFiles[0], options.warm_start_manifest);
-    previous = ModelPt::Read(Join(*options.warm_start_from, kModelFiles[0]), so.device);
+  if (options.warm_start) {
+    const ArtifactSource& from = *options.warm_start;
+    previous = ModelPt::Parse(from.Read(kModelFiles[0]), from.Describe(kModelFiles[0]), so.device);
   }
   if (config.task == Task::kMulticlass) {
     outcome.num_classes =
@@ -252,7 +235,7 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
 
   t0 = Clock::now();
   outcome.main = TrainOne(arch, so, previous ? &*previous : nullptr, tr, train_rows, val_rows, ev,
-                          options.out_dir, kModelFiles);
+                          *options.out, kModelFiles);
   outcome.timings["train"] = Since(t0);
 
   if (tc.fallback) {
@@ -261,11 +244,11 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
     SessionOptions fo = so;
     fo.log_prefix = "fallback: ";
     std::optional<ModelPt> prev_fallback;
-    if (options.warm_start_from) {
-      const std::string path = Join(*options.warm_start_from, kFallbackFiles[0]);
-      if (std::filesystem::exists(path)) {
-        VerifyArtifact(*options.warm_start_from, kFallbackFiles[0], options.warm_start_manifest);
-        prev_fallback = ModelPt::Read(path, so.device);
+    if (options.warm_start) {
+      const ArtifactSource& from = *options.warm_start;
+      if (from.Has(kFallbackFiles[0])) {
+        prev_fallback = ModelPt::Parse(from.Read(kFallbackFiles[0]),
+                                       from.Describe(kFallbackFiles[0]), so.device);
         const std::string why = WarmStartMismatch(prev_fallback->arch, linear);
         if (!why.empty()) {
           LogInfo("fallback: cold start (" + why + ")");
@@ -276,7 +259,7 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
       }
     }
     outcome.fallback = TrainOne(linear, fo, prev_fallback ? &*prev_fallback : nullptr, tr,
-                                train_rows, val_rows, ev, options.out_dir, kFallbackFiles);
+                                train_rows, val_rows, ev, *options.out, kFallbackFiles);
     outcome.timings["fallback"] = Since(t0);
   }
   return outcome;

@@ -1,0 +1,22 @@
+// The evaluation summary of a run (eval.json) and its one-line headline.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "freshet/config.hpp"
+#include "freshet/trainer.hpp"
+
+namespace freshet {
+
+// eval.json of a new version: the task's metrics on the held-out rows for the main model and the
+// fallback, the label's statistics, and each model's training (steps, epochs, per-epoch history,
+// validation and early stopping).
+nlohmann::json EvalSummary(const Config& config, const std::string& version,
+                           const TrainOutcome& outcome);
+
+// "AUC 0.8123, log loss 0.4321" and the like: the task's headline metrics from a metrics object.
+std::string Headline(Task task, const nlohmann::json& metrics);
+
+}  // namespace freshet

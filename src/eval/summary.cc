@@ -1,0 +1,96 @@
+#include <algorithm>
+#include <cmath>
+
+#include "freshet/evaluation.hpp"
+#include "freshet/log.hpp"
+#include "freshet/metrics.hpp"
+
+namespace freshet {
+namespace {
+
+nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+
+nlohmann::json ModelJson(const ModelResult& r, const nlohmann::json& metrics) {
+  nlohmann::json j = {{"kind", r.kind},
+                      {"metrics", metrics},
+                      {"parameters", r.parameters},
+                      {"warm_started", r.warm_started},
+                      {"epochs", r.epochs},
+                      {"steps", r.steps},
+                      {"final_train_loss", Num(r.final_train_loss)},
+                      {"history", r.history}};
+  if (!r.validation_metric.empty()) {
+    j["validation"] = {{"metric", r.validation_metric},
+                       {"early_stopped", r.early_stopped},
+                       {"best_epoch", r.best_epoch},
+                       {"best", Num(r.best_validation)}};
+  }
+  return j;
+}
+
+// Label statistics of the eval rows: positive rate, class counts or mean and spread.
+nlohmann::json LabelJson(Task task, int64_t num_classes, const std::vector<float>& labels) {
+  const double n = static_cast<double>(std::max<size_t>(labels.size(), 1));
+  if (task == Task::kMulticlass) {
+    std::vector<int64_t> counts(static_cast<size_t>(num_classes), 0);
+    for (float y : labels) counts[static_cast<size_t>(y)] += 1;
+    return {{"class_counts", counts}};
+  }
+  double sum = 0, sq = 0;
+  for (float y : labels) sum += y, sq += static_cast<double>(y) * y;
+  if (task == Task::kBinary) return {{"positive_rate", Num(sum / n)}};
+  const double mean = sum / n;
+  return {{"mean", Num(mean)}, {"stddev", Num(std::sqrt(std::max(0.0, sq / n - mean * mean)))}};
+}
+
+}  // namespace
+
+nlohmann::json EvalSummary(const Config& config, const std::string& version,
+                           const TrainOutcome& out) {
+  const Task task = config.task;
+  const nlohmann::json metrics =
+      TaskMetrics(task, out.num_classes, out.main.eval_predictions, out.eval_labels);
+  nlohmann::json j = {
+      {"version", version},
+      {"task", TaskName(task)},
+      {"rows", out.eval_labels.size()},
+      {"label", LabelJson(task, out.num_classes, out.eval_labels)},
+      {"metrics", metrics},
+      {"model", ModelJson(out.main, metrics)},
+      {"fallback", nullptr},
+      {"train",
+       {{"loss", ResolvedLoss(config.train, task)},
+        {"final_loss", Num(out.main.final_train_loss)},
+        {"steps", out.main.steps},
+        {"epochs", out.main.epochs},
+        {"validation_rows", out.validation_rows},
+        {"features_resident", out.resident},
+        {"precision", out.precision}}},
+  };
+  if (task == Task::kBinary) j["positive_rate"] = j["label"]["positive_rate"];
+  if (task == Task::kMulticlass) j["num_classes"] = out.num_classes;
+  if (out.fallback) {
+    j["fallback"] = ModelJson(*out.fallback, TaskMetrics(task, out.num_classes,
+                                                         out.fallback->eval_predictions,
+                                                         out.eval_labels));
+  }
+  return j;
+}
+
+std::string Headline(Task task, const nlohmann::json& m) {
+  const auto v = [&m](const char* k) {
+    return m.contains(k) && m[k].is_number() ? m[k].get<double>() : NAN;
+  };
+  switch (task) {
+    case Task::kMulticlass:
+      return Format("accuracy %.4f, log loss %.4f, macro F1 %.4f", v("accuracy"), v("log_loss"),
+                    v("macro_f1"));
+    case Task::kRegression:
+      return Format("RMSE %.4f, MAE %.4f, R2 %.4f", v("rmse"), v("mae"), v("r2"));
+    case Task::kBinary:
+      break;
+  }
+  return Format("AUC %.4f, log loss %.4f", v("auc"), v("log_loss"));
+}
+
+}  // namespace freshet
