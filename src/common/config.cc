@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
@@ -25,6 +26,26 @@ std::string Resolve(const std::string& p, const fs::path& base) {
   fs::path path(p);
   if (path.is_relative()) path = base / path;
   return path.lexically_normal().string();
+}
+
+// yaml-cpp keeps every entry of a mapping and its lookups return the first: a duplicated key would
+// silently win or lose. Each one is a config error naming its path.
+void RejectDuplicateKeys(const YAML::Node& node, const std::string& path, const std::string& file) {
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : "(complex key)";
+      const std::string child = path.empty() ? key : path + "." + key;
+      if (!seen.insert(key).second) {
+        throw ConfigError(file + ": " + child + ": duplicate key (each key may appear once)");
+      }
+      RejectDuplicateKeys(kv.second, child, file);
+    }
+  } else if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      RejectDuplicateKeys(node[i], path + "[" + std::to_string(i) + "]", file);
+    }
+  }
 }
 
 }  // namespace
@@ -68,6 +89,7 @@ Config ParseConfig(const std::string& text, const std::string& path) {
   } catch (const YAML::Exception& e) {
     throw ConfigError(file + ": invalid YAML: " + e.what());
   }
+  RejectDuplicateKeys(root, "", file);
   const fs::path base = fs::absolute(fs::path(path)).parent_path();
   Config c;
   c.path = fs::absolute(fs::path(path)).lexically_normal().string();

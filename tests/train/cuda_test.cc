@@ -140,7 +140,8 @@ TEST(TrainModel, GpuRunsAgreeWithTheCpu_CUDA) {
   const auto run = [&](const Config& cfg, const Device& d, const std::string& name) {
     fs::create_directories(dir / name);
     TrainOptions o;
-    o.out_dir = dir / name;
+    FolderArtifacts out(dir / name);
+    o.out = &out;
     return TrainModel(cfg, state, train, eval, d, o);
   };
   const TrainOutcome cpu = run(c, Device{}, "cpu");
@@ -154,17 +155,18 @@ TEST(TrainModel, GpuRunsAgreeWithTheCpu_CUDA) {
     EXPECT_NEAR(streamed.main.eval_predictions[i], gpu.main.eval_predictions[i], 5e-3) << i;
   }
   // The GPU-trained version scores the same on either device; a warm start loads it on the CPU.
-  const Prediction on_gpu = PredictVersion(dir / "gpu", state, eval, cuda, PredictConfig{}, false);
+  const Prediction on_gpu = PredictVersion(FolderArtifacts(dir / "gpu"), state, eval, cuda, PredictConfig{}, false);
   const Prediction on_cpu =
-      PredictVersion(dir / "gpu", state, eval, Device{}, PredictConfig{}, false);
+      PredictVersion(FolderArtifacts(dir / "gpu"), state, eval, Device{}, PredictConfig{}, false);
   for (size_t i = 0; i < on_cpu.values.size(); ++i) {
     EXPECT_NEAR(on_gpu.values[i], on_cpu.values[i], 1e-5);
     EXPECT_NEAR(on_gpu.values[i], gpu.main.eval_predictions[i], 1e-5);
   }
   fs::create_directories(dir / "warm");
   TrainOptions o;
-  o.out_dir = dir / "warm";
-  o.warm_start_from = dir / "gpu";
+  FolderArtifacts warm(dir / "warm"), from(dir / "gpu");
+  o.out = &warm;
+  o.warm_start = &from;
   c.train.device_memory_budget_mb = 0;
   EXPECT_TRUE(TrainModel(c, state, train, eval, Device{}, o).main.warm_started);
 }

@@ -34,8 +34,10 @@ Trained Train(const Config& c, const Table& train, const Table& eval, const std:
   Trained r;
   r.state = FitFeatures(train, c.features, previous);
   TrainOptions o;
-  o.out_dir = out_dir;
-  o.warm_start_from = std::move(warm_from);
+  FolderArtifacts out(out_dir);
+  o.out = &out;
+  std::optional<FolderArtifacts> from;
+  if (warm_from) o.warm_start = &from.emplace(*warm_from);
   r.out = TrainModel(c, r.state, train, eval, Device{}, o);
   return r;
 }
@@ -167,7 +169,7 @@ TEST(PredictVersion, MatchesTrainingAndGuardsItsOutputs) {
   const Table eval = MakeTable(Task::kRegression, 400, 14);
   const Trained r = Train(c, MakeTable(Task::kRegression, 1500, 13), eval, dir / "v1");
   PredictConfig guards;
-  Prediction p = PredictVersion(dir / "v1", r.state, eval, Device{}, guards, true);
+  Prediction p = PredictVersion(FolderArtifacts(dir / "v1"), r.state, eval, Device{}, guards, true);
   ASSERT_EQ(p.values.size(), 400u);
   for (size_t i = 0; i < 400; ++i) EXPECT_NEAR(p.values[i], r.out.main.eval_predictions[i], 1e-6);
   EXPECT_EQ(p.dense.size(), 400u * 2);
@@ -177,7 +179,7 @@ TEST(PredictVersion, MatchesTrainingAndGuardsItsOutputs) {
   guards.clamp = true;
   guards.clamp_lo = -1;
   guards.clamp_hi = 1;
-  p = PredictVersion(dir / "v1", r.state, eval, Device{}, guards, false);
+  p = PredictVersion(FolderArtifacts(dir / "v1"), r.state, eval, Device{}, guards, false);
   int64_t outside = 0;
   for (float v : r.out.main.eval_predictions) outside += v < -1 || v > 1;
   EXPECT_GT(outside, 0);
@@ -191,7 +193,7 @@ TEST(PredictVersion, MatchesTrainingAndGuardsItsOutputs) {
     if (name == "out.bias") t.fill_(std::numeric_limits<float>::quiet_NaN());
   }
   WriteSafetensors(dir / "nan/model.safetensors", w);
-  p = PredictVersion(dir / "nan", r.state, eval, Device{}, PredictConfig{}, false);
+  p = PredictVersion(FolderArtifacts(dir / "nan"), r.state, eval, Device{}, PredictConfig{}, false);
   EXPECT_EQ(p.fallback_rows, 400);
   EXPECT_FALSE(p.main_failed);
   for (size_t i = 0; i < 400; ++i) {
@@ -199,17 +201,17 @@ TEST(PredictVersion, MatchesTrainingAndGuardsItsOutputs) {
   }
   PredictConfig strict;
   strict.use_fallback = false;
-  EXPECT_THROW(PredictVersion(dir / "nan", r.state, eval, Device{}, strict, false), DataError);
+  EXPECT_THROW(PredictVersion(FolderArtifacts(dir / "nan"), r.state, eval, Device{}, strict, false), DataError);
 
   // A main model that cannot be read: the fallback scores everything.
   CopyVersion(dir / "v1", dir / "broken");
   testing::WriteFile(dir / "broken/model.safetensors", "garbage");
-  p = PredictVersion(dir / "broken", r.state, eval, Device{}, PredictConfig{}, false);
+  p = PredictVersion(FolderArtifacts(dir / "broken"), r.state, eval, Device{}, PredictConfig{}, false);
   EXPECT_TRUE(p.main_failed);
   EXPECT_NE(p.main_error.find("model.safetensors"), std::string::npos) << p.main_error;
   EXPECT_EQ(p.fallback_rows, 400);
   fs::remove(dir / "broken/model.fallback.safetensors");
-  EXPECT_THROW(PredictVersion(dir / "broken", r.state, eval, Device{}, PredictConfig{}, false),
+  EXPECT_THROW(PredictVersion(FolderArtifacts(dir / "broken"), r.state, eval, Device{}, PredictConfig{}, false),
                IoError);
 }
 
@@ -218,7 +220,7 @@ TEST(PredictVersion, MulticlassGivesClassesAndRefusesAClamp) {
   Config c = MakeConfig(Task::kMulticlass, "linear");
   const Table eval = MakeTable(Task::kMulticlass, 200, 16);
   const Trained r = Train(c, MakeTable(Task::kMulticlass, 800, 15), eval, dir / "v1");
-  const Prediction p = PredictVersion(dir / "v1", r.state, eval, Device{}, PredictConfig{}, false);
+  const Prediction p = PredictVersion(FolderArtifacts(dir / "v1"), r.state, eval, Device{}, PredictConfig{}, false);
   EXPECT_EQ(p.outputs, 3);
   ASSERT_EQ(p.classes.size(), 200u);
   for (int64_t i = 0; i < 200; ++i) {
@@ -229,7 +231,7 @@ TEST(PredictVersion, MulticlassGivesClassesAndRefusesAClamp) {
   PredictConfig clamp;
   clamp.clamp = true;
   const std::string msg = MessageOf<ConfigError>(
-      [&] { PredictVersion(dir / "v1", r.state, eval, Device{}, clamp, false); });
+      [&] { PredictVersion(FolderArtifacts(dir / "v1"), r.state, eval, Device{}, clamp, false); });
   EXPECT_EQ(msg.rfind("predict.clamp: ", 0), 0u) << msg;
 }
 
