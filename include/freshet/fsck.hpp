@@ -20,6 +20,10 @@ enum class FsckMode {
 // deleted_folder, missing_version, changed_manifest, missing_artifact, changed_artifact,
 // unexpected_file, dangling_channel, model_locked.
 struct FsckProblem {
+  FsckProblem(std::string m, std::string k, std::string p, std::string d, bool r = false,
+              std::string a = "")
+      : model(std::move(m)), kind(std::move(k)), path(std::move(p)), detail(std::move(d)),
+        repaired(r), action(std::move(a)) {}
   std::string model;
   std::string kind;
   std::string path;

@@ -264,8 +264,8 @@ class ModelWriter {
   // removes what it wrote.
   VersionInfo Publish(VersionDraft& draft, nlohmann::json manifest, const PublishRecord& record);
   // Removes the model's live versions except the newest `keep_last` and every version that a
-  // channel holds, that is pinned, that a channel would roll back to, or that is the warm-start
-  // parent of one of those. `dry_run` reports without removing.
+  // channel holds or that is pinned, the warm-start parent of one of those, and the version each
+  // channel would roll back to. `dry_run` reports without removing.
   GcResult Gc(int64_t keep_last, bool dry_run, const Change& change);
 
  private:

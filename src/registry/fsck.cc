@@ -36,7 +36,7 @@ std::vector<FsckProblem> CheckVersion(Registry& r, const VersionInfo& v, int64_t
   std::vector<FsckProblem> out;
   const auto problem = [&](const std::string& kind, const std::string& path,
                            const std::string& detail) {
-    out.push_back({v.model, kind, path, detail});
+    out.emplace_back(v.model, kind, path, detail);
   };
   if (!env->IsDir(v.path)) {
     problem("missing_version", v.path, v.name + " is in the index but its folder is missing");

@@ -27,21 +27,22 @@ GcResult ModelWriter::Gc(int64_t keep_last, bool dry_run, const Change& change) 
     auto& w = why[n];
     w += (w.empty() ? "" : ", ") + reason;
   };
-  for (const auto& c : r.Channels(model_)) {
-    keep(c.number, "holds " + c.name);
-    if (const auto back = RollbackTarget(index, model_, c.name)) {
-      keep(*back, c.name + " rolls back to it");
-    }
-  }
+  for (const auto& c : r.Channels(model_)) keep(c.number, "holds " + c.name);
   for (const auto& v : versions) {
     if (v.pinned) keep(v.number, "pinned" + (v.pin_reason.empty() ? "" : ": " + v.pin_reason));
   }
-  // Warm-start parents of what stays for a channel or a pin.
-  std::set<int64_t> protected_now;
-  for (const auto& [n, w] : why) protected_now.insert(n);
+  // The weights a serving or pinned version started from (its lineage).
+  std::set<int64_t> serving;
+  for (const auto& [n, w] : why) serving.insert(n);
   for (const auto& v : versions) {
-    if (protected_now.count(v.number) && v.warm_start) {
+    if (serving.count(v.number) && v.warm_start) {
       keep(*v.warm_start, "warm-start parent of " + v.name);
+    }
+  }
+  // What `rollback` would move each channel to: a rollback stays one command.
+  for (const auto& c : r.Channels(model_)) {
+    if (const auto back = RollbackTarget(index, model_, c.name)) {
+      keep(*back, c.name + " rolls back to it");
     }
   }
   const size_t n_versions = versions.size();
