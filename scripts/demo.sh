@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # The main job on built-in sample data: installs what is missing, builds freshet, writes a
 # synthetic drifting dataset (8 days), and retrains the churn model twice — once on days 1-7,
-# then again when day 8 lands — showing the published versions. Idempotent: a rerun starts
-# from fresh demo data.
+# then again when day 8 lands — then shows the registry: versions, the champion's history, a
+# rollback and scoring with the champion. Idempotent: a rerun starts from fresh demo data and a
+# fresh registry.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 "$FRESHET_ROOT/scripts/build.sh" freshet
 freshet="$FRESHET_BUILD/freshet"
 demo="$FRESHET_ROOT/demo"
-rm -rf "$demo" "$FRESHET_ROOT/registry/churn"
+rm -rf "$demo" "$FRESHET_ROOT/registry"
 mkdir -p "$demo/landing"
 
 "$freshet" synth --out "$demo/all" --days 8 --rows 50000 --seed 7 --drift-day 6
@@ -22,5 +23,13 @@ echo "exit code $rc"
 echo "== day 8 lands: retrain, warm-started from v000001"
 cp "$demo/all/day-0008.h5" "$demo/landing/"
 "$freshet" retrain -c "$FRESHET_ROOT/configs/churn.yaml"
-echo "== registry"
-ls "$FRESHET_ROOT/registry/churn"
+reg=(--registry "$FRESHET_ROOT/registry")
+echo "== the registry: versions, and the champion's history"
+"$freshet" registry list churn "${reg[@]}"
+"$freshet" registry history churn --channel champion "${reg[@]}"
+echo "== roll the champion back to v000001, and score day 8 with it"
+"$freshet" -q registry rollback churn --channel champion --reason "demo: roll back" "${reg[@]}"
+"$freshet" -q predict -c "$FRESHET_ROOT/configs/churn.yaml" --input "$demo/all/day-0008.h5" \
+  --output "$demo/predictions.csv"
+echo "== the runs the scheduler would see"
+"$freshet" registry runs churn "${reg[@]}"
