@@ -1,4 +1,4 @@
-// DiscoverPartitions, ReadPartition and Sha256File.
+// DiscoverPartitions, SelectInputs, ReadPartition, Sha256File and Sha256.
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -96,6 +96,50 @@ TEST(ReadPartitionTest, DispatchesOnExtension) {
   EXPECT_EQ(msg, dir / "p.parquet" +
                      ": unknown partition format \".parquet\" (expected .h5, "
                      ".hdf5, .hdf or .csv)");
+}
+
+TEST(Sha256Test, BytesMatchTheFileDigest) {
+  TempDir dir;
+  WriteFile(dir / "abc", "abc");
+  EXPECT_EQ(Sha256("abc"), Sha256File(dir / "abc"));
+  EXPECT_EQ(Sha256(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
+TEST(SelectInputsTest, NewestEvalHeldOutAndTrainWindowBeforeIt) {
+  TempDir dir;
+  for (const char* name : {"day-03.h5", "day-01.h5", "day-04.h5", "day-02.h5", "other.csv"}) {
+    WriteFile(dir / name, name);
+  }
+  std::string why;
+  const auto in = SelectInputs(dir.path(), "day-*.h5", 2, 1, &why);
+  ASSERT_EQ(in.size(), 3u);
+  EXPECT_EQ(in[0].path, dir / "day-02.h5");
+  EXPECT_EQ(in[1].path, dir / "day-03.h5");
+  EXPECT_EQ(in[2].path, dir / "day-04.h5");
+  EXPECT_EQ(in[0].role, "train");
+  EXPECT_EQ(in[1].role, "train");
+  EXPECT_EQ(in[2].role, "eval");
+  EXPECT_EQ(in[2].sha256, Sha256("day-04.h5"));
+  EXPECT_EQ(in[0].rows, -1);
+  EXPECT_TRUE(why.empty());
+
+  // Two eval partitions, a train window wider than what exists.
+  const auto wide = SelectInputs(dir.path(), "day-*.h5", 10, 2, &why);
+  ASSERT_EQ(wide.size(), 4u);
+  EXPECT_EQ(wide[1].role, "train");
+  EXPECT_EQ(wide[2].role, "eval");
+  EXPECT_EQ(wide[3].role, "eval");
+}
+
+TEST(SelectInputsTest, TooFewPartitionsSaysWhy) {
+  TempDir dir;
+  WriteFile(dir / "day-01.h5", "x");
+  std::string why;
+  EXPECT_TRUE(SelectInputs(dir.path(), "day-*.h5", 3, 1, &why).empty());
+  EXPECT_NE(why.find("1 partition(s) matching day-*.h5 in " + dir.path()), std::string::npos)
+      << why;
+  EXPECT_NE(why.find("at least 2"), std::string::npos) << why;
+  EXPECT_THROW(SelectInputs(dir / "missing", "*.h5", 3, 1, &why), IoError);
 }
 
 }  // namespace
