@@ -15,8 +15,7 @@ inline constexpr const char kFeaturesFile[] = "features.json";
 inline constexpr const char kEvalFile[] = "eval.json";
 // The main model's checkpoint, weights and architecture, and the same for the linear fallback.
 inline constexpr const char* kModelFiles[] = {"model.pt", "model.safetensors", "model.json"};
-inline constexpr const char* kFallbackFiles[] = {"model.fallback.pt",
-                                                 "model.fallback.safetensors",
+inline constexpr const char* kFallbackFiles[] = {"model.fallback.pt", "model.fallback.safetensors",
                                                  "model.fallback.json"};
 
 // Where a stage reads a version's artifacts from. Implementations are not required to be

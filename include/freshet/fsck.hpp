@@ -22,8 +22,12 @@ enum class FsckMode {
 struct FsckProblem {
   FsckProblem(std::string m, std::string k, std::string p, std::string d, bool r = false,
               std::string a = "")
-      : model(std::move(m)), kind(std::move(k)), path(std::move(p)), detail(std::move(d)),
-        repaired(r), action(std::move(a)) {}
+      : model(std::move(m)),
+        kind(std::move(k)),
+        path(std::move(p)),
+        detail(std::move(d)),
+        repaired(r),
+        action(std::move(a)) {}
   std::string model;
   std::string kind;
   std::string path;

@@ -48,8 +48,8 @@ Table ReadPartition(const std::string& path, const std::vector<ColumnRequest>& c
 void WriteHdf5(const std::string& path, const Table& table);
 
 // Writes `table` as CSV: a header row, numeric values in the shortest form that reads back
-// exactly, strings quoted per RFC 4180 where needed, missing values as empty fields. Written under a
-// temporary name and renamed into place. Throws IoError naming the path on failure.
+// exactly, strings quoted per RFC 4180 where needed, missing values as empty fields. Written under
+// a temporary name and renamed into place. Throws IoError naming the path on failure.
 void WriteCsv(const std::string& path, const Table& table);
 
 // Writes by extension: .h5/.hdf5/.hdf → WriteHdf5, .csv → WriteCsv; anything else is a

@@ -1,17 +1,17 @@
 // The model registry: the system of record of which version serves under which name, since when,
 // who moved it and why, and what each version was trained on.
 //
-//   <root>/index.sqlite          models, versions, inputs (lineage), metrics, channels, events, runs
-//   <root>/<model>/v000042/      the immutable artifacts of a version (artifacts.hpp)
+//   <root>/index.sqlite          models, versions, inputs (lineage), metrics, channels, events,
+//   runs <root>/<model>/v000042/      the immutable artifacts of a version (artifacts.hpp)
 //   <root>/<model>/.lock         held by the one process that may publish or gc the model
 //
 // A version is visible exactly when its folder has been renamed into place and its row committed
 // to the index, in that order; a process that dies between the two leaves a folder that the next
-// writer (or fsck --repair) removes. Channels (`champion`, `fallback`, `shadow`, `canary`, any valid
-// name) point at versions; every move is an event with time, user, host, command, reason and the
-// previous holder, and `Rollback` moves a channel back. Every file operation goes through an Env.
-// A Registry object is not thread-safe; processes share a registry safely (SQLite's locking for the
-// index, the model's lock for publish and gc).
+// writer (or fsck --repair) removes. Channels (`champion`, `fallback`, `shadow`, `canary`, any
+// valid name) point at versions; every move is an event with time, user, host, command, reason and
+// the previous holder, and `Rollback` moves a channel back. Every file operation goes through an
+// Env. A Registry object is not thread-safe; processes share a registry safely (SQLite's locking
+// for the index, the model's lock for publish and gc).
 #pragma once
 
 #include <cstdint>
@@ -157,8 +157,8 @@ class Registry {
   // Records the start of a run of `model` by this process; returns its id.
   int64_t BeginRun(const std::string& model, const std::string& command);
   // Records its end. `version` is what it published, if anything.
-  void EndRun(int64_t run, int exit_code, const std::string& reason,
-              std::optional<int64_t> version, const std::vector<InputFile>& inputs);
+  void EndRun(int64_t run, int exit_code, const std::string& reason, std::optional<int64_t> version,
+              const std::vector<InputFile>& inputs);
 
   // Takes the model's lock (waiting up to `wait_seconds`; 0 = not at all), registers the model when
   // new, and cleans up after writers that died: temporary folders, and version folders whose

@@ -86,11 +86,11 @@ struct Prediction {
 };
 
 // Transforms `input` with `state` (the version's features.json) and scores it with the version's
-// main model (model.json + model.safetensors read from `version`), applying `guards`: a non-finite main prediction, or a main model that cannot be
-// loaded or run, is replaced by the fallback model's (when guards.use_fallback and the version
-// has one); then binary scores and regression predictions are clamped. Throws DataError when
-// `input` lacks a feature column, IoError when neither model can be used, ConfigError for a clamp
-// on a multiclass task.
+// main model (model.json + model.safetensors read from `version`), applying `guards`: a non-finite
+// main prediction, or a main model that cannot be loaded or run, is replaced by the fallback
+// model's (when guards.use_fallback and the version has one); then binary scores and regression
+// predictions are clamped. Throws DataError when `input` lacks a feature column, IoError when
+// neither model can be used, ConfigError for a clamp on a multiclass task.
 Prediction PredictVersion(const ArtifactSource& version, const FeatureState& state,
                           const Table& input, const Device& device, const PredictConfig& guards,
                           bool keep_features);

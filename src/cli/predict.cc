@@ -134,9 +134,9 @@ void AddPredict(CLI::App& app, int* exit_code) {
       "fallback model for rows the main model cannot score. Output columns: binary `score` = "
       "P(1); multiclass `class` and `prob_<k>`; regression `prediction`.");
   cmd->add_option("-c,--config", args->config, "The model's YAML config")->required();
-  auto* channel = cmd->add_option("--channel", args->channel,
-                                  "Score with the version this channel holds")
-                      ->capture_default_str();
+  auto* channel =
+      cmd->add_option("--channel", args->channel, "Score with the version this channel holds")
+          ->capture_default_str();
   cmd->add_option("--version", args->version,
                   "Score with this version instead: a number (3 or v000003), \"latest\" or a "
                   "channel name")

@@ -20,7 +20,8 @@ struct ReadArgs {
 std::string MetricsLine(const nlohmann::json& m) {
   std::string out;
   for (const auto& [k, v] : m.items()) {
-    out += (out.empty() ? "" : ", ") + k + " " + (v.is_number() ? Format("%.4f", v.get<double>()) : "-");
+    out += (out.empty() ? "" : ", ") + k + " " +
+           (v.is_number() ? Format("%.4f", v.get<double>()) : "-");
   }
   return out.empty() ? "-" : out;
 }
@@ -150,9 +151,10 @@ void Runs(const ReadArgs& a) {
   std::printf("%-6s %-20s %-20s %-4s %-8s %s\n", "RUN", "STARTED", "ENDED", "EXIT", "VERSION",
               "REASON");
   for (const auto& run : runs) {
-    std::printf("%-6lld %-20s %-20s %-4s %-8s %s\n", static_cast<long long>(run["id"].get<int64_t>()),
-                Or(run["started"]).c_str(), Or(run["ended"], "(died)").c_str(),
-                Or(run["exit_code"]).c_str(), Or(run["version"]).c_str(), Or(run["reason"]).c_str());
+    std::printf("%-6lld %-20s %-20s %-4s %-8s %s\n",
+                static_cast<long long>(run["id"].get<int64_t>()), Or(run["started"]).c_str(),
+                Or(run["ended"], "(died)").c_str(), Or(run["exit_code"]).c_str(),
+                Or(run["version"]).c_str(), Or(run["reason"]).c_str());
   }
 }
 
@@ -184,16 +186,16 @@ void AddRegistryReadVerbs(CLI::App* registry, int* exit_code) {
   show->add_option("ref", args->a, "latest, a channel, v000012 or 12")->required();
   show->callback(run(Show));
 
-  CLI::App* diff = Verb(registry, "diff",
-                        "What differs between two versions: config, metrics, inputs", args);
+  CLI::App* diff =
+      Verb(registry, "diff", "What differs between two versions: config, metrics, inputs", args);
   diff->add_option("model", args->model, "The model")->required();
   diff->add_option("a", args->a, "The first version (latest, a channel, v000012 or 12)")
       ->required();
   diff->add_option("b", args->b, "The second version")->required();
   diff->callback(run(Diff));
 
-  CLI::App* history = Verb(registry, "history",
-                           "Every publish, promotion, rollback, pin and gc of a model", args);
+  CLI::App* history =
+      Verb(registry, "history", "Every publish, promotion, rollback, pin and gc of a model", args);
   history->add_option("model", args->model, "The model")->required();
   history->add_option("--channel", args->channel, "Only this channel's moves");
   history->callback(run(History));
@@ -201,7 +203,8 @@ void AddRegistryReadVerbs(CLI::App* registry, int* exit_code) {
   CLI::App* runs = Verb(registry, "runs",
                         "The model's runs, newest first: start, end, exit code and reason", args);
   runs->add_option("model", args->model, "The model")->required();
-  runs->add_option("--limit", args->limit, "How many")->check(CLI::Range(1, 1000000))
+  runs->add_option("--limit", args->limit, "How many")
+      ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   runs->callback(run(Runs));
 }

@@ -81,11 +81,18 @@ int RunFsck(const WriteArgs& a) {
   if (a.json) {
     nlohmann::json problems = nlohmann::json::array();
     for (const auto& p : rep.problems) {
-      problems.push_back({{"model", p.model}, {"kind", p.kind}, {"path", p.path},
-                          {"detail", p.detail}, {"repaired", p.repaired}, {"action", p.action}});
+      problems.push_back({{"model", p.model},
+                          {"kind", p.kind},
+                          {"path", p.path},
+                          {"detail", p.detail},
+                          {"repaired", p.repaired},
+                          {"action", p.action}});
     }
-    PrintJson({{"clean", rep.clean()}, {"models", rep.models}, {"versions", rep.versions},
-               {"artifacts", rep.artifacts}, {"problems", problems}});
+    PrintJson({{"clean", rep.clean()},
+               {"models", rep.models},
+               {"versions", rep.versions},
+               {"artifacts", rep.artifacts},
+               {"problems", problems}});
   } else {
     for (const auto& p : rep.problems) {
       std::printf("%-9s %-17s %s: %s%s\n", p.repaired ? "repaired" : "PROBLEM", p.kind.c_str(),
@@ -110,8 +117,8 @@ void AddRegistryWriteVerbs(CLI::App* registry, int* exit_code) {
     cmd->callback([args, exit_code, fn] { *exit_code = fn(*args); });
     return cmd;
   };
-  CLI::App* promote = verb("promote", "Point a channel at a version (an event: who, when, why)",
-                           Promote);
+  CLI::App* promote =
+      verb("promote", "Point a channel at a version (an event: who, when, why)", Promote);
   promote->add_option("model", args->model, "The model")->required();
   promote->add_option("ref", args->ref, "latest, a channel, v000012 or 12")->required();
   promote->add_option("--channel", args->channel, "The channel to move")->required();
@@ -126,11 +133,10 @@ void AddRegistryWriteVerbs(CLI::App* registry, int* exit_code) {
   rollback->add_option("--reason", args->reason, "Why (recorded in the history)");
 
   for (bool pin : {true, false}) {
-    CLI::App* cmd =
-        verb(pin ? "pin" : "unpin",
-             pin ? "Keep a version from gc" : "Let gc remove a version again",
-             pin ? +[](const WriteArgs& a) { return Pin(a, true); }
-                 : +[](const WriteArgs& a) { return Pin(a, false); });
+    CLI::App* cmd = verb(
+        pin ? "pin" : "unpin", pin ? "Keep a version from gc" : "Let gc remove a version again",
+        pin ? +[](const WriteArgs& a) { return Pin(a, true); }
+            : +[](const WriteArgs& a) { return Pin(a, false); });
     cmd->add_option("model", args->model, "The model")->required();
     cmd->add_option("ref", args->ref, "latest, a channel, v000012 or 12")->required();
     cmd->add_option("--reason", args->reason, "Why (recorded in the history)");

@@ -70,9 +70,9 @@ nlohmann::json EvalSummary(const Config& config, const std::string& version,
   if (task == Task::kBinary) j["positive_rate"] = j["label"]["positive_rate"];
   if (task == Task::kMulticlass) j["num_classes"] = out.num_classes;
   if (out.fallback) {
-    j["fallback"] = ModelJson(*out.fallback, TaskMetrics(task, out.num_classes,
-                                                         out.fallback->eval_predictions,
-                                                         out.eval_labels));
+    j["fallback"] = ModelJson(
+        *out.fallback,
+        TaskMetrics(task, out.num_classes, out.fallback->eval_predictions, out.eval_labels));
   }
   return j;
 }

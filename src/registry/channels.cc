@@ -37,9 +37,8 @@ Event RecordEvent(Index& index, const std::string& model, const std::string& kin
   return e;
 }
 
-std::optional<Event> MoveChannel(Index& index, const std::string& model,
-                                 const std::string& channel, int64_t number,
-                                 const std::string& kind, const Change& change) {
+std::optional<Event> MoveChannel(Index& index, const std::string& model, const std::string& channel,
+                                 int64_t number, const std::string& kind, const Change& change) {
   std::optional<int64_t> previous;
   {
     Stmt s(index, "SELECT number FROM channels WHERE model = ? AND name = ?");
@@ -106,8 +105,8 @@ Event Registry::Rollback(const std::string& model, const std::string& channel,
   if (!holder) {
     std::string chans;
     for (const auto& c : Channels(model)) chans += (chans.empty() ? "" : ", ") + c.name;
-    throw ConfigError(model + ": channel \"" + channel + "\" does not exist (channels: " +
-                      (chans.empty() ? "none" : chans) + ")");
+    throw ConfigError(model + ": channel \"" + channel +
+                      "\" does not exist (channels: " + (chans.empty() ? "none" : chans) + ")");
   }
   const auto target = RollbackTarget(*index_, model, channel);
   if (!target) {

@@ -25,8 +25,7 @@ namespace {
 // A UTC stamp usable in a file name: 20261202T101500Z.
 std::string Stamp() {
   std::string s = UtcNow();
-  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '-' || c == ':'; }),
-          s.end());
+  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == '-' || c == ':'; }), s.end());
   return s;
 }
 
@@ -122,8 +121,9 @@ void CheckModel(Registry& r, const std::string& model, bool repair, const Change
     try {
       writer.emplace(r.Lock(model, 0));
     } catch (const LockedError& e) {
-      report->problems.push_back({model, "model_locked", dir + "/.lock",
-                                  "a writer is running; model left alone: " + std::string(e.what())});
+      report->problems.push_back(
+          {model, "model_locked", dir + "/.lock",
+           "a writer is running; model left alone: " + std::string(e.what())});
       return;
     }
     for (const auto& l : writer->recovered()) {
@@ -163,7 +163,8 @@ void CheckModel(Registry& r, const std::string& model, bool repair, const Change
     bool broken = false;
     for (auto& p : found) {
       if (p.kind == "unexpected_file") {
-        if (repair) MoveAside(env, dir, p.path, v.name + "." + p.path.substr(v.path.size() + 1), &p);
+        if (repair)
+          MoveAside(env, dir, p.path, v.name + "." + p.path.substr(v.path.size() + 1), &p);
       } else {
         broken = true;
       }
@@ -178,9 +179,9 @@ void CheckModel(Registry& r, const std::string& model, bool repair, const Change
   }
   for (const auto& c : r.Channels(model)) {
     if (VersionState(r.index(), model, c.number) == std::string("live")) continue;
-    FsckProblem p{model, "dangling_channel", dir,
-                  "channel " + c.name + " holds " + VersionName(c.number) +
-                      ", which is not a live version"};
+    FsckProblem p{
+        model, "dangling_channel", dir,
+        "channel " + c.name + " holds " + VersionName(c.number) + ", which is not a live version"};
     if (repair) {
       p.action = MarkBroken(r, model, c.number, p.detail, change);
       p.repaired = true;
@@ -204,8 +205,8 @@ FsckReport Fsck(const std::string& root, FsckMode mode, const Change& change, En
     std::string result;
     while (s.Step()) result += (result.empty() ? "" : "; ") + s.Text(0);
     if (result != "ok") {
-      report.problems.push_back({"", "index_corrupt", r.root() + "/index.sqlite",
-                                 result + " (run fsck --rebuild)"});
+      report.problems.push_back(
+          {"", "index_corrupt", r.root() + "/index.sqlite", result + " (run fsck --rebuild)"});
       return report;
     }
   }

@@ -17,8 +17,8 @@ namespace freshet {
 using namespace registry_detail;
 
 GcResult ModelWriter::Gc(int64_t keep_last, bool dry_run, const Change& change) {
-  if (keep_last < 0) throw ConfigError("--keep-last: expected 0 or more, got " +
-                                       std::to_string(keep_last));
+  if (keep_last < 0)
+    throw ConfigError("--keep-last: expected 0 or more, got " + std::to_string(keep_last));
   Registry& r = *registry_;
   Index& index = r.index();
   const auto versions = r.Versions(model_);

@@ -178,9 +178,7 @@ Stmt& Stmt::Bind(int i, double v) {
   return *this;
 }
 
-Stmt& Stmt::Bind(int i, const std::optional<int64_t>& v) {
-  return v ? Bind(i, *v) : BindNull(i);
-}
+Stmt& Stmt::Bind(int i, const std::optional<int64_t>& v) { return v ? Bind(i, *v) : BindNull(i); }
 
 Stmt& Stmt::BindNull(int i) {
   if (sqlite3_bind_null(stmt_, i) != SQLITE_OK) index_.Fail("bind");

@@ -34,9 +34,8 @@ Event RecordEvent(Index& index, const std::string& model, const std::string& kin
                   std::optional<int64_t> previous, const Change& change);
 // Points `channel` at `number` and records the move as an event of `kind` (inside the caller's
 // transaction). Returns nullopt when the channel already holds it.
-std::optional<Event> MoveChannel(Index& index, const std::string& model,
-                                 const std::string& channel, int64_t number,
-                                 const std::string& kind, const Change& change);
+std::optional<Event> MoveChannel(Index& index, const std::string& model, const std::string& channel,
+                                 int64_t number, const std::string& kind, const Change& change);
 // The version a channel would be rolled back to: undoing promotions in order, skipping versions
 // that are no longer live. nullopt when there is none.
 std::optional<int64_t> RollbackTarget(Index& index, const std::string& model,

@@ -7,7 +7,8 @@ namespace freshet {
 nlohmann::json BuildManifest(const Config& config, const ManifestFields& f) {
   nlohmann::json inputs = nlohmann::json::array();
   for (const auto& in : f.inputs) {
-    inputs.push_back({{"path", in.path}, {"role", in.role}, {"rows", in.rows}, {"sha256", in.sha256}});
+    inputs.push_back(
+        {{"path", in.path}, {"role", in.role}, {"rows", in.rows}, {"sha256", in.sha256}});
   }
   const auto parent = f.parent ? nlohmann::json(f.parent->name) : nlohmann::json();
   return {

@@ -83,8 +83,11 @@ ModelWriter::ModelWriter(Registry* registry, std::string model, int lock_fd)
     : registry_(registry), model_(std::move(model)), lock_fd_(lock_fd) {}
 
 ModelWriter::ModelWriter(ModelWriter&& o) noexcept
-    : registry_(o.registry_), model_(std::move(o.model_)), lock_fd_(o.lock_fd_),
-      drafts_(o.drafts_), recovered_(std::move(o.recovered_)) {
+    : registry_(o.registry_),
+      model_(std::move(o.model_)),
+      lock_fd_(o.lock_fd_),
+      drafts_(o.drafts_),
+      recovered_(std::move(o.recovered_)) {
   o.lock_fd_ = -1;
 }
 
@@ -96,8 +99,11 @@ VersionDraft::VersionDraft(Env* env, int64_t number, std::string tmp)
     : env_(env), number_(number), tmp_(std::move(tmp)) {}
 
 VersionDraft::VersionDraft(VersionDraft&& o) noexcept
-    : env_(o.env_), number_(o.number_), tmp_(std::move(o.tmp_)),
-      artifacts_(std::move(o.artifacts_)), done_(o.done_) {
+    : env_(o.env_),
+      number_(o.number_),
+      tmp_(std::move(o.tmp_)),
+      artifacts_(std::move(o.artifacts_)),
+      done_(o.done_) {
   o.done_ = true;
 }
 

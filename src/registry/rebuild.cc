@@ -109,7 +109,8 @@ void AddOldRecords(Index& index, const std::string& model, const OldIndex& old,
   }
   if (auto it = old.pins.find(model); it != old.pins.end()) {
     for (const auto& [n, pin] : it->second) {
-      Stmt s(index, "UPDATE versions SET pinned = 1, pin_reason = ? WHERE model = ? AND number = ?");
+      Stmt s(index,
+             "UPDATE versions SET pinned = 1, pin_reason = ? WHERE model = ? AND number = ?");
       s.Bind(1, pin.second).Bind(2, model).Bind(3, n);
       s.Run();
     }
@@ -197,7 +198,8 @@ FsckReport RebuildIndex(const std::string& root_in, const Change& change, Env* e
         continue;
       }
       nlohmann::json eval = nlohmann::json::object();
-      if (env->Exists(path + "/" + kEvalFile)) eval = ParseOrNull(env->ReadFile(path + "/" + kEvalFile));
+      if (env->Exists(path + "/" + kEvalFile))
+        eval = ParseOrNull(env->ReadFile(path + "/" + kEvalFile));
       InsertVersion(index, model, n, manifest, sha, ManifestInputs(manifest),
                     eval.is_object() ? IndexedMetrics(eval) : nlohmann::json::object(),
                     std::nullopt);
@@ -213,8 +215,9 @@ FsckReport RebuildIndex(const std::string& root_in, const Change& change, Env* e
     has.Bind(1, model);
     if (!has.Step() && !adopted.empty()) {
       Change cc = change;
-      cc.reason = "fsck --rebuild: the champion's history was lost with the index; set to the "
-                  "newest version";
+      cc.reason =
+          "fsck --rebuild: the champion's history was lost with the index; set to the "
+          "newest version";
       MoveChannel(index, model, "champion", *adopted.rbegin(), "promote", cc);
     }
   }

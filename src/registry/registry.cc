@@ -114,7 +114,7 @@ void CheckName(const std::string& what, const std::string& name) {
       if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.')) {
         why = c < 0x20 || c == 0x7f ? "holds a control character"
               : c == '/'            ? "holds a path separator"
-                                    : "holds the character '" + std::string(1, static_cast<char>(c)) + "'";
+                         : "holds the character '" + std::string(1, static_cast<char>(c)) + "'";
         break;
       }
     }
@@ -130,8 +130,9 @@ void CheckName(const std::string& what, const std::string& name) {
         shown += static_cast<char>(c);
       }
     }
-    throw ConfigError(what + " \"" + shown + "\": " + why +
-                      " (expected 1 to 64 letters, digits, '_', '-' or '.', not starting with a dot)");
+    throw ConfigError(
+        what + " \"" + shown + "\": " + why +
+        " (expected 1 to 64 letters, digits, '_', '-' or '.', not starting with a dot)");
   }
 }
 
@@ -166,8 +167,8 @@ Registry Registry::Open(const std::string& root_in, Mode mode, Env* env) {
         int64_t n = 0;
         if (ParseVersionName(name, &n)) {
           throw IoError(index_path + ": the registry index is missing but " + root + "/" + model +
-                        " holds versions; run `freshet registry fsck --rebuild --registry " +
-                        root + "` to rebuild it from the version folders");
+                        " holds versions; run `freshet registry fsck --rebuild --registry " + root +
+                        "` to rebuild it from the version folders");
         }
       }
     }

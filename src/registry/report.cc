@@ -48,10 +48,17 @@ nlohmann::json VersionJson(const Registry& registry, const VersionInfo& v, bool 
 }
 
 nlohmann::json EventJson(const Event& e) {
-  return {{"id", e.id},           {"time", e.time},       {"model", e.model},
-          {"kind", e.kind},       {"channel", e.channel}, {"version", Opt(e.version)},
-          {"previous", Opt(e.previous)}, {"user", e.user}, {"host", e.host},
-          {"command", e.command}, {"reason", e.reason}};
+  return {{"id", e.id},
+          {"time", e.time},
+          {"model", e.model},
+          {"kind", e.kind},
+          {"channel", e.channel},
+          {"version", Opt(e.version)},
+          {"previous", Opt(e.previous)},
+          {"user", e.user},
+          {"host", e.host},
+          {"command", e.command},
+          {"reason", e.reason}};
 }
 
 nlohmann::json RunJson(const RunRecord& r) {
@@ -89,11 +96,10 @@ nlohmann::json DiffVersions(const Registry& registry, const VersionInfo& a, cons
   const nlohmann::json ma = registry.Metrics(a), mb = registry.Metrics(b);
   for (const auto& [subject, values] : ma.items()) {
     for (const auto& [name, va] : values.items()) {
-      const nlohmann::json vb = mb.contains(subject) && mb[subject].contains(name)
-                                    ? mb[subject][name]
-                                    : nlohmann::json();
-      nlohmann::json row = {{"subject", subject}, {"name", name}, {"a", va}, {"b", vb},
-                            {"delta", nullptr}};
+      const nlohmann::json vb =
+          mb.contains(subject) && mb[subject].contains(name) ? mb[subject][name] : nlohmann::json();
+      nlohmann::json row = {
+          {"subject", subject}, {"name", name}, {"a", va}, {"b", vb}, {"delta", nullptr}};
       if (va.is_number() && vb.is_number()) row["delta"] = vb.get<double>() - va.get<double>();
       metrics.push_back(row);
     }

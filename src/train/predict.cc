@@ -19,8 +19,8 @@ struct Scored {
 };
 
 // The model of files[1..2] of the version, run over every row of `store`.
-Scored Score(const ArtifactSource& version, const char* const files[3],
-             const FeatureStore& store, const torch::Device& device) {
+Scored Score(const ArtifactSource& version, const char* const files[3], const FeatureStore& store,
+             const torch::Device& device) {
   // The checkpoint is not needed to score, but a model whose files are not all intact is not used.
   if (version.Has(files[0])) version.Read(files[0]);
   TabularNet model = LoadModel(version.Read(files[2]), version.Describe(files[2]),
@@ -56,8 +56,7 @@ Prediction PredictVersion(const ArtifactSource& version, const FeatureState& sta
     p.dense.assign(d.data_ptr<float>(), d.data_ptr<float>() + d.numel());
     p.cats.assign(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
   }
-  const bool can_fall_back =
-      guards.use_fallback && version.Has(kFallbackFiles[1]);
+  const bool can_fall_back = guards.use_fallback && version.Has(kFallbackFiles[1]);
 
   Scored main;
   try {
@@ -92,7 +91,8 @@ Prediction PredictVersion(const ArtifactSource& version, const FeatureState& sta
     if (n_bad > 0 && can_fall_back) {
       fallback = Score(version, kFallbackFiles, store, dev);
       if (fallback.out.sizes() != main.out.sizes()) {
-        throw IoError(version.Describe(kFallbackFiles[1]) + ": the fallback model's outputs do not match the main model's");
+        throw IoError(version.Describe(kFallbackFiles[1]) +
+                      ": the fallback model's outputs do not match the main model's");
       }
       const torch::Tensor mask = out.dim() == 2 ? bad.unsqueeze(1).expand_as(out) : bad;
       out = torch::where(mask, fallback.out, out);

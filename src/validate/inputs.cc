@@ -24,8 +24,7 @@ RunTables ReadInputs(const Config& config, std::vector<InputFile>* inputs) {
     for (const auto& in : *inputs) {
       if (in.role == role) files += (files.empty() ? "" : ", ") + in.path;
     }
-    throw DataError(files + ": the " +
-                    (std::string(role) == "eval" ? "evaluation" : "training") +
+    throw DataError(files + ": the " + (std::string(role) == "eval" ? "evaluation" : "training") +
                     " partition(s) hold no rows");
   }
   return out;

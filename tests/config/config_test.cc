@@ -511,13 +511,12 @@ TEST(TaskName, NamesEveryTask) {
 
 TEST(ParseConfig, RefusesDuplicateKeysAtAnyDepth) {
   // The case: the first `lr` used to win silently.
-  std::string e = ErrorOf(Replace(kMinimal, "model: churn\n",
-                                  "model: churn\ntrain: {lr: 0.003, lr: -5}\n"));
+  std::string e =
+      ErrorOf(Replace(kMinimal, "model: churn\n", "model: churn\ntrain: {lr: 0.003, lr: -5}\n"));
   ExpectNames(e, "train.lr: duplicate key");
   e = ErrorOf(Replace(kMinimal, "model: churn\n", "model: churn\nmodel: fraud\n"));
   ExpectNames(e, "model: duplicate key");
-  e = ErrorOf(Replace(kMinimal, "model: churn\n",
-                      "model: churn\ndata2: [{a: 1, a: 2}]\n"));
+  e = ErrorOf(Replace(kMinimal, "model: churn\n", "model: churn\ndata2: [{a: 1, a: 2}]\n"));
   ExpectNames(e, "data2[0].a: duplicate key");
 }
 

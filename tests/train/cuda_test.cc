@@ -155,7 +155,8 @@ TEST(TrainModel, GpuRunsAgreeWithTheCpu_CUDA) {
     EXPECT_NEAR(streamed.main.eval_predictions[i], gpu.main.eval_predictions[i], 5e-3) << i;
   }
   // The GPU-trained version scores the same on either device; a warm start loads it on the CPU.
-  const Prediction on_gpu = PredictVersion(FolderArtifacts(dir / "gpu"), state, eval, cuda, PredictConfig{}, false);
+  const Prediction on_gpu =
+      PredictVersion(FolderArtifacts(dir / "gpu"), state, eval, cuda, PredictConfig{}, false);
   const Prediction on_cpu =
       PredictVersion(FolderArtifacts(dir / "gpu"), state, eval, Device{}, PredictConfig{}, false);
   for (size_t i = 0; i < on_cpu.values.size(); ++i) {

@@ -201,17 +201,20 @@ TEST(PredictVersion, MatchesTrainingAndGuardsItsOutputs) {
   }
   PredictConfig strict;
   strict.use_fallback = false;
-  EXPECT_THROW(PredictVersion(FolderArtifacts(dir / "nan"), r.state, eval, Device{}, strict, false), DataError);
+  EXPECT_THROW(PredictVersion(FolderArtifacts(dir / "nan"), r.state, eval, Device{}, strict, false),
+               DataError);
 
   // A main model that cannot be read: the fallback scores everything.
   CopyVersion(dir / "v1", dir / "broken");
   testing::WriteFile(dir / "broken/model.safetensors", "garbage");
-  p = PredictVersion(FolderArtifacts(dir / "broken"), r.state, eval, Device{}, PredictConfig{}, false);
+  p = PredictVersion(FolderArtifacts(dir / "broken"), r.state, eval, Device{}, PredictConfig{},
+                     false);
   EXPECT_TRUE(p.main_failed);
   EXPECT_NE(p.main_error.find("model.safetensors"), std::string::npos) << p.main_error;
   EXPECT_EQ(p.fallback_rows, 400);
   fs::remove(dir / "broken/model.fallback.safetensors");
-  EXPECT_THROW(PredictVersion(FolderArtifacts(dir / "broken"), r.state, eval, Device{}, PredictConfig{}, false),
+  EXPECT_THROW(PredictVersion(FolderArtifacts(dir / "broken"), r.state, eval, Device{},
+                              PredictConfig{}, false),
                IoError);
 }
 
@@ -220,7 +223,8 @@ TEST(PredictVersion, MulticlassGivesClassesAndRefusesAClamp) {
   Config c = MakeConfig(Task::kMulticlass, "linear");
   const Table eval = MakeTable(Task::kMulticlass, 200, 16);
   const Trained r = Train(c, MakeTable(Task::kMulticlass, 800, 15), eval, dir / "v1");
-  const Prediction p = PredictVersion(FolderArtifacts(dir / "v1"), r.state, eval, Device{}, PredictConfig{}, false);
+  const Prediction p =
+      PredictVersion(FolderArtifacts(dir / "v1"), r.state, eval, Device{}, PredictConfig{}, false);
   EXPECT_EQ(p.outputs, 3);
   ASSERT_EQ(p.classes.size(), 200u);
   for (int64_t i = 0; i < 200; ++i) {
