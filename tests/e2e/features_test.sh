@@ -6,19 +6,7 @@
 # config errors and malformed states are covered by the unit tests. Needs $FRESHET (the binary) and
 # $FRESHET_PYTHON (numpy, h5py).
 set -uo pipefail
-: "${FRESHET:?set FRESHET to the freshet binary}"
-py=${FRESHET_PYTHON:-python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0 passes=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; fails=$((fails + 1));
-  else echo "ok   $1"; passes=$((passes + 1)); fi
-}
-expect() {  # expect NAME COMMAND...: the command must succeed
-  if "${@:2}"; then echo "ok   $1"; passes=$((passes + 1));
-  else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/lib.sh"
 pycheck() {  # pycheck NAME SCRIPT ARGS...: the Python script must exit 0 (it prints why not)
   if "$py" -c "$2" "${@:3}"; then echo "ok   $1"; passes=$((passes + 1));
   else echo "FAIL $1"; fails=$((fails + 1)); fi

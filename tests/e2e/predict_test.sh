@@ -3,19 +3,7 @@
 # version asked for, guards its outputs, and refuses bad arguments and bad input with the right
 # exit code. Needs $FRESHET and $FRESHET_PYTHON (h5py, numpy).
 set -uo pipefail
-: "${FRESHET:?set FRESHET to the freshet binary}"
-py=${FRESHET_PYTHON:-python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0 passes=0 skips=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; fails=$((fails + 1));
-  else echo "ok   $1"; passes=$((passes + 1)); fi
-}
-expect() {  # expect NAME COMMAND...: the command must succeed
-  if "${@:2}"; then echo "ok   $1"; passes=$((passes + 1));
-  else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/lib.sh"
 h5() {  # h5 FILE EXPR: evaluates EXPR with f = the open file, np = numpy
   "$py" -c "import sys, h5py, numpy as np; f = h5py.File(sys.argv[1], 'r'); print(eval(sys.argv[2]))" "$@"
 }

@@ -2,20 +2,7 @@
 # End to end: synth → retrain → no new data (3) → new day → warm-started v000002; bad inputs give
 # their exit codes and write nothing. Needs $FRESHET (the binary); $FRESHET_PYTHON reads JSON.
 set -uo pipefail
-: "${FRESHET:?set FRESHET to the freshet binary}"
-py=${FRESHET_PYTHON:-python3}
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fails=0 passes=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" != "$3" ]; then echo "FAIL $1: got $3, expected $2"; fails=$((fails + 1));
-  else echo "ok   $1"; passes=$((passes + 1)); fi
-}
-expect() {  # expect NAME COMMAND...: the command must succeed
-  if "${@:2}"; then echo "ok   $1"; passes=$((passes + 1));
-  else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
-json() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+source "$(dirname "$0")/lib.sh"
 versions() { ls "$work/registry/churn" 2>/dev/null | grep -c '^v' ; }
 no_temp() { [ -z "$(ls -A "$work/registry/churn" | grep -v '^v[0-9]*$' | grep -v '^\.lock$')" ]; }
 
@@ -90,6 +77,10 @@ sed 's/lr: 0.01/lr: fast/' "$work/churn.yaml" > "$work/bad.yaml"
 rc=0; "$FRESHET" -q retrain -c "$work/bad.yaml" 2> "$work/err.txt" || rc=$?
 check "bad config value exits 2" 2 $rc
 expect "error names the key path" grep -q 'train.lr: expected a number, got "fast"' "$work/err.txt"
+sed 's/lr: 0.01/lr: 0.003, lr: -5/' "$work/churn.yaml" > "$work/dup.yaml"
+rc=0; "$FRESHET" -q retrain -c "$work/dup.yaml" 2> "$work/err.txt" || rc=$?
+check "a key given twice exits 2" 2 $rc
+expect "error names the key" grep -q 'dup.yaml: train.lr: duplicate key' "$work/err.txt"
 rc=0; "$FRESHET" -q retrain -c "$work/nope.yaml" 2>/dev/null || rc=$?
 check "missing config exits 2" 2 $rc
 rc=0; "$FRESHET" retrain --bogus 2>/dev/null || rc=$?
