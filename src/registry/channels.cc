@@ -73,9 +73,12 @@ std::optional<int64_t> RollbackTarget(Index& index, const std::string& model,
       if (stack.empty()) stack.push_back(v);
     }
   }
-  if (!stack.empty()) stack.pop_back();  // the current holder
+  if (stack.empty()) return std::nullopt;
+  const int64_t current = stack.back();
+  stack.pop_back();
   while (!stack.empty()) {
-    if (VersionState(index, model, stack.back()) == std::string("live")) return stack.back();
+    const int64_t v = stack.back();
+    if (v != current && VersionState(index, model, v) == std::string("live")) return v;
     stack.pop_back();
   }
   return std::nullopt;

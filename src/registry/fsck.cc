@@ -129,7 +129,7 @@ void CheckModel(Registry& r, const std::string& model, bool repair, const Change
     for (const auto& l : writer->recovered()) {
       report->problems.push_back({model, l.kind, l.path, l.why, true, "removed"});
     }
-  } else {
+  } else if (env->IsDir(dir)) {
     const int fd = TakeLock(dir + "/.lock", 0);
     if (fd < 0) {
       report->problems.push_back({model, "model_locked", dir + "/.lock",

@@ -151,15 +151,7 @@ Registry Registry::Open(const std::string& root_in, Mode mode, Env* env) {
     root = std::string(cwd) + "/" + root;
   }
   const std::string index_path = root + "/index.sqlite";
-  if (mode == Mode::kReadOnly) {
-    if (!env->Exists(index_path)) {
-      throw ConfigError(root + ": no freshet registry here (no index.sqlite)");
-    }
-    return Registry(root, env, std::make_unique<Index>(index_path, true, env));
-  }
-  if (!env->IsDir(root)) {
-    env->CreateDir(root);
-  } else if (!env->Exists(index_path)) {
+  if (env->IsDir(root) && !env->Exists(index_path)) {
     // Model folders with versions but no index: the index was lost, or the registry predates it.
     for (const auto& model : env->ListDir(root)) {
       if (model.empty() || model[0] == '.' || !env->IsDir(root + "/" + model)) continue;
@@ -173,6 +165,13 @@ Registry Registry::Open(const std::string& root_in, Mode mode, Env* env) {
       }
     }
   }
+  if (mode == Mode::kReadOnly) {
+    if (!env->Exists(index_path)) {
+      throw ConfigError(root + ": no freshet registry here (no index.sqlite)");
+    }
+    return Registry(root, env, std::make_unique<Index>(index_path, true, env));
+  }
+  if (!env->IsDir(root)) env->CreateDir(root);
   return Registry(root, env, std::make_unique<Index>(index_path, false, env));
 }
 

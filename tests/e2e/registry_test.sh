@@ -130,7 +130,7 @@ before=$(jrun '[v["version"] for v in d]' reg list churn --json)
 champ=$(jrun 'd["version"]' reg show churn champion --json)
 rm "$work/registry/index.sqlite"*
 out=$(reg list churn 2>&1); rc=$?
-check "index deleted: readers exit 2" 2 $rc
+check "index deleted: readers exit 1 and point at fsck --rebuild" "1 1" "$rc $(grep -c 'fsck --rebuild' <<<"$out")"
 out=$("$F" -q retrain -c "$work/churn.yaml" 2>&1); rc=$?
 check "index deleted: a retrain refuses (exit 1) and points at fsck --rebuild" "1 1" "$rc $(grep -c 'fsck --rebuild' <<<"$out")"
 check "fsck --rebuild: exit 0" 0 "$(rc_of reg fsck --rebuild)"
