@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "freshet/error.hpp"
 #include "freshet/fsck.hpp"
 #include "freshet/registry.hpp"
 #include "io/test_util.h"
