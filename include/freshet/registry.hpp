@@ -41,6 +41,8 @@ void CheckName(const std::string& what, const std::string& name);
 
 // The format of index.sqlite this build reads and writes. An index of a newer format is refused.
 inline constexpr int kIndexFormat = 1;
+// The format of manifest.json this build writes and reads; another is refused.
+inline constexpr char kManifestFormat[] = "freshet.manifest/1";
 
 struct VersionInfo {
   std::string model;

@@ -74,7 +74,13 @@ nlohmann::json Registry::Manifest(const VersionInfo& v) const {
   if (actual != v.manifest_sha256) {
     throw ChecksumMismatch(path, actual, v.manifest_sha256, "the registry index");
   }
-  return ParseJson(text, path);
+  nlohmann::json manifest = ParseJson(text, path);
+  const std::string format = manifest.value("format", std::string(kManifestFormat));
+  if (format != kManifestFormat) {
+    throw IoError(path + ": manifest format \"" + format + "\" is not " + kManifestFormat +
+                  " (written by a newer freshet?); use a freshet that reads it");
+  }
+  return manifest;
 }
 
 std::unique_ptr<ArtifactSource> Registry::Artifacts(const VersionInfo& v) const {

@@ -12,7 +12,7 @@ nlohmann::json BuildManifest(const Config& config, const ManifestFields& f) {
   }
   const auto parent = f.parent ? nlohmann::json(f.parent->name) : nlohmann::json();
   return {
-      {"format", "freshet.manifest/1"},
+      {"format", kManifestFormat},
       {"model", config.model},
       {"version", f.version},
       {"parent", parent},

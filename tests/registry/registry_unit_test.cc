@@ -282,6 +282,18 @@ TEST_F(RegistryUnit, ReadsAreVerifiedAgainstTheManifestAndTheIndex) {
   EXPECT_NE(m.find("differs from the one the registry index records"), std::string::npos) << m;
 }
 
+TEST_F(RegistryUnit, AManifestOfANewerFormatIsRefused) {
+  Registry r = Open();
+  ModelWriter w = r.Lock("churn");
+  VersionDraft d = w.NewVersion();
+  d.Write("model.pt", "x");
+  const VersionInfo v = w.Publish(d, {{"format", "freshet.manifest/2"}}, {});
+  const std::string m = MessageOf<IoError>([&] { r.Manifest(v); });
+  EXPECT_NE(m.find("manifest format \"freshet.manifest/2\" is not freshet.manifest/1"),
+            std::string::npos)
+      << m;
+}
+
 TEST_F(RegistryUnit, TheNextWriterRemovesWhatADeadOneLeft) {
   Registry r = Open();
   Publish(r);
