@@ -217,21 +217,26 @@ TEST(SeamFaults, EveryStepOfEveryOperationFailsOrCrashesSafely) {
   EXPECT_GE(total, 40);
 }
 
+// The steps `op` takes on a copy of the registry at `root`, with nothing injected.
+std::vector<std::string> StepsOf(const std::string& root,
+                                 const std::function<void(Registry&)>& op) {
+  TempDir tmp;
+  fs::copy(root, tmp / "r", fs::copy_options::recursive);
+  FaultyEnv counter;
+  Registry r = Registry::Open(tmp / "r", Registry::Mode::kReadWrite, &counter);
+  counter.Arm(FaultyEnv::Mode::kNone, 0);
+  op(r);
+  return counter.log();
+}
+
 TEST(SeamFaults, AFullDiskAtEachWriteOfAPublishLeavesNoPartialFile) {
   TempDir dir;
   const std::string root = dir / "r";
   Seed(root);
-  FaultyEnv counter;
-  {
-    TempDir tmp;
-    fs::copy(root, tmp / "r", fs::copy_options::recursive);
-    Registry r = Registry::Open(tmp / "r", Registry::Mode::kReadWrite, &counter);
-    counter.Arm(FaultyEnv::Mode::kNone, 0);
-    PublishOne(r);
-  }
+  const std::vector<std::string> steps = StepsOf(root, [](Registry& r) { PublishOne(r); });
   int writes = 0;
-  for (int k = 1; k <= counter.steps(); ++k) {
-    if (counter.log()[static_cast<size_t>(k - 1)].rfind("write ", 0) != 0) continue;
+  for (int k = 1; k <= static_cast<int>(steps.size()); ++k) {
+    if (steps[static_cast<size_t>(k - 1)].rfind("write ", 0) != 0) continue;
     ++writes;
     FaultyEnv env;
     std::string message;
@@ -262,17 +267,10 @@ TEST(SeamFaults, ACrashedPublishIsRemovedByTheNextWriter) {
   Seed(root);
   FaultyEnv env;
   // Crash just before the index commit: the folder is in place, the row is not.
-  FaultyEnv counter;
-  {
-    TempDir tmp;
-    fs::copy(root, tmp / "r", fs::copy_options::recursive);
-    Registry r = Registry::Open(tmp / "r", Registry::Mode::kReadWrite, &counter);
-    counter.Arm(FaultyEnv::Mode::kNone, 0);
-    PublishOne(r);
-  }
+  const std::vector<std::string> steps = StepsOf(root, [](Registry& r) { PublishOne(r); });
   int commit = 0;
-  for (size_t i = 0; i < counter.log().size(); ++i) {
-    if (counter.log()[i].rfind("index: publish", 0) == 0) commit = static_cast<int>(i) + 1;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].rfind("index: publish", 0) == 0) commit = static_cast<int>(i) + 1;
   }
   ASSERT_GT(commit, 0);
   try {
