@@ -3,7 +3,7 @@
 # ignored), so that it can travel there: the GPU machines have CUDA, CMake and a Python with torch,
 # but no network and probably none of the Debian -dev libraries freshet builds against
 # (../shared/notes/gpu-machine.md). The bundle holds:
-#   bin/           freshet, the test binaries with _CUDA tests, the feature benchmarks (debug info
+#   bin/           freshet and libfreshet_torch.so, the test binaries with _CUDA tests, the feature benchmarks (debug info
 #                  stripped, symbols kept for backtraces)
 #   lib/           the shared libraries they need that are neither glibc's nor LibTorch's nor the
 #                  CUDA runtime (HDF5, spdlog, fmt, yaml-cpp, OpenSSL, libcurl and its chain, ...),
@@ -67,6 +67,12 @@ for t in "${built[@]}"; do
   cp "${path[$t]}" "$bundle.tmp/bin/$t"
   strip --strip-debug "$bundle.tmp/bin/$t"
   bins+=("$t")
+  # freshet opens its training library from beside itself.
+  if [ "$t" = freshet ]; then
+    cp "$build/libfreshet_torch.so" "$bundle.tmp/bin/"
+    strip --strip-debug "$bundle.tmp/bin/libfreshet_torch.so"
+    bins+=(libfreshet_torch.so)
+  fi
 done
 
 # Every resolved dependency except glibc's (must be the machine's own), the C++ runtime (fallback

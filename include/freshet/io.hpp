@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,20 +69,29 @@ std::string Sha256File(const std::string& path);
 // The SHA-256 of `bytes`, as 64 lowercase hex digits.
 std::string Sha256(std::string_view bytes);
 
-// One partition a run reads: its identity (path, rows, SHA-256) and its role.
+// One partition a run reads: its identity (path, rows, SHA-256), its role, and what stat(2) says
+// of the file when it was selected (to know an unchanged file without reading it again).
 struct InputFile {
   std::string path;
   std::string role;  // "train" or "eval"
   std::string sha256;
   int64_t rows = -1;  // -1 until read
+  int64_t bytes = -1, mtime_ns = 0, ctime_ns = 0, inode = 0;
 };
+
+// A SHA-256 already known for a file whose path and stat fields (bytes, mtime_ns, ctime_ns,
+// inode) are those of `in`, or "" when none is. The registry answers from earlier versions' inputs.
+using KnownSha256 = std::function<std::string(const InputFile& in)>;
 
 // The partitions of one run: of the files in `landing` matching `pattern` (DiscoverPartitions),
 // the newest `eval_window` are held out for evaluation and up to `train_window` before them are
-// the training data, oldest first, each with its SHA-256. Returns an empty list, and sets `why`,
-// when fewer than eval_window + 1 files exist. Throws IoError when the folder or a file cannot be
-// read.
+// the training data, oldest first, each with its stat fields and SHA-256. The SHA-256 is read from
+// `known` when it has one for the file as it is now (same size, modification and change times to
+// the nanosecond, inode: a rewrite changes the change time, which no tool can set), else computed.
+// Returns an empty list, and sets `why`, when fewer than eval_window + 1 files exist. Throws
+// IoError when the folder or a file cannot be read.
 std::vector<InputFile> SelectInputs(const std::string& landing, const std::string& pattern,
-                                    int train_window, int eval_window, std::string* why);
+                                    int train_window, int eval_window, std::string* why,
+                                    const KnownSha256& known = nullptr);
 
 }  // namespace freshet

@@ -132,6 +132,9 @@ class Registry {
   std::vector<InputFile> Inputs(const VersionInfo& v) const;
   // A version's recorded metrics: {"model": {...}, "fallback": {...}}.
   nlohmann::json Metrics(const VersionInfo& v) const;
+  // The SHA-256 an earlier version recorded for the file `in` describes, when its path and stat
+  // fields are the same (see KnownSha256); "" otherwise.
+  std::string KnownSha256(const InputFile& in) const;
   // True when `v` was trained and evaluated on exactly `inputs` (paths, roles, SHA-256s, order).
   bool SameInputs(const VersionInfo& v, const std::vector<InputFile>& inputs) const;
 

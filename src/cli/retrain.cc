@@ -39,8 +39,10 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
 
   timer.Start("discover");
   std::string none;
+  // A file unchanged since an earlier version read it (same stat) is not hashed again.
   *inputs = SelectInputs(config.data.landing, config.data.pattern, config.data.train_window,
-                         config.data.eval_window, &none);
+                         config.data.eval_window, &none,
+                         [&registry](const InputFile& in) { return registry.KnownSha256(in); });
   if (inputs->empty()) {
     spdlog::warn("nothing to do: {}", none);
     return {kExitNoNewData, "nothing to do: " + none, std::nullopt};

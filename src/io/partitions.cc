@@ -99,7 +99,8 @@ std::string Sha256(std::string_view bytes) {
 }
 
 std::vector<InputFile> SelectInputs(const std::string& landing, const std::string& pattern,
-                                    int train_window, int eval_window, std::string* why) {
+                                    int train_window, int eval_window, std::string* why,
+                                    const KnownSha256& known) {
   const auto files = DiscoverPartitions(landing, pattern);
   const size_t need = static_cast<size_t>(eval_window) + 1;
   if (files.size() < need) {
@@ -115,7 +116,16 @@ std::vector<InputFile> SelectInputs(const std::string& landing, const std::strin
     InputFile in;
     in.path = files[i];
     in.role = i + static_cast<size_t>(eval_window) >= files.size() ? "eval" : "train";
-    in.sha256 = Sha256File(files[i]);
+    struct stat st;
+    if (::stat(in.path.c_str(), &st) != 0) {
+      throw IoError(in.path + ": stat: " + std::strerror(errno));
+    }
+    in.bytes = static_cast<int64_t>(st.st_size);
+    in.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    in.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+    in.inode = static_cast<int64_t>(st.st_ino);
+    if (known) in.sha256 = known(in);
+    if (in.sha256.empty()) in.sha256 = Sha256File(in.path);
     inputs.push_back(std::move(in));
   }
   return inputs;

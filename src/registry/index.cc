@@ -37,9 +37,14 @@ CREATE TABLE IF NOT EXISTS inputs (
   role TEXT NOT NULL,
   rows INTEGER NOT NULL,
   sha256 TEXT NOT NULL,
+  bytes INTEGER NOT NULL DEFAULT -1,
+  mtime_ns INTEGER NOT NULL DEFAULT 0,
+  ctime_ns INTEGER NOT NULL DEFAULT 0,
+  inode INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (model, number, position)
 );
 CREATE INDEX IF NOT EXISTS inputs_by_sha ON inputs (sha256);
+CREATE INDEX IF NOT EXISTS inputs_by_path ON inputs (path);
 CREATE TABLE IF NOT EXISTS metrics (
   model TEXT NOT NULL,
   number INTEGER NOT NULL,

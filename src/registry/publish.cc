@@ -166,10 +166,11 @@ void InsertVersion(Index& index, const std::string& model, int64_t number,
   for (size_t i = 0; i < inputs.size(); ++i) {
     const InputFile& in = inputs[i];
     Stmt s(index,
-           "INSERT INTO inputs (model, number, position, path, role, rows, sha256) "
-           "VALUES (?, ?, ?, ?, ?, ?, ?)");
+           "INSERT INTO inputs (model, number, position, path, role, rows, sha256, bytes, "
+           "mtime_ns, ctime_ns, inode) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     s.Bind(1, model).Bind(2, number).Bind(3, static_cast<int64_t>(i)).Bind(4, in.path);
-    s.Bind(5, in.role).Bind(6, in.rows).Bind(7, in.sha256);
+    s.Bind(5, in.role).Bind(6, in.rows).Bind(7, in.sha256).Bind(8, in.bytes);
+    s.Bind(9, in.mtime_ns).Bind(10, in.ctime_ns).Bind(11, in.inode);
     s.Run();
   }
   for (const auto& [subject, values] : metrics.items()) {

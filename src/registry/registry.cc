@@ -354,6 +354,15 @@ nlohmann::json Registry::Metrics(const VersionInfo& v) const {
   return out;
 }
 
+std::string Registry::KnownSha256(const InputFile& in) const {
+  if (in.bytes < 0 || in.ctime_ns == 0) return "";
+  Stmt s(*index_,
+         "SELECT sha256 FROM inputs WHERE path = ? AND bytes = ? AND mtime_ns = ? AND "
+         "ctime_ns = ? AND inode = ? LIMIT 1");
+  s.Bind(1, in.path).Bind(2, in.bytes).Bind(3, in.mtime_ns).Bind(4, in.ctime_ns).Bind(5, in.inode);
+  return s.Step() ? s.Text(0) : "";
+}
+
 bool Registry::SameInputs(const VersionInfo& v, const std::vector<InputFile>& inputs) const {
   const auto prev = Inputs(v);
   if (prev.size() != inputs.size()) return false;

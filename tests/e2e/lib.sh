@@ -38,3 +38,10 @@ YAML
 }
 land() { cp "$work/all/day-$(printf %04d "$1").h5" "$work/landing/"; }
 finish() { echo "e2e $1: $passes checks passed, $fails failed, $skips skipped"; [ $fails -eq 0 ]; }
+# hold_lock FILE SECONDS: holds an flock on FILE in the background for SECONDS, returning once it
+# is held (so a test under load never races it); the holder's pid is in $holder.
+hold_lock() {
+  flock "$1" sleep "$2" & holder=$!
+  local i
+  for i in $(seq 1 200); do flock -n "$1" true 2>/dev/null || return 0; sleep 0.05; done
+}

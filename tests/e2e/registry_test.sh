@@ -104,8 +104,7 @@ expect "  ... and the draft is gone" test ! -e "$work/registry/churn/.v000006.tm
 if command -v flock > /dev/null; then
   "$F" -q synth --out "$work/more" --days 9 --rows 800 --seed 8 --drift-day 0
   cp "$work/more/day-0009.h5" "$work/landing/"
-  flock "$work/registry/churn/.lock" sleep 2 & holder=$!
-  sleep 0.3
+  hold_lock "$work/registry/churn/.lock" 2
   check "locked: exit 6" 6 "$(rc_of "$F" -q retrain -c "$work/churn.yaml" 2>/dev/null)"
   check "locked, --wait 20: waits and publishes" 0 "$(rc_of "$F" -q retrain -c "$work/churn.yaml" --wait 20)"
   wait $holder

@@ -87,8 +87,7 @@ rc=0; "$FRESHET" retrain --bogus 2>/dev/null || rc=$?
 check "unknown flag exits 2" 2 $rc
 
 if command -v flock >/dev/null; then
-  flock "$work/registry/churn/.lock" sleep 3 &
-  sleep 0.5
+  hold_lock "$work/registry/churn/.lock" 3
   rc=0; "$FRESHET" -q retrain -c "$work/churn.yaml" 2>/dev/null || rc=$?
   check "a held lock exits 6" 6 $rc
   wait

@@ -131,6 +131,35 @@ TEST(SelectInputsTest, NewestEvalHeldOutAndTrainWindowBeforeIt) {
   EXPECT_EQ(wide[3].role, "eval");
 }
 
+TEST(SelectInputsTest, AKnownDigestOfAnUnchangedFileIsReusedAndAChangedFileIsHashed) {
+  TempDir dir;
+  WriteFile(dir / "day-01.h5", "one");
+  WriteFile(dir / "day-02.h5", "two");
+  std::string why;
+  const auto first = SelectInputs(dir.path(), "day-*.h5", 1, 1, &why);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].bytes, 3);
+  EXPECT_GT(first[0].ctime_ns, 0);
+  EXPECT_GT(first[0].inode, 0);
+  // What a registry would answer: the digest recorded for exactly this path and stat.
+  const KnownSha256 known = [&first](const InputFile& in) {
+    for (const auto& f : first) {
+      if (f.path == in.path && f.bytes == in.bytes && f.mtime_ns == in.mtime_ns &&
+          f.ctime_ns == in.ctime_ns && f.inode == in.inode) {
+        return std::string("cached-") + f.sha256.substr(0, 4);
+      }
+    }
+    return std::string();
+  };
+  auto again = SelectInputs(dir.path(), "day-*.h5", 1, 1, &why, known);
+  EXPECT_EQ(again[0].sha256, "cached-" + Sha256("one").substr(0, 4));
+  // Rewritten with the same size: the change time moves, so it is hashed again.
+  WriteFile(dir / "day-01.h5", "ONE");
+  again = SelectInputs(dir.path(), "day-*.h5", 1, 1, &why, known);
+  EXPECT_EQ(again[0].sha256, Sha256("ONE"));
+  EXPECT_EQ(again[1].sha256, "cached-" + Sha256("two").substr(0, 4));
+}
+
 TEST(SelectInputsTest, TooFewPartitionsSaysWhy) {
   TempDir dir;
   WriteFile(dir / "day-01.h5", "x");

@@ -174,6 +174,27 @@ TEST_F(RegistryUnit, PublishRecordsArtifactsLineageMetricsAndTheChannelMove) {
   EXPECT_FALSE(h[1].previous);
 }
 
+TEST_F(RegistryUnit, KnownSha256AnswersOnlyForTheSameStat) {
+  Registry r = Open();
+  ModelWriter w = r.Lock("churn");
+  VersionDraft d = w.NewVersion();
+  d.Write("model.pt", "x");
+  PublishRecord rec;
+  rec.inputs = {{"/d/1.h5", "train", "digest-1", 3, 100, 11, 12, 13}};
+  w.Publish(d, nlohmann::json::object(), rec);
+  InputFile in = rec.inputs[0];
+  in.sha256.clear();
+  EXPECT_EQ(r.KnownSha256(in), "digest-1");
+  for (auto change :
+       {&InputFile::bytes, &InputFile::mtime_ns, &InputFile::ctime_ns, &InputFile::inode}) {
+    InputFile other = in;
+    other.*change += 1;
+    EXPECT_EQ(r.KnownSha256(other), "");
+  }
+  in.path = "/d/2.h5";
+  EXPECT_EQ(r.KnownSha256(in), "");
+}
+
 TEST_F(RegistryUnit, ResolveTakesLatestChannelsAndNumbersAndListsWhatExists) {
   Registry r = Open();
   Publish(r);

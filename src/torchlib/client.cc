@@ -1,0 +1,71 @@
+// The binary's side of the TorchApi: TrainModel, PredictVersion and RuntimeVersions forward to
+// libfreshet_torch.so, opened from beside the binary on the first call. RTLD_LOCAL keeps LibTorch's
+// symbols (its own copies of libstdc++'s among them) out of the binary's lookup scope.
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <string>
+
+#include "freshet/error.hpp"
+#include "torchlib/api.h"
+
+namespace freshet {
+namespace {
+
+std::string LibraryPath() {
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  if (n <= 0) return kTorchLibrary;
+  std::string dir(exe, static_cast<size_t>(n));
+  dir = dir.substr(0, dir.find_last_of('/') + 1);
+  return dir + kTorchLibrary;
+}
+
+const TorchApi& Api() {
+  static std::once_flag once;
+  static const TorchApi* api = nullptr;
+  static std::string error;
+  std::call_once(once, [] {
+    const std::string path = LibraryPath();
+    void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      const char* why = ::dlerror();
+      error = path + ": cannot load the training and scoring library: " + (why ? why : "?");
+      return;
+    }
+    using Entry = const TorchApi* (*)();
+    const auto entry = reinterpret_cast<Entry>(::dlsym(handle, "freshet_torch_api"));
+    if (entry == nullptr) {
+      error = path + ": not a freshet training library (no freshet_torch_api)";
+      return;
+    }
+    const TorchApi* a = entry();
+    if (a == nullptr || a->version != kTorchApiVersion) {
+      error = path + ": built for another freshet (API version " +
+              std::to_string(a ? a->version : -1) + ", this binary needs " +
+              std::to_string(kTorchApiVersion) + ")";
+      return;
+    }
+    api = a;
+  });
+  if (api == nullptr) throw IoError(error);
+  return *api;
+}
+
+}  // namespace
+
+TrainOutcome TrainModel(const Config& config, const FeatureState& state, const Table& train,
+                        const Table& eval, const Device& device, const TrainOptions& options) {
+  return Api().train_model(config, state, train, eval, device, options);
+}
+
+Prediction PredictVersion(const ArtifactSource& version, const FeatureState& state,
+                          const Table& input, const Device& device, const PredictConfig& guards,
+                          bool keep_features) {
+  return Api().predict_version(version, state, input, device, guards, keep_features);
+}
+
+nlohmann::json RuntimeVersions() { return Api().runtime_versions(); }
+
+}  // namespace freshet
