@@ -44,6 +44,14 @@ class IoError : public Error {
   explicit IoError(const std::string& what) : Error(ErrorKind::kIo, what) {}
 };
 
+// A file freshet wrote (features.json, a model's files, a manifest) is unreadable, malformed or
+// does not match its recorded checksum. One type, and one exit code (1), for every verb that reads
+// one. The message names the file.
+class ArtifactError : public IoError {
+ public:
+  explicit ArtifactError(const std::string& what) : IoError(what) {}
+};
+
 // Another process holds the model's lock.
 class LockedError : public Error {
  public:

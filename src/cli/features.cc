@@ -26,7 +26,7 @@ nlohmann::json ReadJson(const std::string& path) {
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw DataError(path + ": not valid JSON: " + e.what());
+    throw ArtifactError(path + ": not valid JSON: " + e.what());
   }
 }
 

@@ -45,9 +45,9 @@ std::string TokenFromJson(const json& j, const std::string& source) {
   const auto nibble = [&](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    throw DataError(source + ": bad hex in a vocabulary entry");
+    throw ArtifactError(source + ": bad hex in a vocabulary entry");
   };
-  if (h.size() % 2) throw DataError(source + ": bad hex in a vocabulary entry");
+  if (h.size() % 2) throw ArtifactError(source + ": bad hex in a vocabulary entry");
   std::string out;
   for (size_t i = 0; i < h.size(); i += 2) {
     out += static_cast<char>(nibble(h[i]) * 16 + nibble(h[i + 1]));
@@ -143,7 +143,7 @@ json FeatureState::ToJson() const {
 FeatureState FeatureState::FromJson(const json& j, const std::string& source) {
   try {
     if (j.at("format") != "freshet.features/2") {
-      throw DataError(source + ": unknown features format " + j.at("format").dump());
+      throw ArtifactError(source + ": unknown features format " + j.at("format").dump());
     }
     FeatureState s;
     for (const auto& n : j.at("numeric")) {
@@ -168,17 +168,17 @@ FeatureState FeatureState::FromJson(const json& j, const std::string& source) {
       x.missing = st.at("missing");
       x.frozen = n.at("frozen");
       if (x.scaling != "none" && x.scaling != "standardize" && x.scaling != "minmax") {
-        throw DataError(source + ": column \"" + x.column + "\": unknown scaling " + x.scaling);
+        throw ArtifactError(source + ": column \"" + x.column + "\": unknown scaling " + x.scaling);
       }
       for (size_t k = 0; k < x.boundaries.size(); ++k) {
         if (!std::isfinite(x.boundaries[k]) ||
             (k > 0 && !(x.boundaries[k - 1] < x.boundaries[k]))) {
-          throw DataError(source + ": column \"" + x.column +
-                          "\": boundaries must be finite and strictly increasing");
+          throw ArtifactError(source + ": column \"" + x.column +
+                              "\": boundaries must be finite and strictly increasing");
         }
       }
       if (!std::isfinite(x.fill_value) || !std::isfinite(x.shift) || !std::isfinite(x.scale)) {
-        throw DataError(source + ": column \"" + x.column + "\": non-finite statistics");
+        throw ArtifactError(source + ": column \"" + x.column + "\": non-finite statistics");
       }
       s.numeric.push_back(x);
     }
@@ -189,26 +189,28 @@ FeatureState FeatureState::FromJson(const json& j, const std::string& source) {
       if (c.contains("cross")) {
         x.inputs = c.at("cross").get<std::vector<std::string>>();
         if (x.inputs.size() < 2 || x.inputs.size() > 4) {
-          throw DataError(source + ": column \"" + x.column + "\": a cross has 2 to 4 inputs");
+          throw ArtifactError(source + ": column \"" + x.column + "\": a cross has 2 to 4 inputs");
         }
       }
       if (x.encoding == "hash") {
         x.buckets = c.at("buckets");
         x.seed = c.at("seed");
-        if (x.buckets < 1) throw DataError(source + ": column \"" + x.column + "\": buckets < 1");
+        if (x.buckets < 1)
+          throw ArtifactError(source + ": column \"" + x.column + "\": buckets < 1");
       } else if (x.encoding == "vocab") {
         x.min_count = c.at("min_count");
         x.max_size = c.at("max_size");
         x.integer_codes = c.at("integer_codes");
         for (const auto& t : c.at("vocab")) x.vocab.push_back(TokenFromJson(t, source));
       } else {
-        throw DataError(source + ": column \"" + x.column + "\": unknown encoding " + x.encoding);
+        throw ArtifactError(source + ": column \"" + x.column + "\": unknown encoding " +
+                            x.encoding);
       }
       s.categorical.push_back(x);
     }
     return s;
   } catch (const json::exception& e) {
-    throw DataError(source + ": not a valid feature state: " + e.what());
+    throw ArtifactError(source + ": not a valid feature state: " + e.what());
   }
 }
 

@@ -16,7 +16,7 @@ Task TaskFromName(const std::string& s, const std::string& source) {
   if (s == "binary") return Task::kBinary;
   if (s == "multiclass") return Task::kMulticlass;
   if (s == "regression") return Task::kRegression;
-  throw IoError(source + ": unknown task \"" + s + "\"");
+  throw ArtifactError(source + ": unknown task \"" + s + "\"");
 }
 
 std::string List(const std::vector<int64_t>& v) { return json(v).dump(); }
@@ -41,12 +41,12 @@ ModelArch ModelArch::FromJson(const json& j, const std::string& source) {
   ModelArch a;
   try {
     if (j.value("format", "") != "freshet.model/1") {
-      throw IoError(source + ": not a freshet model description (format \"" +
-                    j.value("format", "") + "\", expected \"freshet.model/1\")");
+      throw ArtifactError(source + ": not a freshet model description (format \"" +
+                          j.value("format", "") + "\", expected \"freshet.model/1\")");
     }
     a.kind = j.at("kind").get<std::string>();
     if (a.kind != "linear" && a.kind != "mlp" && a.kind != "wide_deep") {
-      throw IoError(source + ": unknown model kind \"" + a.kind + "\"");
+      throw ArtifactError(source + ": unknown model kind \"" + a.kind + "\"");
     }
     a.task = TaskFromName(j.at("task").get<std::string>(), source);
     a.outputs = j.at("outputs").get<int64_t>();
@@ -61,13 +61,13 @@ ModelArch ModelArch::FromJson(const json& j, const std::string& source) {
     a.norm = j.at("norm").get<std::string>();
     a.dropout = j.at("dropout").get<double>();
   } catch (const json::exception& e) {
-    throw IoError(source + ": not a valid model description: " + e.what());
+    throw ArtifactError(source + ": not a valid model description: " + e.what());
   }
   bool ok = a.outputs >= 1 && a.dense_dim >= 0 &&
             a.dense_names.size() == static_cast<size_t>(a.dense_dim);
   for (const auto& c : a.categorical) ok = ok && c.cardinality >= 1 && c.embedding_dim >= 1;
   for (int64_t h : a.hidden) ok = ok && h >= 1;
-  if (!ok) throw IoError(source + ": not a valid model description: sizes out of range");
+  if (!ok) throw ArtifactError(source + ": not a valid model description: sizes out of range");
   return a;
 }
 

@@ -87,7 +87,7 @@ NamedTensors ParseSafetensors(const std::string& bytes, const std::string& path,
                               std::map<std::string, std::string>* metadata) {
   const uint64_t size = bytes.size();
   const auto corrupt = [&path](const std::string& why) {
-    return IoError(path + ": not a valid safetensors file (corrupt or truncated?): " + why);
+    return ArtifactError(path + ": not a valid safetensors file (corrupt or truncated?): " + why);
   };
   if (size < 8) throw corrupt("shorter than its 8-byte header length");
   uint64_t len = 0;

@@ -15,7 +15,7 @@ nlohmann::json ParseJson(const std::string& text, const std::string& path) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw IoError(path + ": not valid JSON: " + e.what());
+    throw ArtifactError(path + ": not valid JSON: " + e.what());
   }
 }
 
@@ -29,15 +29,16 @@ class VersionArtifacts final : public ArtifactSource {
   std::string Read(const std::string& name) const override {
     const std::string path = Describe(name);
     if (!Has(name)) throw IoError(path + ": not an artifact of this version (manifest.json)");
-    if (!env_->Exists(path)) throw IoError(path + ": missing (manifest.json records it)");
+    if (!env_->Exists(path)) throw ArtifactError(path + ": missing (manifest.json records it)");
     std::string bytes = env_->ReadFile(path);
     const nlohmann::json& rec = artifacts_[name];
     const std::string expected = rec.value("sha256", "");
     const int64_t size = rec.value("bytes", int64_t{-1});
     if (size >= 0 && static_cast<int64_t>(bytes.size()) != size) {
-      throw IoError(path + ": " + std::to_string(bytes.size()) + " bytes, manifest.json records " +
-                    std::to_string(size) + " (truncated or changed); SHA-256 " + Sha256(bytes) +
-                    ", expected " + expected);
+      throw ArtifactError(path + ": " + std::to_string(bytes.size()) +
+                          " bytes, manifest.json records " + std::to_string(size) +
+                          " (truncated or changed); SHA-256 " + Sha256(bytes) + ", expected " +
+                          expected);
     }
     const std::string actual = Sha256(bytes);
     if (actual != expected) throw ChecksumMismatch(path, actual, expected, "manifest.json");
@@ -68,7 +69,9 @@ void FolderArtifacts::Write(const std::string& name, std::string_view bytes) {
 
 nlohmann::json Registry::Manifest(const VersionInfo& v) const {
   const std::string path = v.path + "/" + kManifestFile;
-  if (!env_->Exists(path)) throw IoError(path + ": missing (the version folder is damaged)");
+  if (!env_->Exists(path)) {
+    throw ArtifactError(path + ": missing (the version folder is damaged)");
+  }
   const std::string text = env_->ReadFile(path);
   const std::string actual = Sha256(text);
   if (actual != v.manifest_sha256) {
@@ -77,8 +80,8 @@ nlohmann::json Registry::Manifest(const VersionInfo& v) const {
   nlohmann::json manifest = ParseJson(text, path);
   const std::string format = manifest.value("format", std::string(kManifestFormat));
   if (format != kManifestFormat) {
-    throw IoError(path + ": manifest format \"" + format + "\" is not " + kManifestFormat +
-                  " (written by a newer freshet?); use a freshet that reads it");
+    throw ArtifactError(path + ": manifest format \"" + format + "\" is not " + kManifestFormat +
+                        " (written by a newer freshet?); use a freshet that reads it");
   }
   return manifest;
 }

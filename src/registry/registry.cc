@@ -61,10 +61,10 @@ int64_t MaxNumber(Index& index, const std::string& model) {
   return s.Int(0);
 }
 
-IoError ChecksumMismatch(const std::string& path, const std::string& actual,
-                         const std::string& expected, const std::string& where) {
-  return IoError(path + ": its SHA-256 (" + actual + ") differs from the one " + where +
-                 " records (" + expected + "): the file was changed or is corrupt");
+ArtifactError ChecksumMismatch(const std::string& path, const std::string& actual,
+                               const std::string& expected, const std::string& where) {
+  return ArtifactError(path + ": its SHA-256 (" + actual + ") differs from the one " + where +
+                       " records (" + expected + "): the file was changed or is corrupt");
 }
 
 int TakeLock(const std::string& lock_path, double wait_seconds) {

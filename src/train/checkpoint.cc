@@ -97,8 +97,8 @@ ModelPt ModelPt::Parse(const std::string& bytes, const std::string& path,
   try {
     pt.root_.load_from(bytes.data(), bytes.size(), device);
   } catch (const c10::Error& e) {
-    throw IoError(path +
-                  ": not a readable LibTorch checkpoint (corrupt or truncated?): " + Short(e));
+    throw ArtifactError(
+        path + ": not a readable LibTorch checkpoint (corrupt or truncated?): " + Short(e));
   }
   c10::IValue format;
   if (!pt.root_.try_read("format", format) || !format.isString()) {
@@ -128,9 +128,9 @@ ModelPt ModelPt::Parse(const std::string& bytes, const std::string& path,
     pt.root_.try_read("rng_cpu", pt.rng.cpu, true);
     pt.root_.try_read("rng_cuda", pt.rng.cuda, true);
   } catch (const c10::Error& e) {
-    throw IoError(path + ": incomplete checkpoint: " + Short(e));
+    throw ArtifactError(path + ": incomplete checkpoint: " + Short(e));
   } catch (const nlohmann::json::exception& e) {
-    throw IoError(path + ": incomplete checkpoint: " + e.what());
+    throw ArtifactError(path + ": incomplete checkpoint: " + e.what());
   }
   for (auto* t : {&pt.rng.shuffle, &pt.rng.cpu, &pt.rng.cuda}) {
     if (t->defined()) *t = t->to(torch::kCPU);
@@ -209,7 +209,7 @@ ModelArch ParseModelJson(const std::string& text, const std::string& path) {
   try {
     j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    throw IoError(path + ": not valid JSON: " + e.what());
+    throw ArtifactError(path + ": not valid JSON: " + e.what());
   }
   return ModelArch::FromJson(j, path);
 }

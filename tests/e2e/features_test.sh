@@ -136,7 +136,7 @@ assert v2["plan"] == v1["plan"]
 printf '{"format": "freshet.features/2", "numeric": [' > "$work/broken.json"
 rc=0; "$FRESHET" -q features transform --state "$work/broken.json" --input "$d2" \
   --output "$work/x.h5" 2> "$work/err.txt" || rc=$?
-check "truncated state exits 5" 5 $rc
+check "truncated state exits 1 (an unreadable artifact, as in retrain and predict)" 1 $rc
 expect "error names the state file" grep -q "broken.json" "$work/err.txt"
 expect "nothing written for a bad state" test ! -e "$work/x.h5"
 rc=0; "$FRESHET" -q features transform --state "$work/f1.json" --input "$d2" \

@@ -357,16 +357,17 @@ TEST(FeatureStateRoundTrip, IdenticalOutputAfterFeaturesJson) {
   }
 }
 
-// FromJson of `j` throws a DataError that starts with the source name.
+// FromJson of `j` throws an ArtifactError (exit 1, as for any unreadable artifact) that starts
+// with the source name.
 void ExpectRefused(const nlohmann::json& j, const std::string& why) {
   try {
     FeatureState::FromJson(j, "v000009/features.json");
     ADD_FAILURE() << why << ": accepted";
-  } catch (const DataError& e) {
+  } catch (const ArtifactError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("v000009/features.json: ", 0), 0u)
         << why << ": " << e.what();
   } catch (const std::exception& e) {
-    ADD_FAILURE() << why << ": not a DataError: " << e.what();
+    ADD_FAILURE() << why << ": not an ArtifactError: " << e.what();
   }
 }
 
@@ -374,7 +375,7 @@ nlohmann::json ValidState() {
   return FitFeatures(MixedTable(200, 29), Features(kMixedFeatures)).ToJson();
 }
 
-TEST(FeatureStateRoundTrip, MalformedStatesAreDataErrors) {
+TEST(FeatureStateRoundTrip, MalformedStatesAreArtifactErrors) {
   ASSERT_NO_THROW(FeatureState::FromJson(ValidState(), "ok"));
   ExpectRefused(nullptr, "null");
   ExpectRefused(nlohmann::json::array(), "an array");
@@ -416,9 +417,10 @@ TEST(FeatureStateRoundTrip, MalformedStatesAreDataErrors) {
 
 // DISABLED: FromJson accepts a cross of five (or one) columns. TransformFeatures then fails a
 // FRESHET_CHECK in src/features/transform.cc MakePlan ("cross arity", ErrorKind::kInternal: exit 1
-// and a file:line message) instead of a DataError naming features.json (exit 5), and a
+// and a file:line message) instead of an ArtifactError naming features.json (exit 1), and a
 // one-column "cross" silently becomes a plain hash. Proposed fix (src/features/state.cc FromJson):
-// refuse `cross` lists outside 2..kMaxCrossInputs with a DataError naming the source and column.
+// refuse `cross` lists outside 2..kMaxCrossInputs with an ArtifactError naming the source and
+// column.
 TEST(FeatureStateRoundTrip, CrossArityIsChecked) {
   nlohmann::json j = ValidState();
   j["categorical"][3]["cross"] = {"city", "dev", "code", "city", "dev"};
@@ -431,7 +433,7 @@ TEST(FeatureStateRoundTrip, CrossArityIsChecked) {
 // search then returns buckets that match neither order (no error, silently wrong features).
 // Likewise a scaling other than none/standardize/minmax is accepted and ignored. Proposed fix
 // (src/features/state.cc FromJson): check boundaries are finite and strictly increasing, and
-// scaling is one of the three, else DataError naming the source and column.
+// scaling is one of the three, else ArtifactError naming the source and column.
 TEST(FeatureStateRoundTrip, BoundariesAndScalingAreChecked) {
   nlohmann::json j = ValidState();
   j["numeric"][2]["boundaries"] = {1.0, 0.0, 0.5};
