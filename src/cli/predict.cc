@@ -24,23 +24,6 @@ struct PredictArgs {
   bool with_features = false;
 };
 
-// The input columns the version's features read, by their state.
-std::vector<ColumnRequest> FeatureColumns(const FeatureState& state) {
-  std::vector<ColumnRequest> cols;
-  const auto add = [&cols](const std::string& name, ColumnKind kind) {
-    for (const auto& c : cols) {
-      if (c.name == name) return;
-    }
-    cols.push_back({name, kind});
-  };
-  for (const auto& n : state.numeric) add(n.column, ColumnKind::kNumeric);
-  for (const auto& c : state.categorical) {
-    if (c.inputs.empty()) add(c.column, ColumnKind::kCategorical);
-    for (const auto& in : c.inputs) add(in, ColumnKind::kCategorical);
-  }
-  return cols;
-}
-
 template <typename T>
 Column MakeColumn(const std::string& name, DType dtype, const std::vector<T>& values, int64_t rows,
                   int64_t stride, int64_t offset) {
@@ -100,7 +83,7 @@ int Predict(const PredictArgs& args) {
   const auto artifacts = registry.Artifacts(v);
   const FeatureState state = registry.LoadFeatureState(v);
   const Device device = ResolveDevice(args.device.empty() ? config.train.device : args.device);
-  const Table input = ReadPartition(args.input, FeatureColumns(state), config.data.hdf5_group);
+  const Table input = ReadPartition(args.input, StateColumns(state), config.data.hdf5_group);
   const Prediction p =
       PredictVersion(*artifacts, state, input, device, config.predict, args.with_features);
 

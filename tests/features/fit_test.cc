@@ -15,6 +15,7 @@
 #include "freshet/config.hpp"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
+#include "common/scoped_threads.h"
 
 namespace freshet {
 namespace {
@@ -65,25 +66,7 @@ FeatureSpec Numeric(const std::string& column, std::vector<FeatureOp> ops) {
   return Spec(column, ColumnKind::kNumeric, std::move(ops));
 }
 
-// Sets FRESHET_THREADS (the CPU loops' thread count) for the scope of a test.
-class ScopedThreads {
- public:
-  explicit ScopedThreads(int threads) {
-    if (const char* old = getenv("FRESHET_THREADS")) old_ = old, had_ = true;
-    setenv("FRESHET_THREADS", std::to_string(threads).c_str(), 1);
-  }
-  ~ScopedThreads() {
-    if (had_) {
-      setenv("FRESHET_THREADS", old_.c_str(), 1);
-    } else {
-      unsetenv("FRESHET_THREADS");
-    }
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
+using testing::ScopedThreads;
 
 NumericState FitOne(const Column& col, std::vector<FeatureOp> ops) {
   const FeatureState s = FitFeatures(OneColumn(col), {Numeric(col.name, std::move(ops))});

@@ -17,6 +17,7 @@
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
 #include "kernels/xxhash64.h"
+#include "common/scoped_threads.h"
 
 namespace freshet {
 namespace {
@@ -446,24 +447,7 @@ TEST(FeatureStateRoundTrip, BoundariesAndScalingAreChecked) {
 // ---------------------------------------------------------------------------------------------
 // Thread count
 
-class ScopedThreads {
- public:
-  explicit ScopedThreads(int threads) {
-    if (const char* old = getenv("FRESHET_THREADS")) old_ = old, had_ = true;
-    setenv("FRESHET_THREADS", std::to_string(threads).c_str(), 1);
-  }
-  ~ScopedThreads() {
-    if (had_) {
-      setenv("FRESHET_THREADS", old_.c_str(), 1);
-    } else {
-      unsetenv("FRESHET_THREADS");
-    }
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
+using testing::ScopedThreads;
 
 TEST(FeatureThreads, OutputDoesNotDependOnTheThreadCount) {
   const Table t = MixedTable(150001, 30);

@@ -18,30 +18,14 @@
 
 #include "freshet/error.hpp"
 #include "kernels/device_vector.h"
+#include "common/scoped_threads.h"
 
 namespace freshet::kernels {
 namespace {
 
 constexpr int64_t kSentinel = -7;
 
-class ScopedThreads {
- public:
-  explicit ScopedThreads(int threads) {
-    if (const char* old = getenv("FRESHET_THREADS")) old_ = old, had_ = true;
-    setenv("FRESHET_THREADS", std::to_string(threads).c_str(), 1);
-  }
-  ~ScopedThreads() {
-    if (had_) {
-      setenv("FRESHET_THREADS", old_.c_str(), 1);
-    } else {
-      unsetenv("FRESHET_THREADS");
-    }
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
+using testing::ScopedThreads;
 
 // Strings in Arrow layout.
 struct StringColumn {

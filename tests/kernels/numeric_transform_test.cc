@@ -18,6 +18,7 @@
 
 #include "freshet/error.hpp"
 #include "kernels/device_vector.h"
+#include "common/scoped_threads.h"
 
 namespace freshet::kernels {
 namespace {
@@ -27,25 +28,7 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr float kDenseSentinel = -12345.f;
 constexpr int64_t kCatSentinel = -7;
 
-// Sets FRESHET_THREADS for the scope of a test, then restores it.
-class ScopedThreads {
- public:
-  explicit ScopedThreads(int threads) {
-    if (const char* old = getenv("FRESHET_THREADS")) old_ = old, had_ = true;
-    setenv("FRESHET_THREADS", std::to_string(threads).c_str(), 1);
-  }
-  ~ScopedThreads() {
-    if (had_) {
-      setenv("FRESHET_THREADS", old_.c_str(), 1);
-    } else {
-      unsetenv("FRESHET_THREADS");
-    }
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
+using testing::ScopedThreads;
 
 NumericColumnView View(int32_t type, const void* values, const uint8_t* valid = nullptr) {
   NumericColumnView v;
