@@ -23,6 +23,11 @@ namespace freshet {
 // The fitted state of one numeric column: missing → fill_value; clamp to [clip_lo, clip_hi];
 // sign(x)·log1p(|x|) when log1p; (x - shift) * scale; then either a dense value, or a bucket
 // 2 + #{boundaries <= x} when bucketised.
+// The format of features.json this build writes ("freshet.features/2"). A new format version adds
+// keys with defaults, so that FeatureState::FromJson reads every version ever written (today /1 and
+// /2) and refuses only a newer one.
+inline constexpr int kFeaturesFormatVersion = 2;
+
 struct NumericState {
   std::string column;
   double fill_value = 0.0;
@@ -56,7 +61,7 @@ struct CategoricalState {
   // vocab: categories in index order (index of vocab[i] is i + 2). Integer-coded columns hold
   // their codes in decimal.
   std::vector<std::string> vocab;
-  bool integer_codes = false;       // vocab over an integer column
+  bool integer_codes = false;  // vocab over an integer column
   int64_t min_count = 1, max_size = 0;
 
   int64_t cardinality() const {
@@ -79,7 +84,9 @@ struct FeatureState {
   std::vector<std::string> categorical_names() const;
 
   nlohmann::json ToJson() const;
-  // Throws DataError naming `source` when the JSON does not describe a FeatureState.
+  // Reads any features.json format up to kFeaturesFormatVersion; keys a format made optional take
+  // a fresh state's defaults. Throws ArtifactError naming `source` when the JSON does not describe
+  // a FeatureState or is of a newer format.
   static FeatureState FromJson(const nlohmann::json& j, const std::string& source);
 };
 
@@ -90,8 +97,8 @@ struct FeatureState {
 // A column with no present value fills with the constant, or 0 for mean and median.
 // Vocabularies keep categories seen at least min_count times, most frequent first, ties broken by
 // the bytes, at most max_size. `previous`, when given, is the state of the version being retrained:
-// its vocabularies are kept as they are and only grow (new categories appended, up to max_size), and
-// `freeze` columns keep its numeric statistics. Throws DataError naming the column when it is
+// its vocabularies are kept as they are and only grow (new categories appended, up to max_size),
+// and `freeze` columns keep its numeric statistics. Throws DataError naming the column when it is
 // missing from `table` or of a type its ops cannot use.
 // The pass over the numeric columns (moments of the raw and of the clipped, log-scaled values)
 // and the vocabulary counting pass (sort + reduce by key) run on `device`, in chunks through GPU
@@ -105,11 +112,11 @@ struct TransformOptions {
   int64_t chunk_rows = int64_t{1} << 21;
 };
 
-// Transforms the rows of `table` with `state`. `dense` receives rows * dense_dim() floats and `cats`
-// rows * categorical_dim() int64 indices, both row-major; they are host pointers on a CPU device and
-// device pointers on a CUDA one (where `stream` is the cudaStream_t the outputs are ordered on: the
-// call returns once the work is queued on it). Throws DataError when a column is missing from
-// `table` or has a type the state cannot use.
+// Transforms the rows of `table` with `state`. `dense` receives rows * dense_dim() floats and
+// `cats` rows * categorical_dim() int64 indices, both row-major; they are host pointers on a CPU
+// device and device pointers on a CUDA one (where `stream` is the cudaStream_t the outputs are
+// ordered on: the call returns once the work is queued on it). Throws DataError when a column is
+// missing from `table` or has a type the state cannot use.
 void TransformFeatures(const Table& table, const FeatureState& state, const Device& device,
                        float* dense, int64_t* cats, void* stream,
                        const TransformOptions& options = {});

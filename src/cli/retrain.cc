@@ -63,8 +63,9 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   timer.Start("fit_features");
   std::optional<FeatureState> previous;
   if (champion) previous = registry.LoadFeatureState(*champion);
+  // The fit pass runs on the training device (moments, vocabularies on a GPU when it is one).
   const FeatureState state =
-      FitFeatures(tables.train, config.features, previous ? &*previous : nullptr);
+      FitFeatures(tables.train, config.features, previous ? &*previous : nullptr, device);
 
   timer.Start("train");
   VersionDraft draft = writer.NewVersion();

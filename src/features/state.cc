@@ -132,7 +132,7 @@ json FeatureState::ToJson() const {
     }
     cat.push_back(j);
   }
-  return {{"format", "freshet.features/2"},
+  return {{"format", "freshet.features/" + std::to_string(kFeaturesFormatVersion)},
           {"index_contract", {{"missing", 0}, {"out_of_vocabulary", 1}, {"first", 2}}},
           {"dense_outputs", dense_names()},
           {"categorical_outputs", categorical_names()},
@@ -140,75 +140,138 @@ json FeatureState::ToJson() const {
           {"categorical", cat}};
 }
 
+namespace {
+
+// A key of a feature state that exists since format version `since`: required in files of that
+// version or later (a file that lacks it is damaged), and `dflt` in older files, which predate it.
+// Every key a later format adds is read this way, so files of every earlier version stay readable.
+template <typename T>
+T Field(const json& j, const char* key, int version, int since, T dflt) {
+  if (version < since) {
+    const auto it = j.find(key);
+    return it == j.end() ? dflt : it->get<T>();
+  }
+  return j.at(key).get<T>();
+}
+
+void CheckNumeric(const NumericState& x, const std::string& source) {
+  if (x.scaling != "none" && x.scaling != "standardize" && x.scaling != "minmax") {
+    throw ArtifactError(source + ": column \"" + x.column + "\": unknown scaling " + x.scaling);
+  }
+  for (size_t k = 0; k < x.boundaries.size(); ++k) {
+    if (!std::isfinite(x.boundaries[k]) || (k > 0 && !(x.boundaries[k - 1] < x.boundaries[k]))) {
+      throw ArtifactError(source + ": column \"" + x.column +
+                          "\": boundaries must be finite and strictly increasing");
+    }
+  }
+  if (!std::isfinite(x.fill_value) || !std::isfinite(x.shift) || !std::isfinite(x.scale)) {
+    throw ArtifactError(source + ": column \"" + x.column + "\": non-finite statistics");
+  }
+}
+
+// freshet.features/2 and later: each key read with the version it appeared in (Field).
+FeatureState FromJsonV2(const json& j, int v, const std::string& source) {
+  FeatureState s;
+  for (const auto& n : j.at("numeric")) {
+    NumericState x;
+    x.column = n.at("column");
+    x.fill_value = Field(n, "fill_value", v, 2, x.fill_value);
+    x.indicator = Field(n, "indicator", v, 2, x.indicator);
+    const json clip = Field(n, "clip", v, 2, json::array({nullptr, nullptr}));
+    x.clip_lo = Bound(clip.at(0), -INFINITY);
+    x.clip_hi = Bound(clip.at(1), INFINITY);
+    x.log1p = Field(n, "log1p", v, 2, x.log1p);
+    x.scaling = Field(n, "scaling", v, 2, x.scaling);
+    x.shift = Field(n, "shift", v, 2, x.shift);
+    x.scale = Field(n, "scale", v, 2, x.scale);
+    x.bucketize = Field(n, "bucketize", v, 2, x.bucketize);
+    x.boundaries = Field(n, "boundaries", v, 2, x.boundaries);
+    const json st = Field(n, "stats", v, 2, json::object());
+    x.mean = Field(st, "mean", v, 2, x.mean);
+    x.stddev = Field(st, "stddev", v, 2, x.stddev);
+    x.min = Field(st, "min", v, 2, x.min);
+    x.max = Field(st, "max", v, 2, x.max);
+    x.count = Field(st, "count", v, 2, x.count);
+    x.missing = Field(st, "missing", v, 2, x.missing);
+    x.frozen = Field(n, "frozen", v, 2, x.frozen);
+    CheckNumeric(x, source);
+    s.numeric.push_back(x);
+  }
+  for (const auto& c : j.at("categorical")) {
+    CategoricalState x;
+    x.column = c.at("column");
+    x.encoding = c.at("encoding");
+    if (c.contains("cross")) {
+      x.inputs = c.at("cross").get<std::vector<std::string>>();
+      if (x.inputs.size() < 2 || x.inputs.size() > 4) {
+        throw ArtifactError(source + ": column \"" + x.column + "\": a cross has 2 to 4 inputs");
+      }
+    }
+    if (x.encoding == "hash") {
+      x.buckets = c.at("buckets");
+      x.seed = Field(c, "seed", v, 2, x.seed);
+      if (x.buckets < 1) throw ArtifactError(source + ": column \"" + x.column + "\": buckets < 1");
+    } else if (x.encoding == "vocab") {
+      x.min_count = Field(c, "min_count", v, 2, x.min_count);
+      x.max_size = Field(c, "max_size", v, 2, x.max_size);
+      x.integer_codes = Field(c, "integer_codes", v, 2, x.integer_codes);
+      for (const auto& t : c.at("vocab")) x.vocab.push_back(TokenFromJson(t, source));
+    } else {
+      throw ArtifactError(source + ": column \"" + x.column + "\": unknown encoding " + x.encoding);
+    }
+    s.categorical.push_back(x);
+  }
+  return s;
+}
+
+// freshet.features/1 (the first engine: fill, then standardize; hashed categories).
+FeatureState FromJsonV1(const json& j, const std::string& source) {
+  FeatureState s;
+  for (const auto& n : j.at("numeric")) {
+    NumericState x;
+    x.column = n.at("column");
+    x.fill_value = n.at("fill_value");
+    x.mean = n.at("mean");
+    x.stddev = n.at("stddev");
+    x.scaling = "standardize";
+    x.shift = x.mean;
+    x.scale = n.at("scale");
+    x.count = n.at("count");
+    x.missing = n.at("missing");
+    CheckNumeric(x, source);
+    s.numeric.push_back(x);
+  }
+  for (const auto& c : j.at("categorical")) {
+    CategoricalState x;
+    x.column = c.at("column");
+    x.encoding = "hash";
+    x.buckets = c.at("buckets");
+    x.seed = c.at("seed");
+    if (x.buckets < 1) throw ArtifactError(source + ": column \"" + x.column + "\": buckets < 1");
+    s.categorical.push_back(x);
+  }
+  return s;
+}
+
+}  // namespace
+
 FeatureState FeatureState::FromJson(const json& j, const std::string& source) {
   try {
-    if (j.at("format") != "freshet.features/2") {
-      throw ArtifactError(source + ": unknown features format " + j.at("format").dump());
+    const std::string format = j.at("format").get<std::string>();
+    const std::string prefix = "freshet.features/";
+    int version = 0;
+    if (format.rfind(prefix, 0) == 0 && format.size() > prefix.size() &&
+        format.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
+      version = std::stoi(format.substr(prefix.size()));
     }
-    FeatureState s;
-    for (const auto& n : j.at("numeric")) {
-      NumericState x;
-      x.column = n.at("column");
-      x.fill_value = n.at("fill_value");
-      x.indicator = n.at("indicator");
-      x.clip_lo = Bound(n.at("clip").at(0), -INFINITY);
-      x.clip_hi = Bound(n.at("clip").at(1), INFINITY);
-      x.log1p = n.at("log1p");
-      x.scaling = n.at("scaling");
-      x.shift = n.at("shift");
-      x.scale = n.at("scale");
-      x.bucketize = n.at("bucketize");
-      x.boundaries = n.at("boundaries").get<std::vector<double>>();
-      const auto& st = n.at("stats");
-      x.mean = st.at("mean");
-      x.stddev = st.at("stddev");
-      x.min = st.at("min");
-      x.max = st.at("max");
-      x.count = st.at("count");
-      x.missing = st.at("missing");
-      x.frozen = n.at("frozen");
-      if (x.scaling != "none" && x.scaling != "standardize" && x.scaling != "minmax") {
-        throw ArtifactError(source + ": column \"" + x.column + "\": unknown scaling " + x.scaling);
-      }
-      for (size_t k = 0; k < x.boundaries.size(); ++k) {
-        if (!std::isfinite(x.boundaries[k]) ||
-            (k > 0 && !(x.boundaries[k - 1] < x.boundaries[k]))) {
-          throw ArtifactError(source + ": column \"" + x.column +
-                              "\": boundaries must be finite and strictly increasing");
-        }
-      }
-      if (!std::isfinite(x.fill_value) || !std::isfinite(x.shift) || !std::isfinite(x.scale)) {
-        throw ArtifactError(source + ": column \"" + x.column + "\": non-finite statistics");
-      }
-      s.numeric.push_back(x);
+    if (version == 1) return FromJsonV1(j, source);
+    if (version >= 2 && version <= kFeaturesFormatVersion) return FromJsonV2(j, version, source);
+    if (version > kFeaturesFormatVersion) {
+      throw ArtifactError(source + ": features format " + format +
+                          " is newer than this freshet reads (freshet.features/" +
+                          std::to_string(kFeaturesFormatVersion) + "); use a newer freshet");
     }
-    for (const auto& c : j.at("categorical")) {
-      CategoricalState x;
-      x.column = c.at("column");
-      x.encoding = c.at("encoding");
-      if (c.contains("cross")) {
-        x.inputs = c.at("cross").get<std::vector<std::string>>();
-        if (x.inputs.size() < 2 || x.inputs.size() > 4) {
-          throw ArtifactError(source + ": column \"" + x.column + "\": a cross has 2 to 4 inputs");
-        }
-      }
-      if (x.encoding == "hash") {
-        x.buckets = c.at("buckets");
-        x.seed = c.at("seed");
-        if (x.buckets < 1)
-          throw ArtifactError(source + ": column \"" + x.column + "\": buckets < 1");
-      } else if (x.encoding == "vocab") {
-        x.min_count = c.at("min_count");
-        x.max_size = c.at("max_size");
-        x.integer_codes = c.at("integer_codes");
-        for (const auto& t : c.at("vocab")) x.vocab.push_back(TokenFromJson(t, source));
-      } else {
-        throw ArtifactError(source + ": column \"" + x.column + "\": unknown encoding " +
-                            x.encoding);
-      }
-      s.categorical.push_back(x);
-    }
-    return s;
+    throw ArtifactError(source + ": unknown features format \"" + format + "\"");
   } catch (const json::exception& e) {
     throw ArtifactError(source + ": not a valid feature state: " + e.what());
   }
