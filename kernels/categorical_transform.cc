@@ -21,7 +21,9 @@ void TransformCategoricalColumns(const Device& dev, const CategoricalInputView* 
   }
   if (rows == 0 || noutputs == 0) return;
   dev.Dispatch(
-      [&] { cpu_impl::TransformCategoricalColumns(inputs, outputs, noutputs, rows, cats, cat_dim); },
+      [&] {
+        cpu_impl::TransformCategoricalColumns(inputs, outputs, noutputs, rows, cats, cat_dim);
+      },
       [&] {
         cuda_impl::TransformCategoricalColumns(inputs, ninputs, outputs, noutputs, rows, cats,
                                                cat_dim, stream);

@@ -2,9 +2,9 @@
 // "freshet was built without CUDA" (device_cuda.cu is the CUDA build's twin).
 #ifndef FRESHET_WITH_CUDA
 
-#include "kernels/device.h"
 #include "kernels/categorical_transform.h"
 #include "kernels/column_moments.h"
+#include "kernels/device.h"
 #include "kernels/feature_rows.h"
 #include "kernels/numeric_transform.h"
 #include "kernels/value_counts.h"
@@ -41,9 +41,8 @@ void TransformNumericColumns(const NumericColumnView*, int32_t, const double*, i
   AssertGpuSupport();
 }
 
-void TransformCategoricalColumns(const CategoricalInputView*, int32_t,
-                                 const CategoricalOutputView*, int32_t, int64_t, int64_t*, int64_t,
-                                 void*) {
+void TransformCategoricalColumns(const CategoricalInputView*, int32_t, const CategoricalOutputView*,
+                                 int32_t, int64_t, int64_t*, int64_t, void*) {
   AssertGpuSupport();
 }
 

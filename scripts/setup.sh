@@ -12,7 +12,7 @@ apt_packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libhdf5-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libsqlite3-dev libxxhash-dev libssl-dev
-  python3 python3-venv python3-pip
+  python3 python3-venv python3-pip clang-format clang-tidy
 )
 
 missing=()

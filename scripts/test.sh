@@ -2,7 +2,8 @@
 # Builds freshet and runs the whole test suite (unit tests and end-to-end CLI tests) with CTest.
 # Installs what is missing first. GPU tests (suffix _CUDA) skip with a message where no GPU is visible.
 # Then checks the CPU-only configuration (FRESHET_CUDA=OFF, in $FRESHET_BUILD-cpu): the kernels, io
-# and core suites, which hold every line that differs without CUDA (FRESHET_CPU_ONLY_CHECK=0 skips).
+# and core suites, which hold every line that differs without CUDA (FRESHET_CPU_ONLY_CHECK=0 skips);
+# and last the style checks, clang-format and clang-tidy (scripts/lint.sh; FRESHET_LINT=0 skips).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 FRESHET_CMAKE_ARGS="${FRESHET_CMAKE_ARGS:-} -DFRESHET_WERROR=${FRESHET_WERROR:-OFF}" \
@@ -18,4 +19,9 @@ if [ "${FRESHET_CPU_ONLY_CHECK:-1}" != 0 ]; then
   for suite in kernels io core; do
     "$cpu/tests/freshet_${suite}_tests" --gtest_brief=1
   done
+fi
+
+if [ "${FRESHET_LINT:-1}" != 0 ]; then
+  echo "== clang-format and clang-tidy" >&2
+  "$FRESHET_ROOT/scripts/lint.sh"
 fi

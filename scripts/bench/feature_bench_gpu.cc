@@ -106,7 +106,7 @@ void RunGpu(const GpuOptions& opt, const Table& table, const FeatureState& state
   r->gpu_name = prop.name;
   CudaStream owned;
   void* s = owned.get();
-  const int64_t D = plan.dense_dim, C = plan.cat_dim;
+  const int64_t dense_dim = plan.dense_dim, cat_dim = plan.cat_dim;
 
   // Reference bandwidths, same run: 1 GiB device-to-device; 256 MiB from pinned host memory.
   {
@@ -129,18 +129,18 @@ void RunGpu(const GpuOptions& opt, const Table& table, const FeatureState& state
   // (a) The fused kernels on device-resident columns.
   DevicePlan dp = Upload(plan, s);
   const Plan& p = dp.plan;
-  DeviceBuffer dense(std::max<int64_t>(1, n * D) * sizeof(float), s);
-  DeviceBuffer cats(std::max<int64_t>(1, n * C) * sizeof(int64_t), s);
+  DeviceBuffer dense(std::max<int64_t>(1, n * dense_dim) * sizeof(float), s);
+  DeviceBuffer cats(std::max<int64_t>(1, n * cat_dim) * sizeof(int64_t), s);
   SynchronizeStream(s);
   const auto numeric = [&](int64_t rows) {
     kernels::TransformNumericColumns(dev, p.numeric.data(), static_cast<int32_t>(p.numeric.size()),
                                      p.bounds.data(), static_cast<int32_t>(p.bounds.size()), rows,
-                                     dense.as<float>(), D, cats.as<int64_t>(), C, s);
+                                     dense.as<float>(), dense_dim, cats.as<int64_t>(), cat_dim, s);
   };
   const auto categorical = [&](int64_t rows) {
     kernels::TransformCategoricalColumns(
         dev, p.inputs.data(), static_cast<int32_t>(p.inputs.size()), p.outputs.data(),
-        static_cast<int32_t>(p.outputs.size()), rows, cats.as<int64_t>(), C, s);
+        static_cast<int32_t>(p.outputs.size()), rows, cats.as<int64_t>(), cat_dim, s);
   };
   r->gpu_numeric_ms = GpuMs(opt.repeats, s, [&] { numeric(n); });
   r->gpu_categorical_ms = GpuMs(opt.repeats, s, [&] { categorical(n); });
@@ -150,8 +150,8 @@ void RunGpu(const GpuOptions& opt, const Table& table, const FeatureState& state
         p.numeric.data(), static_cast<int32_t>(p.numeric.size()), p.bounds.data(),
         static_cast<int32_t>(p.bounds.size()), p.inputs.data(),
         static_cast<int32_t>(p.inputs.size()), p.outputs.data(),
-        static_cast<int32_t>(p.outputs.size()), rows, dense.as<float>(), D, cats.as<int64_t>(), C,
-        s);
+        static_cast<int32_t>(p.outputs.size()), rows, dense.as<float>(), dense_dim,
+        cats.as<int64_t>(), cat_dim, s);
   };
   r->gpu_fused_ms = GpuMs(opt.repeats, s, [&] { rows_kernel(n); });
   // What a call costs with nothing to do: launch, parameter upload, stream-ordered allocation.
@@ -160,15 +160,15 @@ void RunGpu(const GpuOptions& opt, const Table& table, const FeatureState& state
   for (size_t j = 0; j < plan.numeric.size(); ++j) {
     r->numeric_bytes += ColumnBytes(*plan.numeric_cols[j]);
   }
-  r->numeric_bytes += n * 4.0 * D;
+  r->numeric_bytes += n * 4.0 * dense_dim;
   int64_t buckets = 0;
   for (const auto& v : plan.numeric) buckets += v.cat_out >= 0;
   r->numeric_bytes += n * 8.0 * buckets;
   r->categorical_bytes = n * 8.0 * static_cast<double>(plan.outputs.size());
   for (const Column* c : plan.cat_cols) r->categorical_bytes += ColumnBytes(*c);
 
-  std::vector<float> g_dense(n * D);
-  std::vector<int64_t> g_cats(n * C);
+  std::vector<float> g_dense(n * dense_dim);
+  std::vector<int64_t> g_cats(n * cat_dim);
   rows_kernel(n);
   CopyToHost(g_dense.data(), dense.data(), g_dense.size() * sizeof(float), s);
   CopyToHost(g_cats.data(), cats.data(), g_cats.size() * sizeof(int64_t), s);
@@ -216,11 +216,13 @@ void RunGpu(const GpuOptions& opt, const Table& table, const FeatureState& state
   SynchronizeStream(s);
   if (!cpu_dense.empty()) {
     r->chunked_max_diff = 0;
-    for (int64_t j = 0; j < D; ++j) {
-      r->chunked_max_diff = std::max(r->chunked_max_diff, MaxDiff(g_dense, cpu_dense, D, j, n));
+    for (int64_t j = 0; j < dense_dim; ++j) {
+      r->chunked_max_diff =
+          std::max(r->chunked_max_diff, MaxDiff(g_dense, cpu_dense, dense_dim, j, n));
     }
     r->chunked_mismatches = 0;
-    for (int64_t j = 0; j < C; ++j) r->chunked_mismatches += Mismatches(g_cats, cpu_cats, C, j, n);
+    for (int64_t j = 0; j < cat_dim; ++j)
+      r->chunked_mismatches += Mismatches(g_cats, cpu_cats, cat_dim, j, n);
   }
   r->gpu_status = r->gpu_name;
 }

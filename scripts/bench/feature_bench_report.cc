@@ -9,7 +9,7 @@
 namespace freshet::bench {
 namespace {
 
-using json = nlohmann::json;
+using nlohmann::json;
 
 json ToJson(const OpResult& r) {
   json j = {{"name", r.name}, {"op", r.op}, {"bytes", r.bytes}};

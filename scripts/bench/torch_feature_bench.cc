@@ -145,7 +145,7 @@ int Main(int argc, char** argv) {
   }
   state.categorical.clear();  // the numeric part only: LibTorch has no string hashing
   const Plan plan = MakePlan(table, state);
-  const int64_t D = plan.dense_dim, C = plan.cat_dim;
+  const int64_t dense_dim = plan.dense_dim, cat_dim = plan.cat_dim;
 
   const Device dev = ResolveDevice(opt.device);
   const bool cuda = dev.is_cuda();
@@ -172,10 +172,10 @@ int Main(int argc, char** argv) {
     views[j].valid = valid.back().defined() ? valid.back().data_ptr<uint8_t>() : nullptr;
   }
   const auto out_opts = at::TensorOptions().device(tdev);
-  at::Tensor f_dense = at::empty({n, D}, out_opts.dtype(at::kFloat));
-  at::Tensor f_cats = at::empty({n, std::max<int64_t>(C, 1)}, out_opts.dtype(at::kLong));
-  at::Tensor t_dense = at::empty({n, D}, out_opts.dtype(at::kFloat));
-  at::Tensor t_cats = at::empty({n, std::max<int64_t>(C, 1)}, out_opts.dtype(at::kLong));
+  at::Tensor f_dense = at::empty({n, dense_dim}, out_opts.dtype(at::kFloat));
+  at::Tensor f_cats = at::empty({n, std::max<int64_t>(cat_dim, 1)}, out_opts.dtype(at::kLong));
+  at::Tensor t_dense = at::empty({n, dense_dim}, out_opts.dtype(at::kFloat));
+  at::Tensor t_cats = at::empty({n, std::max<int64_t>(cat_dim, 1)}, out_opts.dtype(at::kLong));
 
   // Both versions run on the legacy default stream, LibTorch's current stream unless changed.
   const auto sync = [&] {
@@ -184,18 +184,20 @@ int Main(int argc, char** argv) {
   const auto fused = [&] {
     kernels::TransformNumericColumns(dev, views.data(), static_cast<int32_t>(views.size()),
                                      plan.bounds.data(), static_cast<int32_t>(plan.bounds.size()),
-                                     n, f_dense.data_ptr<float>(), D, f_cats.data_ptr<int64_t>(), C,
-                                     nullptr);
+                                     n, f_dense.data_ptr<float>(), dense_dim,
+                                     f_cats.data_ptr<int64_t>(), cat_dim, nullptr);
   };
   const auto torch_ops = [&] { TorchNumeric(state, cols, valid, bounds, t_dense, t_cats); };
   const double f_ms = Median(TimeRuns(repeats, fused, sync));
   const double t_ms = Median(TimeRuns(repeats, torch_ops, sync));
 
-  double bytes = n * (4.0 * D + 8.0 * C);
+  double bytes = n * (4.0 * dense_dim + 8.0 * cat_dim);
   for (const Column* c : plan.numeric_cols) bytes += ColumnBytes(*c);
-  const double max_diff = D > 0 ? (f_dense - t_dense).abs().max().item<double>() : 0.0;
+  const double max_diff = dense_dim > 0 ? (f_dense - t_dense).abs().max().item<double>() : 0.0;
   const int64_t mismatches =
-      C > 0 ? f_cats.slice(1, 0, C).ne(t_cats.slice(1, 0, C)).sum().item<int64_t>() : 0;
+      cat_dim > 0
+          ? f_cats.slice(1, 0, cat_dim).ne(t_cats.slice(1, 0, cat_dim)).sum().item<int64_t>()
+          : 0;
 
   char buf[1024];
   std::snprintf(
@@ -206,8 +208,8 @@ int Main(int argc, char** argv) {
       "%-28s %9.3f %9.1f\n"
       "%-28s %9.3f %9.1f\n"
       "LibTorch / freshet: %.2fx; max|freshet-torch| dense %.3g, bucket mismatches %lld\n",
-      static_cast<long long>(n), state.numeric.size(), static_cast<long long>(D),
-      static_cast<long long>(C), dev.str().c_str(),
+      static_cast<long long>(n), state.numeric.size(), static_cast<long long>(dense_dim),
+      static_cast<long long>(cat_dim), dev.str().c_str(),
       cuda ? "-" : std::to_string(at::get_num_threads()).c_str(), repeats, "version", "ms", "GB/s",
       "freshet fused kernel", f_ms, bytes / (f_ms * 1e6), "LibTorch tensor ops", t_ms,
       bytes / (t_ms * 1e6), t_ms / f_ms, max_diff, static_cast<long long>(mismatches));

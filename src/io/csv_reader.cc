@@ -64,9 +64,9 @@ FileBytes ReadWholeFile(const std::string& path) {
 bool ParseNumber(const char* b, const char* e, double* out) {
   const std::from_chars_result r = std::from_chars(b, e, *out);
   if (r.ec == std::errc() && r.ptr == e) return true;
-  static const locale_t c_locale = newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
+  static const locale_t kCLocale = newlocale(LC_ALL_MASK, "C", static_cast<locale_t>(nullptr));
   char* stop = nullptr;
-  *out = strtod_l(b, &stop, c_locale);
+  *out = strtod_l(b, &stop, kCLocale);
   return stop == e;
 }
 

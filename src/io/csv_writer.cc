@@ -49,8 +49,12 @@ void AppendValue(std::string* out, const Column& c, int64_t i) {
     case DType::kF64:
       if (!std::isnan(c.values<double>()[i])) AppendNumber(out, c.values<double>()[i]);
       break;
-    case DType::kI32: AppendNumber(out, c.values<int32_t>()[i]); break;
-    case DType::kI64: AppendNumber(out, c.values<int64_t>()[i]); break;
+    case DType::kI32:
+      AppendNumber(out, c.values<int32_t>()[i]);
+      break;
+    case DType::kI64:
+      AppendNumber(out, c.values<int64_t>()[i]);
+      break;
     case DType::kString:
       AppendField(out, c.bytes.data() + c.offsets[i],
                   static_cast<size_t>(c.offsets[i + 1] - c.offsets[i]));

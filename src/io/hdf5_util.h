@@ -57,8 +57,8 @@ using Plist = Handle<H5Pclose>;
 inline std::unique_lock<std::mutex> Lock() {
   static std::mutex mu;
   std::unique_lock<std::mutex> lock(mu);
-  static const bool silenced = (H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr), true);
-  (void)silenced;
+  static const bool kSilenced = (H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr), true);
+  (void)kSilenced;
   return lock;
 }
 

@@ -43,7 +43,7 @@ std::optional<int64_t> RollbackTarget(Index& index, const std::string& model,
 
 // "<path>: its SHA-256 (<actual>) differs from the one <where> records (<expected>): ..."
 ArtifactError ChecksumMismatch(const std::string& path, const std::string& actual,
-                         const std::string& expected, const std::string& where);
+                               const std::string& expected, const std::string& where);
 
 // Takes the model's lock file (flock), waiting up to wait_seconds. Returns the fd, or -1 when
 // another process holds it.

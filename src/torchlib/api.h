@@ -34,4 +34,5 @@ struct TorchApi {
 }  // namespace freshet
 
 // The library's one exported symbol: the table of its entry points.
-extern "C" const freshet::TorchApi* freshet_torch_api();
+// The name is the dlsym contract, so it follows C's habit, not this tree's naming.
+extern "C" const freshet::TorchApi* freshet_torch_api();  // NOLINT(readability-identifier-naming)

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <memory>
 
 #include <torch/torch.h>
 #ifdef FRESHET_WITH_CUDA
@@ -193,14 +194,15 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   outcome.eval_labels = HostLabels(ev);
   outcome.timings["features"] = Since(t0);
 
-  std::optional<ModelPt> previous;
+  // Held by pointer: ModelPt's archive member is not copyable in the way std::optional needs.
+  std::unique_ptr<ModelPt> previous;
   if (options.warm_start) {
     const ArtifactSource& from = *options.warm_start;
-    previous = ModelPt::Parse(from.Read(kModelFiles[0]), from.Describe(kModelFiles[0]), so.device);
+    previous = std::make_unique<ModelPt>(
+        ModelPt::Parse(from.Read(kModelFiles[0]), from.Describe(kModelFiles[0]), so.device));
   }
   if (config.task == Task::kMulticlass) {
-    outcome.num_classes =
-        NumClasses(config, HostLabels(tr), outcome.eval_labels, previous ? &*previous : nullptr);
+    outcome.num_classes = NumClasses(config, HostLabels(tr), outcome.eval_labels, previous.get());
   } else if (config.task == Task::kRegression) {
     CheckRegressionLabels(config.data.label, HostLabels(tr));
   }
@@ -234,8 +236,8 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   }
 
   t0 = Clock::now();
-  outcome.main = TrainOne(arch, so, previous ? &*previous : nullptr, tr, train_rows, val_rows, ev,
-                          *options.out, kModelFiles);
+  outcome.main =
+      TrainOne(arch, so, previous.get(), tr, train_rows, val_rows, ev, *options.out, kModelFiles);
   outcome.timings["train"] = Since(t0);
 
   if (tc.fallback) {
@@ -243,12 +245,12 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
     const ModelArch linear = LinearArch(arch);
     SessionOptions fo = so;
     fo.log_prefix = "fallback: ";
-    std::optional<ModelPt> prev_fallback;
+    std::unique_ptr<ModelPt> prev_fallback;
     if (options.warm_start) {
       const ArtifactSource& from = *options.warm_start;
       if (from.Has(kFallbackFiles[0])) {
-        prev_fallback = ModelPt::Parse(from.Read(kFallbackFiles[0]),
-                                       from.Describe(kFallbackFiles[0]), so.device);
+        prev_fallback = std::make_unique<ModelPt>(ModelPt::Parse(
+            from.Read(kFallbackFiles[0]), from.Describe(kFallbackFiles[0]), so.device));
         const std::string why = WarmStartMismatch(prev_fallback->arch, linear);
         if (!why.empty()) {
           LogInfo("fallback: cold start (" + why + ")");
@@ -258,8 +260,8 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
         LogInfo("fallback: cold start (the previous version has no fallback model)");
       }
     }
-    outcome.fallback = TrainOne(linear, fo, prev_fallback ? &*prev_fallback : nullptr, tr,
-                                train_rows, val_rows, ev, *options.out, kFallbackFiles);
+    outcome.fallback = TrainOne(linear, fo, prev_fallback.get(), tr, train_rows, val_rows, ev,
+                                *options.out, kFallbackFiles);
     outcome.timings["fallback"] = Since(t0);
   }
   return outcome;

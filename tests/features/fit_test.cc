@@ -12,10 +12,10 @@
 
 #include <gtest/gtest.h>
 
+#include "common/scoped_threads.h"
 #include "freshet/config.hpp"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
-#include "common/scoped_threads.h"
 
 namespace freshet {
 namespace {

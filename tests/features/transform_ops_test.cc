@@ -13,11 +13,11 @@
 
 #include <gtest/gtest.h>
 
+#include "common/scoped_threads.h"
 #include "freshet/config.hpp"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
 #include "kernels/xxhash64.h"
-#include "common/scoped_threads.h"
 
 namespace freshet {
 namespace {

@@ -163,7 +163,7 @@ TEST(FeatureVocab, RandomCategoriesMatchTheRule) {
 }
 
 TEST(FeatureVocab, IntegerCodes) {
-  const int64_t kMin = INT64_MIN;
+  constexpr int64_t kMin = INT64_MIN;
   const std::vector<int64_t> codes = {7, -1, 7, 3, 7, -1, kMin, 0, 5};
   const std::vector<uint8_t> valid = {1, 1, 1, 1, 1, 1, 1, 0, 1};
   const FeatureState s =

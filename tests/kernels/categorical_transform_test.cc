@@ -16,9 +16,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/scoped_threads.h"
 #include "freshet/error.hpp"
 #include "kernels/device_vector.h"
-#include "common/scoped_threads.h"
 
 namespace freshet::kernels {
 namespace {

@@ -64,7 +64,9 @@ TEST(CheckName, AcceptsTheDocumentedAlphabetOnly) {
                                                      {"x\x01y", "control character"},
                                                      {std::string(65, 'm'), "longer than 64"},
                                                      {"a b", "character ' '"}};
-  for (const auto& [name, why] : bad) {
+  for (const auto& entry : bad) {
+    const std::string& name = entry.first;
+    const std::string& why = entry.second;
     const std::string m = MessageOf<ConfigError>([&] { CheckName("channel", name); });
     EXPECT_EQ(m.rfind("channel \"", 0), 0u) << m;
     EXPECT_NE(m.find(why), std::string::npos) << m;
