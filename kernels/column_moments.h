@@ -1,5 +1,6 @@
 // The numeric fit pass: for every numeric column, in one read of the data, the moments of its
-// present values as they are (for a mean fill) and after clip → log1p (for standardize and minmax).
+// present values as they are (for a mean fill) and after clip and the element-wise ops (for
+// standardize and minmax).
 // One element function shared by the CPU loop and the CUDA kernel.
 #pragma once
 
@@ -56,8 +57,8 @@ struct Moments {
 
 struct ColumnMoments {
   Moments raw;          // present values
-  Moments transformed;  // present values after clip → log1p (the view's fill, shift and scale are
-                        // not applied)
+  Moments transformed;  // present values after ClipAndPointwise (the view's fill, shift and scale
+                        // are not applied)
 };
 
 // Adds row i of column c to m (nothing when the row is missing).
@@ -66,9 +67,7 @@ FRESHET_HD void AccumulateMoments(const NumericColumnView& c, int64_t i, ColumnM
   const double x = LoadNumeric(c, i, &missing);
   if (missing) return;
   m->raw.Add(x);
-  double t = fmin(fmax(x, c.clip_lo), c.clip_hi);
-  if (c.log1p) t = t < 0.0 ? -log1p(-t) : log1p(t);
-  m->transformed.Add(t);
+  m->transformed.Add(ClipAndPointwise(c, x));
 }
 
 // out[j] = the moments of column j over rows [0, rows). `cols` and `out` are host arrays; the

@@ -1,7 +1,7 @@
 // The fused numeric feature transform: every numeric column of a row read once, filled, clipped,
-// log-scaled, standardised or min-max scaled, and written to the dense output (or bucketised into a
-// categorical output), with an optional missing indicator. One element function shared by the CPU
-// loop and the CUDA kernel.
+// passed through its element-wise ops (kernels/numeric_ops.h), standardised or min-max scaled, and
+// written to the dense output (or bucketised into a categorical output), with an optional missing
+// indicator. One element function shared by the CPU loop and the CUDA kernel.
 #pragma once
 
 #include <cmath>
@@ -9,6 +9,7 @@
 
 #include "kernels/common.h"
 #include "kernels/device.h"
+#include "kernels/numeric_ops.h"
 
 namespace freshet::kernels {
 
@@ -22,7 +23,7 @@ struct NumericColumnView {
   const void* values = nullptr;
   const uint8_t* valid = nullptr;
   int32_t type = kInF32;
-  int32_t log1p = 0;
+  uint32_t pointwise = 0;  // the element-wise ops after clip: a set of PointwiseBit
   // In double, so that columns far from zero (timestamps, large ids) keep their spread: the
   // result is rounded to float32 only at the end.
   double fill = 0.0;
@@ -58,13 +59,18 @@ FRESHET_HD double LoadNumeric(const NumericColumnView& c, int64_t i, bool* missi
   return x;
 }
 
-// fill → clip → log1p → (x - shift) * scale, in double.
-FRESHET_HD double TransformNumeric(const NumericColumnView& c, double x, bool missing) {
-  if (missing) x = c.fill;
-  // x is not NaN here (NaN is missing, and the fill is finite): plain compares clamp it.
+// clip → the element-wise ops, in double: what scaling and bucketising see, and what the fit pass
+// takes the transformed moments of. REQUIRES: x is not NaN (then plain compares clamp it).
+FRESHET_HD double ClipAndPointwise(const NumericColumnView& c, double x) {
   x = x < c.clip_lo ? c.clip_lo : (x > c.clip_hi ? c.clip_hi : x);
-  if (c.log1p) x = x < 0.0 ? -log1p(-x) : log1p(x);
-  return (x - c.shift) * c.scale;
+  return ApplyPointwiseSet(c.pointwise, x);
+}
+
+// fill → clip → the element-wise ops → (x - shift) * scale, in double.
+FRESHET_HD double TransformNumeric(const NumericColumnView& c, double x, bool missing) {
+  // A missing x becomes the fill, which is finite; NaN is missing, so x is not NaN after this.
+  if (missing) x = c.fill;
+  return (ClipAndPointwise(c, x) - c.shift) * c.scale;
 }
 
 // 2 + the number of boundaries <= x (boundaries ascending): numpy's digitize(x, b, right=False).

@@ -2,7 +2,8 @@
 # The tree's style checks: clang-format (.clang-format) and clang-tidy (.clang-tidy) over every C++
 # file of src/, include/, kernels/, tests/ and scripts/bench/ (CUDA files: clang-format only).
 # Uses $FRESHET_BUILD/compile_commands.json (run scripts/build.sh first); GCC's precompiled headers
-# are taken out of the commands, since clang cannot read them. Exit 1 on any finding.
+# are taken out of the commands, since clang cannot read them; clang's warnings are errors, as in a
+# FRESHET_WERROR build. Exit 1 on any finding.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FRESHET_BUILD:-$root/build}
@@ -24,7 +25,9 @@ out = []
 for c in cmds:
     if not c["file"].endswith(".cc"):
         continue
-    cmd = re.sub(r"-include \S*cmake_pch\.hxx|-Winvalid-pch", "", c["command"])
+    cmd = re.sub(r"-include \S*cmake_pch\.hxx|-Winvalid-pch|-Werror\b", "", c["command"])
+    # clang's own warnings count too, whether or not the build used FRESHET_WERROR (CI does).
+    cmd += " -Werror"
     out.append(dict(c, command=cmd))
 json.dump(out, open(sys.argv[2], "w"))
 PY

@@ -11,14 +11,15 @@
 namespace freshet {
 
 // One step of a column's feature pipeline. A numeric column's steps run in the order of Kind
-// (fill, indicator, clip, log1p, standardize | minmax, bucketize) and the config must list them in
+// (fill, indicator, clip, the element-wise ops, standardize | minmax, bucketize), the element-wise
+// ops among themselves in the order of kernels/numeric_ops.h, and the config must list them in
 // that order; a categorical column has exactly one encoding (hash or vocab).
 struct FeatureOp {
   enum class Kind {
     kFill,         // missing → mean, median or a constant
     kIndicator,    // an extra dense output: 1 where the value was missing, else 0
     kClip,         // clamp to [lo, hi]
-    kLog1p,        // sign(x) * log1p(|x|): log1p for x >= 0, defined for every x
+    kPointwise,    // an element-wise op of kernels/numeric_ops.h (log1p, sqrt, ...)
     kStandardize,  // (x - mean) / std over the training rows; std 0 → centred only
     kMinMax,       // (x - min) / (max - min) over the training rows; max == min → x - min
     kBucketize,    // categorical output 2 + #{boundaries <= x}
@@ -32,6 +33,7 @@ struct FeatureOp {
   double constant = 0.0;                                 // kFill with Fill::kConstant
   double lo = -std::numeric_limits<double>::infinity();  // kClip
   double hi = std::numeric_limits<double>::infinity();   // kClip
+  int32_t pointwise = 0;                                 // kPointwise: a kernels::PointwiseOp
   std::vector<double> boundaries;                        // kBucketize, explicit (ascending)
   int64_t quantiles = 0;                                 // kBucketize, quantile bins at fit
   int64_t buckets = 0;                                   // kHash

@@ -20,13 +20,17 @@
 
 namespace freshet {
 
-// The fitted state of one numeric column: missing → fill_value; clamp to [clip_lo, clip_hi];
-// sign(x)·log1p(|x|) when log1p; (x - shift) * scale; then either a dense value, or a bucket
-// 2 + #{boundaries <= x} when bucketised.
-// The format of features.json this build writes ("freshet.features/2"). A new format version adds
-// keys with defaults, so that FeatureState::FromJson reads every version ever written (today /1 and
-// /2) and refuses only a newer one.
-inline constexpr int kFeaturesFormatVersion = 2;
+// The formats of features.json ("freshet.features/N"). A new format version adds keys with
+// defaults, so that FeatureState::FromJson reads every version ever written (today /1, /2 and /3)
+// and refuses only a newer one. ToJson writes the oldest format that holds the state: /2, or the
+// format that introduced an element-wise op the state applies (/3 for sqrt), so that an older
+// freshet reads every version that needs nothing it lacks, and refuses the others.
+// The newest is the base's or the newest op's (kernels::kPointwiseNewestFormat).
+inline constexpr int kFeaturesBaseFormat = 2;
+
+// The fitted state of one numeric column: missing → fill_value; clamp to [clip_lo, clip_hi]; the
+// element-wise ops of `pointwise` in order; (x - shift) * scale; then either a dense value, or a
+// bucket 2 + #{boundaries <= x} when bucketised.
 
 struct NumericState {
   std::string column;
@@ -34,7 +38,7 @@ struct NumericState {
   bool indicator = false;
   double clip_lo = -std::numeric_limits<double>::infinity();
   double clip_hi = std::numeric_limits<double>::infinity();
-  bool log1p = false;
+  uint32_t pointwise = 0;  // element-wise ops: bit k for kernels::PointwiseOp k (numeric_ops.h)
   std::string scaling = "none";  // none | standardize | minmax
   double shift = 0.0;            // standardize: mean; minmax: min
   double scale = 1.0;            // standardize: 1/std; minmax: 1/(max-min); 1 when degenerate
@@ -49,6 +53,7 @@ struct NumericState {
   bool frozen = false;  // statistics carried over from the previous version
 
   int64_t cardinality() const { return static_cast<int64_t>(boundaries.size()) + 3; }
+  bool applies(int32_t op) const { return (pointwise >> op) & 1u; }
 };
 
 // The fitted state of one categorical feature (or cross).
@@ -84,7 +89,7 @@ struct FeatureState {
   std::vector<std::string> categorical_names() const;
 
   nlohmann::json ToJson() const;
-  // Reads any features.json format up to kFeaturesFormatVersion; keys a format made optional take
+  // Reads any features.json format this build knows (above); keys a format made optional take
   // a fresh state's defaults. Throws ArtifactError naming `source` when the JSON does not describe
   // a FeatureState or is of a newer format.
   static FeatureState FromJson(const nlohmann::json& j, const std::string& source);

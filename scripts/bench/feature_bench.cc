@@ -31,6 +31,7 @@
 #include "freshet/features.hpp"
 #include "freshet/io.hpp"
 #include "kernels/device.h"
+#include "kernels/numeric_ops.h"
 #include "kernels/parallel.h"
 #include "scripts/bench/feature_bench.h"
 
@@ -99,10 +100,8 @@ Options ParseArgs(int argc, char** argv) {
 std::vector<std::string> Describe(const std::vector<FeatureSpec>& specs, bool numeric) {
   using K = FeatureOp::Kind;
   static const std::map<K, const char*> kNames = {
-      {K::kIndicator, "indicator"}, {K::kClip, "clip"},
-      {K::kLog1p, "log1p"},         {K::kStandardize, "standardize"},
-      {K::kMinMax, "minmax"},       {K::kBucketize, "bucketize"},
-      {K::kVocab, "vocab"}};
+      {K::kIndicator, "indicator"}, {K::kClip, "clip"},           {K::kStandardize, "standardize"},
+      {K::kMinMax, "minmax"},       {K::kBucketize, "bucketize"}, {K::kVocab, "vocab"}};
   std::vector<std::string> out;
   for (const auto& s : specs) {
     if ((s.type == ColumnKind::kNumeric && !s.is_cross()) != numeric) continue;
@@ -113,6 +112,8 @@ std::vector<std::string> Describe(const std::vector<FeatureSpec>& specs, bool nu
         d += op.fill == FeatureOp::Fill::kMean     ? "fill mean"
              : op.fill == FeatureOp::Fill::kMedian ? "fill median"
                                                    : "fill const";
+      } else if (op.kind == K::kPointwise) {
+        d += kernels::kPointwiseOps[op.pointwise].name;
       } else if (op.kind == K::kHash) {
         d += s.is_cross() ? "cross hash" : "hash";
       } else {

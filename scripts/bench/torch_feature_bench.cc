@@ -32,6 +32,7 @@
 #include "freshet/features.hpp"
 #include "freshet/io.hpp"
 #include "kernels/device.h"
+#include "kernels/numeric_ops.h"
 #include "kernels/numeric_transform.h"
 #include "kernels/parallel.h"
 #include "scripts/bench/bench_data.h"
@@ -110,7 +111,8 @@ void TorchNumeric(const FeatureState& state, const std::vector<at::Tensor>& cols
                     std::isfinite(s.clip_lo) ? std::optional<at::Scalar>(s.clip_lo) : std::nullopt,
                     std::isfinite(s.clip_hi) ? std::optional<at::Scalar>(s.clip_hi) : std::nullopt);
     }
-    if (s.log1p) y = at::sign(y).mul_(at::log1p(at::abs(y)));
+    if (s.applies(kernels::kLog1p)) y = at::sign(y).mul_(at::log1p(at::abs(y)));
+    if (s.applies(kernels::kSqrt)) y = at::sign(y).mul_(at::sqrt(at::abs(y)));
     if (s.scaling != "none") y = y.sub(s.shift).mul_(s.scale);
     if (s.bucketize) {
       cats.select(1, c++).copy_(

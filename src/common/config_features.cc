@@ -2,25 +2,35 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <utility>
 
 #include "common/config_sections.h"
 #include "freshet/error.hpp"
+#include "kernels/numeric_ops.h"
 
 namespace freshet::config_detail {
 namespace {
 
 using Kind = FeatureOp::Kind;
 
-const char* OpName(Kind k) {
-  switch (k) {
+// The element-wise ops' names, in order: "log1p, sqrt".
+std::string PointwiseNames() {
+  std::string out;
+  for (const auto& op : kernels::kPointwiseOps)
+    out += (out.empty() ? "" : ", ") + std::string(op.name);
+  return out;
+}
+
+const char* OpName(const FeatureOp& op) {
+  switch (op.kind) {
     case Kind::kFill:
       return "fill";
     case Kind::kIndicator:
       return "indicator";
     case Kind::kClip:
       return "clip";
-    case Kind::kLog1p:
-      return "log1p";
+    case Kind::kPointwise:
+      return kernels::kPointwiseOps[op.pointwise].name;
     case Kind::kStandardize:
       return "standardize";
     case Kind::kMinMax:
@@ -127,17 +137,17 @@ FeatureOp ParseOp(Node op, const FeatureSpec& spec) {
     if (name == "clip") return ParseClip(arg);
     if (name == "bucketize") return ParseBucketize(arg);
     FeatureOp out;
-    if (name == "indicator")
+    if (name == "indicator") {
       out.kind = Kind::kIndicator;
-    else if (name == "log1p")
-      out.kind = Kind::kLog1p;
-    else if (name == "standardize")
+    } else if (name == "standardize") {
       out.kind = Kind::kStandardize;
-    else if (name == "minmax")
+    } else if (name == "minmax") {
       out.kind = Kind::kMinMax;
-    else {
-      op.Fail("unknown numeric operation \"" + name +
-              "\" (expected fill, indicator, clip, log1p, standardize, minmax, bucketize)");
+    } else if ((out.pointwise = kernels::PointwiseByName(name.c_str())) >= 0) {
+      out.kind = Kind::kPointwise;
+    } else {
+      op.Fail("unknown numeric operation \"" + name + "\" (expected fill, indicator, clip, " +
+              PointwiseNames() + ", standardize, minmax, bucketize)");
     }
     NoArgs(op, name.c_str());
     return out;
@@ -164,15 +174,16 @@ void CheckOps(Node f, FeatureSpec* spec) {
   if (has(Kind::kStandardize) && has(Kind::kMinMax)) {
     f.Child("ops").Fail("standardize and minmax cannot both apply");
   }
+  // The element-wise ops order among themselves as kernels/numeric_ops.h lists them.
+  const auto rank = [](const FeatureOp& o) { return std::make_pair(o.kind, o.pointwise); };
   for (size_t i = 1; i < ops.size(); ++i) {
-    if (ops[i].kind == ops[i - 1].kind) {
-      f.Child("ops").Fail(std::string(OpName(ops[i].kind)) + " is listed twice");
+    if (rank(ops[i]) == rank(ops[i - 1])) {
+      f.Child("ops").Fail(std::string(OpName(ops[i])) + " is listed twice");
     }
-    if (ops[i].kind < ops[i - 1].kind) {
-      f.Child("ops").Fail(std::string(OpName(ops[i].kind)) + " must come before " +
-                          OpName(ops[i - 1].kind) +
-                          " (order: fill, indicator, clip, log1p, standardize | minmax, "
-                          "bucketize)");
+    if (rank(ops[i]) < rank(ops[i - 1])) {
+      f.Child("ops").Fail(std::string(OpName(ops[i])) + " must come before " + OpName(ops[i - 1]) +
+                          " (order: fill, indicator, clip, " + PointwiseNames() +
+                          ", standardize | minmax, bucketize)");
     }
   }
   // Missing values must become something; mean is what SimpleImputer does by default.
@@ -228,7 +239,7 @@ nlohmann::json OpToJson(const FeatureOp& op) {
                {{"min_count", op.min_count},
                 {"max_size", op.max_size > 0 ? json(op.max_size) : json()}}}};
     default:
-      return OpName(op.kind);
+      return OpName(op);
   }
 }
 

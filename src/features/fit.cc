@@ -37,6 +37,15 @@ const FeatureOp* FindOp(const FeatureSpec& spec, Kind kind) {
   return nullptr;
 }
 
+// The spec's element-wise ops as a set of kernels::PointwiseBit.
+uint32_t PointwiseOps(const FeatureSpec& spec) {
+  uint32_t ops = 0;
+  for (const auto& op : spec.ops) {
+    if (op.kind == Kind::kPointwise) ops |= kernels::PointwiseBit(op.pointwise);
+  }
+  return ops;
+}
+
 // Finishes a numeric column's state from its moments (one pass over the data, on the fit device).
 NumericState FitNumeric(const Column& col, const FeatureSpec& spec, const ColumnMoments& m) {
   NumericState s;
@@ -71,14 +80,15 @@ NumericState FitNumeric(const Column& col, const FeatureSpec& spec, const Column
     s.clip_lo = clip->lo;
     s.clip_hi = clip->hi;
   }
-  s.log1p = FindOp(spec, Kind::kLog1p) != nullptr;
+  s.pointwise = PointwiseOps(spec);
 
-  // Statistics of the filled, clipped, log-scaled values: what scaling and bucketising see.
-  const auto transformed = [&](double x) {
-    x = std::clamp(x, s.clip_lo, s.clip_hi);
-    if (s.log1p) x = x < 0 ? -std::log1p(-x) : std::log1p(x);
-    return x;
-  };
+  // Statistics of the filled, clipped, element-wise transformed values: what scaling and
+  // bucketising see.
+  kernels::NumericColumnView chain;
+  chain.clip_lo = s.clip_lo;
+  chain.clip_hi = s.clip_hi;
+  chain.pointwise = s.pointwise;
+  const auto transformed = [&](double x) { return kernels::ClipAndPointwise(chain, x); };
   Moments t = m.transformed;
   t.AddRepeated(transformed(s.fill_value), s.missing);
   s.mean = t.mean;
@@ -140,8 +150,8 @@ const Column& RequireColumn(const Table& table, const std::string& name) {
 }
 
 // A frozen column: the previous version's statistics under this config's ops. Ops that the
-// statistics depend on (clip, log1p, scaling, quantile bins) must not have changed; the indicator
-// and explicit boundaries may.
+// statistics depend on (clip, element-wise ops, scaling, quantile bins) must not have changed; the
+// indicator and explicit boundaries may.
 NumericState Frozen(const NumericState& prev, const FeatureSpec& spec) {
   NumericState s = prev;
   s.frozen = true;
@@ -154,12 +164,13 @@ NumericState Frozen(const NumericState& prev, const FeatureSpec& spec) {
   const FeatureOp* bucket = FindOp(spec, Kind::kBucketize);
   const bool quantiles = bucket && bucket->quantiles > 0;
   const bool same = lo == prev.clip_lo && hi == prev.clip_hi &&
-                    (FindOp(spec, Kind::kLog1p) != nullptr) == prev.log1p &&
-                    scaling == prev.scaling && (!quantiles || prev.bucketize);
+                    PointwiseOps(spec) == prev.pointwise && scaling == prev.scaling &&
+                    (!quantiles || prev.bucketize);
   if (!same) {
-    throw DataError("column \"" + spec.column +
-                    "\": freeze: its clip, log1p, scaling or quantile bins changed since the "
-                    "previous version; drop freeze once to refit");
+    throw DataError(
+        "column \"" + spec.column +
+        "\": freeze: its clip, element-wise ops, scaling or quantile bins changed since "
+        "the previous version; drop freeze once to refit");
   }
   s.bucketize = bucket != nullptr;
   if (bucket && !quantiles) s.boundaries = bucket->boundaries;
@@ -191,7 +202,7 @@ kernels::NumericColumnView MomentsView(const Column& col, const FeatureSpec& spe
     v.clip_lo = clip->lo;
     v.clip_hi = clip->hi;
   }
-  v.log1p = FindOp(spec, Kind::kLog1p) != nullptr;
+  v.pointwise = PointwiseOps(spec);
   return v;
 }
 

@@ -47,7 +47,7 @@ TransformPlan MakeTransformPlan(const Table& table, const FeatureState& state) {
     v.fill = s.fill_value;
     v.clip_lo = s.clip_lo;
     v.clip_hi = s.clip_hi;
-    v.log1p = s.log1p ? 1 : 0;
+    v.pointwise = s.pointwise;
     v.shift = s.shift;
     v.scale = s.scale;
     if (s.bucketize) {

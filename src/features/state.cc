@@ -3,11 +3,16 @@
 
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
+#include "kernels/numeric_ops.h"
 
 namespace freshet {
 namespace {
 
 using nlohmann::json;
+
+constexpr int kNewestFormat = kernels::kPointwiseNewestFormat > kFeaturesBaseFormat
+                                  ? kernels::kPointwiseNewestFormat
+                                  : kFeaturesBaseFormat;
 
 // JSON strings must be UTF-8; a category that is not is kept as {"hex": "..."} of its bytes.
 bool IsUtf8(const std::string& s) {
@@ -94,26 +99,34 @@ std::vector<std::string> FeatureState::categorical_names() const {
 }
 
 json FeatureState::ToJson() const {
+  uint32_t ops = 0;
+  for (const auto& n : numeric) ops |= n.pointwise;
+  const int format = kernels::PointwiseFormat(ops, kFeaturesBaseFormat);
   json num = json::array(), cat = json::array();
   for (const auto& n : numeric) {
     json j = {{"column", n.column},
               {"fill_value", n.fill_value},
               {"indicator", n.indicator},
-              {"clip", {Bound(n.clip_lo), Bound(n.clip_hi)}},
-              {"log1p", n.log1p},
-              {"scaling", n.scaling},
-              {"shift", n.shift},
-              {"scale", n.scale},
-              {"bucketize", n.bucketize},
-              {"boundaries", n.boundaries},
-              {"stats",
-               {{"mean", n.mean},
-                {"stddev", n.stddev},
-                {"min", n.min},
-                {"max", n.max},
-                {"count", n.count},
-                {"missing", n.missing}}},
-              {"frozen", n.frozen}};
+              {"clip", {Bound(n.clip_lo), Bound(n.clip_hi)}}};
+    // One key per element-wise op the format knows: true where the column applies it.
+    for (int32_t k = 0; k < kernels::kPointwiseCount; ++k) {
+      if (kernels::kPointwiseOps[k].since_format <= format) {
+        j[kernels::kPointwiseOps[k].name] = n.applies(k);
+      }
+    }
+    j.update(json{{"scaling", n.scaling},
+                  {"shift", n.shift},
+                  {"scale", n.scale},
+                  {"bucketize", n.bucketize},
+                  {"boundaries", n.boundaries},
+                  {"stats",
+                   {{"mean", n.mean},
+                    {"stddev", n.stddev},
+                    {"min", n.min},
+                    {"max", n.max},
+                    {"count", n.count},
+                    {"missing", n.missing}}},
+                  {"frozen", n.frozen}});
     num.push_back(j);
   }
   for (const auto& c : categorical) {
@@ -132,7 +145,7 @@ json FeatureState::ToJson() const {
     }
     cat.push_back(j);
   }
-  return {{"format", "freshet.features/" + std::to_string(kFeaturesFormatVersion)},
+  return {{"format", "freshet.features/" + std::to_string(format)},
           {"index_contract", {{"missing", 0}, {"out_of_vocabulary", 1}, {"first", 2}}},
           {"dense_outputs", dense_names()},
           {"categorical_outputs", categorical_names()},
@@ -180,7 +193,10 @@ FeatureState FromJsonV2(const json& j, int v, const std::string& source) {
     const json clip = Field(n, "clip", v, 2, json::array({nullptr, nullptr}));
     x.clip_lo = Bound(clip.at(0), -INFINITY);
     x.clip_hi = Bound(clip.at(1), INFINITY);
-    x.log1p = Field(n, "log1p", v, 2, x.log1p);
+    for (int32_t k = 0; k < kernels::kPointwiseCount; ++k) {
+      const kernels::PointwiseInfo& op = kernels::kPointwiseOps[k];
+      if (Field(n, op.name, v, op.since_format, false)) x.pointwise |= kernels::PointwiseBit(k);
+    }
     x.scaling = Field(n, "scaling", v, 2, x.scaling);
     x.shift = Field(n, "shift", v, 2, x.shift);
     x.scale = Field(n, "scale", v, 2, x.scale);
@@ -265,11 +281,11 @@ FeatureState FeatureState::FromJson(const json& j, const std::string& source) {
       version = std::stoi(format.substr(prefix.size()));
     }
     if (version == 1) return FromJsonV1(j, source);
-    if (version >= 2 && version <= kFeaturesFormatVersion) return FromJsonV2(j, version, source);
-    if (version > kFeaturesFormatVersion) {
+    if (version >= 2 && version <= kNewestFormat) return FromJsonV2(j, version, source);
+    if (version > kNewestFormat) {
       throw ArtifactError(source + ": features format " + format +
                           " is newer than this freshet reads (freshet.features/" +
-                          std::to_string(kFeaturesFormatVersion) + "); use a newer freshet");
+                          std::to_string(kNewestFormat) + "); use a newer freshet");
     }
     throw ArtifactError(source + ": unknown features format \"" + format + "\"");
   } catch (const json::exception& e) {

@@ -89,7 +89,9 @@ class Tokenizer {
  private:
   struct Stops {
     bool stop[256] = {};
-    Stops() { stop[static_cast<unsigned char>(',')] = stop['\n'] = stop[0] = true; }
+    Stops() {
+      for (unsigned char c : {',', '\n', '\0'}) stop[c] = true;
+    }
   };
   static inline const Stops kStops{};
 

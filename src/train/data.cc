@@ -3,24 +3,11 @@
 #include <cmath>
 #include <vector>
 
-#ifdef FRESHET_WITH_CUDA
-#include <ATen/cuda/CUDAContext.h>
-#include <ATen/cuda/CUDAEvent.h>
-#include <c10/cuda/CUDAGuard.h>
-#endif
-
 #include "freshet/error.hpp"
+#include "train/torch_cuda.h"
 
 namespace freshet {
 namespace {
-
-void* CurrentStream(const Device& d) {
-#ifdef FRESHET_WITH_CUDA
-  if (d.is_cuda()) return at::cuda::getCurrentCUDAStream(d.index).stream();
-#endif
-  (void)d;
-  return nullptr;
-}
 
 // Column `name` of `table` as float32 values; every row must be finite (and >= 0 when
 // `non_negative`).
@@ -71,7 +58,7 @@ FeatureStore BuildFeatureStore(const Table& table, const FeatureState& state,
   s.dense = torch::empty({n, state.dense_dim()}, torch::dtype(torch::kFloat32).device(dev));
   s.cats = torch::empty({n, state.categorical_dim()}, torch::dtype(torch::kInt64).device(dev));
   TransformFeatures(table, state, where, s.dense.data_ptr<float>(), s.cats.data_ptr<int64_t>(),
-                    CurrentStream(where));
+                    torch_cuda::CurrentStream(dev));
   if (!label.empty()) s.labels = ToTensor(ReadColumn(table, label, "label", false), dev);
   if (!weight_column.empty()) {
     s.weights = ToTensor(ReadColumn(table, weight_column, "weight", true), dev);
@@ -82,12 +69,11 @@ FeatureStore BuildFeatureStore(const Table& table, const FeatureState& state,
 // One buffer of a streamed store: rows gathered on the host (page-locked on CUDA) and their copy
 // on the device (the same tensors on a CPU device).
 struct BatchStream::Slot {
+  explicit Slot(const torch::Device& d) : copied(d), consumed(d) {}
   Batch host, dev;
   int64_t rows = 0;
-#ifdef FRESHET_WITH_CUDA
-  at::cuda::CUDAEvent copied;    // the host → device copy finished
-  at::cuda::CUDAEvent consumed;  // the compute stream finished with `dev`
-#endif
+  torch_cuda::Event copied;    // the host → device copy finished
+  torch_cuda::Event consumed;  // the compute stream finished with `dev`
 };
 
 BatchStream::BatchStream(const FeatureStore& store, torch::Tensor index, int64_t batch,
@@ -111,7 +97,7 @@ BatchStream::BatchStream(const FeatureStore& store, torch::Tensor index, int64_t
     return torch::empty(sizes, opts);
   };
   for (auto& slot : slots_) {
-    slot = std::make_unique<Slot>();
+    slot = std::make_unique<Slot>(device_);
     Batch& h = slot->host;
     h.dense = alloc(store_.dense, host_opts(torch::kFloat32));
     h.cats = alloc(store_.cats, host_opts(torch::kInt64));
@@ -132,13 +118,11 @@ BatchStream::BatchStream(const FeatureStore& store, torch::Tensor index, int64_t
 
 BatchStream::~BatchStream() {
   if (pending_.valid()) pending_.wait();
-#ifdef FRESHET_WITH_CUDA
   // Device buffers go back to the caching allocator of the compute stream: no copy may still be
   // writing them.
   for (auto& slot : slots_) {
-    if (slot) slot->copied.synchronize();
+    if (slot) slot->copied.Synchronize();
   }
-#endif
 }
 
 // Gathers rows [begin, begin + chunk) of the index into slot `s` on a background thread, and (on
@@ -147,12 +131,8 @@ void BatchStream::Fetch(int s, int64_t begin) {
   Slot* slot = slots_[static_cast<size_t>(s)].get();
   const int64_t rows = std::min(chunk_rows_, n_ - begin);
   slot->rows = rows;
-#ifdef FRESHET_WITH_CUDA
-  if (device_.is_cuda()) {
-    // The side stream must not overwrite device buffers the compute stream still reads.
-    slot->consumed.record(at::cuda::getCurrentCUDAStream(device_.index()));
-  }
-#endif
+  // The side stream must not overwrite device buffers the compute stream still reads.
+  slot->consumed.RecordOnCurrentStream();
   const torch::Tensor idx = index_.slice(0, begin, begin + rows);
   pending_ = std::async(std::launch::async, [this, slot, idx, rows] {
     const auto gather = [&](const torch::Tensor& src, torch::Tensor& dst) {
@@ -160,30 +140,25 @@ void BatchStream::Fetch(int s, int64_t begin) {
       torch::Tensor out = dst.slice(0, 0, rows);
       torch::index_select_out(out, src, 0, idx);
     };
-#ifdef FRESHET_WITH_CUDA
-    if (device_.is_cuda()) slot->copied.synchronize();  // the previous copy out of `host` is done
-#endif
+    slot->copied.Synchronize();  // the previous copy out of `host` is done
     gather(store_.dense, slot->host.dense);
     gather(store_.cats, slot->host.cats);
     gather(store_.labels, slot->host.labels);
     gather(store_.weights, slot->host.weights);
-#ifdef FRESHET_WITH_CUDA
-    if (device_.is_cuda()) {
-      c10::cuda::CUDAGuard device_guard(device_.index());
-      auto copy_stream = at::cuda::getStreamFromPool(false, device_.index());
-      c10::cuda::CUDAStreamGuard stream_guard(copy_stream);
-      slot->consumed.block(copy_stream);
-      const auto copy = [&](torch::Tensor& dst, const torch::Tensor& src) {
-        if (src.defined())
-          dst.slice(0, 0, rows).copy_(src.slice(0, 0, rows), /*non_blocking=*/true);
-      };
-      copy(slot->dev.dense, slot->host.dense);
-      copy(slot->dev.cats, slot->host.cats);
-      copy(slot->dev.labels, slot->host.labels);
-      copy(slot->dev.weights, slot->host.weights);
-      slot->copied.record(copy_stream);
-    }
-#endif
+    if (!device_.is_cuda()) return;  // `dev` is `host`
+    torch_cuda::OnSideStream(
+        device_, &slot->consumed,
+        [&] {
+          const auto copy = [&](torch::Tensor& dst, const torch::Tensor& src) {
+            if (src.defined())
+              dst.slice(0, 0, rows).copy_(src.slice(0, 0, rows), /*non_blocking=*/true);
+          };
+          copy(slot->dev.dense, slot->host.dense);
+          copy(slot->dev.cats, slot->host.cats);
+          copy(slot->dev.labels, slot->host.labels);
+          copy(slot->dev.weights, slot->host.weights);
+        },
+        &slot->copied);
   });
 }
 
@@ -204,12 +179,7 @@ bool BatchStream::Next(Batch* out) {
     pending_.get();  // rethrows a failure of the background gather
     current_ = current_ < 0 ? 0 : 1 - current_;
     chunk_begin_ = pos_;
-#ifdef FRESHET_WITH_CUDA
-    if (device_.is_cuda()) {
-      slots_[static_cast<size_t>(current_)]->copied.block(
-          at::cuda::getCurrentCUDAStream(device_.index()));
-    }
-#endif
+    slots_[static_cast<size_t>(current_)]->copied.BlockCurrentStream();
     const int64_t next = chunk_begin_ + chunk_rows_;
     if (next < n_) Fetch(1 - current_, next);
   }

@@ -4,15 +4,13 @@
 #include <cmath>
 
 #include <ATen/autocast_mode.h>
-#ifdef FRESHET_WITH_CUDA
-#include <ATen/cuda/CUDAGeneratorImpl.h>
-#endif
 
 #include "freshet/env.hpp"
 #include "freshet/error.hpp"
 #include "freshet/log.hpp"
 #include "freshet/metrics.hpp"
 #include "train/optim.h"
+#include "train/torch_cuda.h"
 
 namespace freshet {
 namespace {
@@ -120,11 +118,7 @@ void TrainSession::Resume(ModelPt& checkpoint) {
   if (checkpoint.rng.shuffle.defined()) SetState(shuffle_, checkpoint.rng.shuffle);
   if (checkpoint.rng.cpu.defined())
     SetState(at::detail::getDefaultCPUGenerator(), checkpoint.rng.cpu);
-#ifdef FRESHET_WITH_CUDA
-  if (checkpoint.rng.cuda.defined() && opt_.device.is_cuda()) {
-    SetState(at::cuda::detail::getDefaultCUDAGenerator(opt_.device.index()), checkpoint.rng.cuda);
-  }
-#endif
+  torch_cuda::SetGeneratorState(opt_.device, checkpoint.rng.cuda);
 }
 
 torch::Tensor TrainSession::Forward(const torch::Tensor& dense, const torch::Tensor& cats) {
@@ -285,11 +279,7 @@ std::string TrainSession::Checkpoint(const std::string& name) {
   RngState rng;
   rng.shuffle = GetState(shuffle_);
   rng.cpu = GetState(at::detail::getDefaultCPUGenerator());
-#ifdef FRESHET_WITH_CUDA
-  if (opt_.device.is_cuda()) {
-    rng.cuda = GetState(at::cuda::detail::getDefaultCUDAGenerator(opt_.device.index()));
-  }
-#endif
+  rng.cuda = torch_cuda::GeneratorState(opt_.device);
   return ModelPtBytes(name, model_, opt_.train.optimizer, *optimizer_, progress_, rng);
 }
 

@@ -7,15 +7,12 @@
 #include <memory>
 
 #include <torch/torch.h>
-#ifdef FRESHET_WITH_CUDA
-#include <ATen/cuda/CUDAContext.h>
-#include <c10/cuda/CUDAGuard.h>
-#endif
 
 #include "freshet/error.hpp"
 #include "freshet/io.hpp"
 #include "freshet/log.hpp"
 #include "train/session.h"
+#include "train/torch_cuda.h"
 
 namespace freshet {
 namespace {
@@ -38,14 +35,12 @@ void SetDeterministic(bool on) {
 // Whether the forward pass runs under bf16 autocast: asked for, on a CUDA device that has bf16.
 bool UseBf16(const TrainConfig& tc, const Device& device) {
   if (tc.precision != "bf16") return false;
-#ifdef FRESHET_WITH_CUDA
   if (device.is_cuda()) {
-    if (at::cuda::getDeviceProperties(device.index)->major >= 8) return true;
+    if (torch_cuda::ComputeCapabilityMajor(TorchDevice(device)) >= 8) return true;
     LogInfo(
         "train.precision: bf16 needs a GPU of compute capability 8.0 or later; training in fp32");
     return false;
   }
-#endif
   LogInfo("train.precision: bf16 autocast runs on CUDA devices only; training on " + device.str() +
           " in fp32");
   return false;
@@ -57,17 +52,8 @@ int64_t MemoryBudget(const TrainConfig& tc, const Device& device) {
   if (tc.device_memory_budget_mb > 0) {
     return std::max<int64_t>(1, static_cast<int64_t>(tc.device_memory_budget_mb * 1048576.0));
   }
-#ifdef FRESHET_WITH_CUDA
-  if (device.is_cuda()) {
-    c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device.index));
-    size_t free_bytes = 0, total = 0;
-    if (cudaMemGetInfo(&free_bytes, &total) == cudaSuccess) {
-      return static_cast<int64_t>(free_bytes / 2);
-    }
-  }
-#endif
-  (void)device;
-  return INT64_MAX;
+  const int64_t free_bytes = torch_cuda::FreeMemory(TorchDevice(device));
+  return free_bytes >= 0 ? free_bytes / 2 : INT64_MAX;
 }
 
 std::vector<float> HostLabels(const FeatureStore& s) {
@@ -268,12 +254,9 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
 }
 
 nlohmann::json RuntimeVersions() {
-  nlohmann::json v = {{"torch", TORCH_VERSION}, {"cuda", nullptr}};
-#ifdef FRESHET_WITH_CUDA
-  v["cuda"] =
-      std::to_string(CUDART_VERSION / 1000) + "." + std::to_string(CUDART_VERSION % 100 / 10);
-#endif
-  return v;
+  const std::string cuda = torch_cuda::RuntimeVersion();
+  return {{"torch", TORCH_VERSION},
+          {"cuda", cuda.empty() ? nlohmann::json() : nlohmann::json(cuda)}};
 }
 
 }  // namespace freshet

@@ -16,6 +16,7 @@
 #include "freshet/config.hpp"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
+#include "kernels/numeric_ops.h"
 
 namespace freshet {
 namespace {
@@ -307,6 +308,49 @@ TEST(FeatureOpsLog1p, SignedForEveryValue) {
   EXPECT_EQ(o.D(0, 0), -o.D(5, 0));  // odd
   EXPECT_EQ(o.D(6, 0), -o.D(7, 0));
   EXPECT_NEAR(o.D(0, 0), -1.3862944, 1e-6);  // -log(4)
+}
+
+// ---------------------------------------------------------------------------------------------
+// sqrt
+
+TEST(FeatureOpsSqrt, SignedForEveryValue) {
+  const std::vector<double> v = {-16, -0.25, -0.0, 0, 0.25, 16, 1e30, -1e30, kNan, -1e-300};
+  const Output o = FitTransform(MakeTable({F64("x", v)}),
+                                "  - {column: x, type: numeric, ops: [{fill: 0}, sqrt]}\n");
+  const std::vector<double> expected = {-4, -0.5, 0.0, 0.0, 0.5, 4, 1e15, -1e15, 0.0, -1e-150};
+  for (size_t i = 0; i < v.size(); ++i) {
+    EXPECT_FLOAT_EQ(o.D(i, 0), static_cast<float>(expected[i])) << i;
+  }
+  EXPECT_TRUE(o.state.numeric[0].applies(kernels::kSqrt));
+  EXPECT_FALSE(o.state.numeric[0].applies(kernels::kLog1p));
+}
+
+// log1p then sqrt (the order kernels/numeric_ops.h lists them), after clip, before minmax: the fit
+// pass's statistics are those of the chained values, as a two-pass reference computes them.
+TEST(FeatureOpsSqrt, ChainedAfterLog1pThenMinmaxMatchesTwoPass) {
+  std::mt19937 rng(106);
+  std::lognormal_distribution<double> lognormal(1.0, 2.0);
+  std::vector<double> v(1200);
+  for (auto& x : v) {
+    const uint32_t r = rng() % 8;
+    x = r == 0 ? kNan : r == 1 ? -lognormal(rng) : lognormal(rng);
+  }
+  const Output o = FitTransform(MakeTable({F64("x", v)}),
+                                "  - {column: x, type: numeric, ops: [{fill: 1}, {clip: [-50, "
+                                "5e3]}, log1p, sqrt, minmax]}\n");
+  std::vector<double> t;
+  for (double x : v) {
+    const double l = SignedLog1p(std::clamp(std::isnan(x) ? 1.0 : x, -50.0, 5e3));
+    t.push_back(l < 0 ? -std::sqrt(-l) : std::sqrt(l));
+  }
+  const double lo = *std::min_element(t.begin(), t.end());
+  const double hi = *std::max_element(t.begin(), t.end());
+  const NumericState& s = o.state.numeric[0];
+  EXPECT_EQ(s.min, lo);
+  EXPECT_EQ(s.max, hi);
+  for (size_t i = 0; i < v.size(); ++i) {
+    ExpectDense(o.D(i, 0), (t[i] - lo) / (hi - lo), "row " + std::to_string(i));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
 #include "kernels/device_vector.h"
+#include "kernels/numeric_ops.h"
 
 namespace freshet {
 namespace {
@@ -160,7 +161,8 @@ double BucketInput(const NumericState& s, const Column& col, int64_t i) {
   double x = col.is_valid(i) ? col.as_double(i) : kNan;
   if (std::isnan(x)) x = s.fill_value;
   x = std::clamp(x, s.clip_lo, s.clip_hi);
-  if (s.log1p) x = x < 0 ? -std::log1p(-x) : std::log1p(x);
+  if (s.applies(kernels::kLog1p)) x = x < 0 ? -std::log1p(-x) : std::log1p(x);
+  if (s.applies(kernels::kSqrt)) x = x < 0 ? -std::sqrt(-x) : std::sqrt(x);
   return (x - s.shift) * s.scale;
 }
 
@@ -192,7 +194,7 @@ void ExpectParity(const Table& t, const FeatureState& s, const HostOutput& cpu,
   // Which categorical outputs are log1p buckets, and their states.
   std::vector<const NumericState*> log1p_bucket;
   for (const auto& n : s.numeric) {
-    if (n.bucketize) log1p_bucket.push_back(n.log1p ? &n : nullptr);
+    if (n.bucketize) log1p_bucket.push_back(n.pointwise ? &n : nullptr);
   }
   const int64_t c = s.categorical_dim();
   int64_t cat_bad = 0, flips = 0;
@@ -270,9 +272,9 @@ TEST_F(FeaturesCuda, FitOnCudaMatchesCpu_CUDA) {
       SCOPED_TRACE(c.column);
       EXPECT_EQ(g.count, c.count);
       EXPECT_EQ(g.missing, c.missing);
-      // Exact but for log1p, which may differ by an ulp on the device.
-      EXPECT_TRUE(near(g.min, c.min, c.log1p ? 1e-15 : 0.0)) << g.min << " " << c.min;
-      EXPECT_TRUE(near(g.max, c.max, c.log1p ? 1e-15 : 0.0)) << g.max << " " << c.max;
+      // Exact but for the element-wise ops, which may differ by an ulp on the device.
+      EXPECT_TRUE(near(g.min, c.min, c.pointwise ? 1e-15 : 0.0)) << g.min << " " << c.min;
+      EXPECT_TRUE(near(g.max, c.max, c.pointwise ? 1e-15 : 0.0)) << g.max << " " << c.max;
       EXPECT_TRUE(near(g.fill_value, c.fill_value, 1e-12)) << g.fill_value << " " << c.fill_value;
       EXPECT_TRUE(near(g.mean, c.mean, 1e-12)) << g.mean << " " << c.mean;
       EXPECT_TRUE(near(g.stddev, c.stddev, 1e-12)) << g.stddev << " " << c.stddev;

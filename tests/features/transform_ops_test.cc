@@ -337,7 +337,7 @@ TEST(FeatureStateRoundTrip, IdenticalOutputAfterFeaturesJson) {
     EXPECT_EQ(back.numeric[j].fill_value, s.numeric[j].fill_value);
     EXPECT_EQ(back.numeric[j].clip_lo, s.numeric[j].clip_lo);
     EXPECT_EQ(back.numeric[j].clip_hi, s.numeric[j].clip_hi);
-    EXPECT_EQ(back.numeric[j].log1p, s.numeric[j].log1p);
+    EXPECT_EQ(back.numeric[j].pointwise, s.numeric[j].pointwise);
     EXPECT_EQ(back.numeric[j].indicator, s.numeric[j].indicator);
     EXPECT_EQ(back.numeric[j].bucketize, s.numeric[j].bucketize);
     EXPECT_EQ(back.numeric[j].shift, s.numeric[j].shift);

@@ -73,7 +73,7 @@ NumericColumnView View(const Data& d, double lo, double hi, bool log1p) {
   v.valid = d.valid.data();
   v.clip_lo = lo;
   v.clip_hi = hi;
-  v.log1p = log1p;
+  v.pointwise = log1p ? PointwiseBit(kLog1p) : 0;
   return v;
 }
 

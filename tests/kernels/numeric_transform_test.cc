@@ -86,14 +86,14 @@ TEST(NumericTransformElement, FillClipLog1pThenShiftAndScale) {
   EXPECT_EQ(TransformNumeric(c, -100.0, false), -5.0);  // clipped to -9
   EXPECT_EQ(TransformNumeric(c, kInf, false), 9.5);
   EXPECT_EQ(TransformNumeric(c, -kInf, false), -5.0);
-  c.log1p = 1;
+  c.pointwise = PointwiseBit(kLog1p);
   EXPECT_DOUBLE_EQ(TransformNumeric(c, 3.0, false), (std::log1p(3.0) - 1) * 0.5);
   EXPECT_DOUBLE_EQ(TransformNumeric(c, -3.0, false), (-std::log1p(3.0) - 1) * 0.5);
   EXPECT_DOUBLE_EQ(TransformNumeric(c, 0.0, false), -0.5);
   EXPECT_DOUBLE_EQ(TransformNumeric(c, kNan, true), (std::log1p(20.0) - 1) * 0.5);
   // No bounds: infinities pass through log1p and scaling.
   NumericColumnView open;
-  open.log1p = 1;
+  open.pointwise = PointwiseBit(kLog1p);
   open.shift = -2.0;
   open.scale = 3.0;
   EXPECT_EQ(TransformNumeric(open, kInf, false), kInf);
@@ -221,7 +221,7 @@ struct NumericCase {
     v[1].fill = -1.0;
     v[1].clip_lo = -1e3;
     v[1].clip_hi = 1e38;
-    v[1].log1p = 1;
+    v[1].pointwise = PointwiseBit(kLog1p);
     v[1].dense_out = 2;
     v[2] = View(kInI32, i32p, i32v);  // minmax-like, bucketize, indicator
     v[2].fill = 7;
@@ -232,7 +232,7 @@ struct NumericCase {
     v[2].cat_out = 0;
     v[2].indicator_out = 3;
     v[3] = View(kInI64, i64p);  // log1p then bucketize
-    v[3].log1p = 1;
+    v[3].pointwise = PointwiseBit(kLog1p);
     v[3].bounds_begin = 5;
     v[3].bounds_count = 5;
     v[3].cat_out = 1;

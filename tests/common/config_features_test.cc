@@ -9,6 +9,7 @@
 
 #include "freshet/config.hpp"
 #include "freshet/error.hpp"
+#include "kernels/numeric_ops.h"
 
 namespace freshet {
 namespace {
@@ -67,13 +68,40 @@ TEST(ConfigFeatures, EveryNumericOpInOrder) {
   EXPECT_EQ(f[0].type, ColumnKind::kNumeric);
   EXPECT_FALSE(f[0].is_cross());
   EXPECT_FALSE(f[0].freeze);
-  ASSERT_EQ(Kinds(f[0]), (std::vector<Kind>{Kind::kFill, Kind::kIndicator, Kind::kClip,
-                                            Kind::kLog1p, Kind::kStandardize, Kind::kBucketize}));
+  ASSERT_EQ(Kinds(f[0]),
+            (std::vector<Kind>{Kind::kFill, Kind::kIndicator, Kind::kClip, Kind::kPointwise,
+                               Kind::kStandardize, Kind::kBucketize}));
   EXPECT_EQ(f[0].ops[0].fill, FeatureOp::Fill::kMedian);
   EXPECT_EQ(f[0].ops[2].lo, -1.5);
   EXPECT_EQ(f[0].ops[2].hi, 20.0);
   EXPECT_EQ(f[0].ops[5].boundaries, (std::vector<double>{-1, 0, 2.5}));
   EXPECT_EQ(f[0].ops[5].quantiles, 0);
+}
+
+// Every element-wise op of kernels/numeric_ops.h is a config op of its name; several apply in the
+// order that file lists them.
+TEST(ConfigFeatures, EveryElementWiseOpByName) {
+  std::string all;
+  for (int32_t k = 0; k < kernels::kPointwiseCount; ++k) {
+    const std::string name = kernels::kPointwiseOps[k].name;
+    const auto f = Parse("  - {column: a, type: numeric, ops: [{fill: 0}, " + name + "]}\n");
+    ASSERT_EQ(Kinds(f[0]), (std::vector<Kind>{Kind::kFill, Kind::kPointwise})) << name;
+    EXPECT_EQ(f[0].ops[1].pointwise, k) << name;
+    all += (all.empty() ? "" : ", ") + name;
+  }
+  const auto f =
+      Parse("  - {column: a, type: numeric, ops: [{clip: [0, 9]}, " + all + ", minmax]}\n");
+  ASSERT_EQ(f[0].ops.size(), static_cast<size_t>(kernels::kPointwiseCount) + 3);
+  for (int32_t k = 0; k < kernels::kPointwiseCount; ++k) {
+    EXPECT_EQ(f[0].ops[2 + k].kind, Kind::kPointwise);
+    EXPECT_EQ(f[0].ops[2 + k].pointwise, k);
+  }
+  // And it writes back as the config listed it.
+  const std::string back =
+      ConfigToJson(
+          ParseConfig(WithFeatures("  - {column: a, type: numeric, ops: [sqrt]}\n"), kPath))
+          .dump();
+  EXPECT_NE(back.find("\"sqrt\""), std::string::npos) << back;
 }
 
 TEST(ConfigFeatures, FillForms) {
@@ -224,6 +252,21 @@ TEST(ConfigFeaturesError, OpsOutOfOrder) {
       "  - {column: z, type: numeric}\n  - {column: a, type: numeric, ops: [log1p, "
       "indicator]}\n",
       "features[1].ops", "indicator must come before log1p");
+}
+
+TEST(ConfigFeaturesError, ElementWiseOpsOutOfOrderOrTwice) {
+  ExpectError(
+      "  - {column: a, type: numeric, ops: [sqrt, log1p]}\n", "features[0].ops",
+      "log1p must come before sqrt (order: fill, indicator, clip, log1p, sqrt, standardize");
+  ExpectError("  - {column: a, type: numeric, ops: [sqrt, log1p, sqrt]}\n", "features[0].ops",
+              "must come before");
+  ExpectError("  - {column: a, type: numeric, ops: [sqrt, sqrt]}\n", "features[0].ops",
+              "sqrt is listed twice");
+  ExpectError("  - {column: a, type: numeric, ops: [log2]}\n", "features[0].ops[0]",
+              "unknown numeric operation \"log2\" (expected fill, indicator, clip, log1p, sqrt, "
+              "standardize, minmax, bucketize)");
+  ExpectError("  - {column: a, type: numeric, ops: [{sqrt: 2}]}\n", "features[0].ops[0]",
+              "sqrt takes no arguments");
 }
 
 TEST(ConfigFeaturesError, StandardizeAndMinmaxTogether) {

@@ -339,8 +339,8 @@ TEST(ParseConfigError, BadFeatureType) {
 
 TEST(ParseConfigError, UnknownNumericOp) {
   const std::string msg = ErrorOf(Replace(kMinimal, "{column: age, type: numeric}",
-                                          "{column: age, type: numeric, ops: [sqrt]}"));
-  ExpectNames(msg, "features[0].ops[0]: unknown numeric operation \"sqrt\"");
+                                          "{column: age, type: numeric, ops: [log2]}"));
+  ExpectNames(msg, "features[0].ops[0]: unknown numeric operation \"log2\"");
 }
 
 TEST(ParseConfigError, HashIsNotANumericOp) {
