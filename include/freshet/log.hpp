@@ -22,7 +22,8 @@ void LogInfo(const std::string& line);
 // printf-style formatting into a std::string.
 std::string Format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// Measures named stages and records their durations in seconds, in order.
+// Measures named stages and records their durations in seconds, keyed by stage (a JSON object,
+// whose keys are sorted).
 class StageTimer {
  public:
   // Starts timing `stage`, ending the previous one.

@@ -43,6 +43,7 @@ void SetupLogging(LogFormat format, int verbosity) {
   if (format == LogFormat::kJson) {
     logger = std::make_shared<spdlog::logger>("freshet", std::make_shared<JsonSink>());
   } else {
+    spdlog::drop("freshet");  // a second set-up replaces the first
     logger = spdlog::stderr_color_mt("freshet");
     logger->set_pattern("%H:%M:%S %^%-5l%$ %v");
   }

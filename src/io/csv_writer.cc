@@ -83,10 +83,14 @@ void WriteCsv(const std::string& path, const Table& table) {
   buf.push_back('\n');
   bool ok = true;
   for (int64_t i = 0; i < table.rows() && ok; ++i) {
+    const size_t row_start = buf.size();
     for (size_t j = 0; j < table.columns.size(); ++j) {
       if (j) buf.push_back(',');
       AppendValue(&buf, table.columns[j], i);
     }
+    // A row of one empty field would be a blank line, which readers skip: quote it, as Python's
+    // csv module does, so that the missing value reads back as a row.
+    if (buf.size() == row_start) buf.append("\"\"");
     buf.push_back('\n');
     if (buf.size() > (1 << 20)) {
       ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
