@@ -104,6 +104,13 @@ nlohmann::json DiffVersions(const Registry& registry, const VersionInfo& a, cons
       metrics.push_back(row);
     }
   }
+  for (const auto& [subject, values] : mb.items()) {
+    for (const auto& [name, vb] : values.items()) {
+      if (ma.contains(subject) && ma[subject].contains(name)) continue;
+      metrics.push_back(
+          {{"subject", subject}, {"name", name}, {"a", nullptr}, {"b", vb}, {"delta", nullptr}});
+    }
+  }
   std::map<std::string, InputFile> ia, ib;
   for (const auto& in : registry.Inputs(a)) ia[in.path] = in;
   for (const auto& in : registry.Inputs(b)) ib[in.path] = in;

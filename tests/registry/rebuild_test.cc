@@ -1,0 +1,48 @@
+// Tests of src/registry/rebuild.cc: fsck --rebuild, a new index from the version folders.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "freshet/fsck.hpp"
+#include "freshet/registry.hpp"
+#include "io/test_util.h"
+#include "registry/registry_test_util.h"
+
+namespace freshet {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::kWhy;
+using testing::Publish;
+using testing::RegistryUnit;
+
+TEST_F(RegistryUnit, RebuildRestoresVersionsAndKeepsTheOldIndexsChannels) {
+  {
+    Registry r = Open();
+    Publish(r);
+    Publish(r);
+    Publish(r, {"canary"});
+    r.Rollback("churn", "champion", kWhy);
+  }
+  FsckReport rep = Fsck(Root(), FsckMode::kRebuild, kWhy);
+  EXPECT_EQ(rep.versions, 3);
+  {
+    Registry r = Registry::Open(Root(), Registry::Mode::kReadOnly);
+    EXPECT_EQ(r.Resolve("churn", "champion").number, 1);  // kept from the old index
+    EXPECT_EQ(r.Resolve("churn", "canary").number, 3);
+    EXPECT_EQ(r.Inputs(r.Resolve("churn", "2")).size(), 2u);
+  }
+  // Without any index: champion = the newest version.
+  for (const auto& e : fs::directory_iterator(Root())) {
+    if (e.path().filename().string().rfind("index.sqlite", 0) == 0) fs::remove(e.path());
+  }
+  rep = Fsck(Root(), FsckMode::kRebuild, kWhy);
+  EXPECT_EQ(rep.versions, 3);
+  Registry r = Registry::Open(Root(), Registry::Mode::kReadOnly);
+  EXPECT_EQ(r.Resolve("churn", "champion").number, 3);
+  EXPECT_TRUE(Fsck(Root(), FsckMode::kCheck, kWhy).problems.empty());
+}
+
+}  // namespace
+}  // namespace freshet
