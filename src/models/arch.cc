@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <map>
 
 #include "freshet/config.hpp"
@@ -68,6 +69,18 @@ ModelArch ModelArch::FromJson(const json& j, const std::string& source) {
   for (const auto& c : a.categorical) ok = ok && c.cardinality >= 1 && c.embedding_dim >= 1;
   for (int64_t h : a.hidden) ok = ok && h >= 1;
   if (!ok) throw ArtifactError(source + ": not a valid model description: sizes out of range");
+  // What TabularNet builds (and config_model.cc accepts); anything else is another network.
+  const auto known = [](const std::string& v, std::initializer_list<const char*> names) {
+    return std::any_of(names.begin(), names.end(), [&](const char* n) { return v == n; });
+  };
+  if (!known(a.activation, {"relu", "gelu", "tanh"})) {
+    throw ArtifactError(source + ": not a valid model description: unknown activation \"" +
+                        a.activation + "\"");
+  }
+  if (!known(a.norm, {"none", "layer", "batch"})) {
+    throw ArtifactError(source + ": not a valid model description: unknown norm \"" + a.norm +
+                        "\"");
+  }
   return a;
 }
 

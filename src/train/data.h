@@ -53,7 +53,8 @@ struct Batch {
 // Yields the rows `index` of `store` (int64; on the device for a resident store, on the host
 // otherwise; undefined = every row in order) in batches of `batch` rows, in index order. A streamed
 // store moves `chunk_rows` rows (rounded down to whole batches, at least one) at a time. Not
-// thread-safe; the store must outlive the stream.
+// thread-safe; the store must outlive the stream. A streamed store's batch is a view of a reused
+// buffer: valid until the next call to Next (clone it to keep it).
 class BatchStream {
  public:
   BatchStream(const FeatureStore& store, torch::Tensor index, int64_t batch, torch::Device device,

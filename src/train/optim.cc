@@ -59,9 +59,11 @@ double ScheduledLr(const TrainConfig& t, int64_t step, int64_t steps_per_epoch,
                    int64_t total_steps) {
   const LrSchedule& s = t.lr_schedule;
   double lr = t.lr;
-  if (s.warmup_steps > 0 && step < s.warmup_steps) {
-    return lr * static_cast<double>(step + 1) / static_cast<double>(s.warmup_steps);
-  }
+  // lr * warmup(s) * decay(s): the decay applies during a warm-up too (one longer than step_epochs
+  // would otherwise end in a jump).
+  const double warmup = s.warmup_steps > 0 && step < s.warmup_steps
+                            ? static_cast<double>(step + 1) / static_cast<double>(s.warmup_steps)
+                            : 1.0;
   if (s.kind == "step") {
     const int64_t epoch = step / std::max<int64_t>(steps_per_epoch, 1);
     lr *= std::pow(s.gamma, static_cast<double>(epoch / s.step_epochs));
@@ -72,7 +74,7 @@ double ScheduledLr(const TrainConfig& t, int64_t step, int64_t steps_per_epoch,
     const double floor = std::min(s.min_lr, t.lr);
     lr = floor + 0.5 * (t.lr - floor) * (1.0 + std::cos(M_PI * progress));
   }
-  return lr;
+  return lr * warmup;
 }
 
 namespace {
