@@ -8,3 +8,6 @@ export FRESHET_BUILD=${FRESHET_BUILD:-$_freshet_root/build}
 export FRESHET_PYTHON=${FRESHET_VENV:+$FRESHET_VENV/bin/python}
 export FRESHET_PYTHON=${FRESHET_PYTHON:-python3}
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/freshet/ccache}
+# Objects with debug info are shared between build folders (build/ and build-cpu/ compile most
+# files alike): ccache leaves the working directory out of their hash.
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
