@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "features/feature_state_util.h"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
 #include "kernels/xxhash64.h"
@@ -16,17 +17,9 @@
 namespace freshet {
 namespace {
 
-constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+using testing::StandardizedState;
 
-NumericState Num(const std::string& column, double fill, double shift, double scale) {
-  NumericState s;
-  s.column = column;
-  s.fill_value = fill;
-  s.scaling = "standardize";
-  s.shift = shift;
-  s.scale = scale;
-  return s;
-}
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
 CategoricalState Hash(const std::string& column, int64_t buckets, uint64_t seed,
                       std::vector<std::string> inputs = {}) {
@@ -48,7 +41,8 @@ TEST(StateColumnsTest, EmptyState) { EXPECT_TRUE(StateColumns(FeatureState{}).em
 
 TEST(StateColumnsTest, NumericThenCategoricalEachOnce) {
   FeatureState st;
-  st.numeric = {Num("age", 0, 0, 1), Num("income", 0, 0, 1), Num("age", 0, 0, 1)};
+  st.numeric = {StandardizedState("age", 0, 0, 1), StandardizedState("income", 0, 0, 1),
+                StandardizedState("age", 0, 0, 1)};
   st.categorical = {Hash("country", 8, 0), Hash("plan_x_country", 8, 0, {"plan", "country"}),
                     Hash("device_x_plan", 8, 0, {"device", "plan"}), Hash("plan", 8, 1)};
   using P = std::pair<std::string, ColumnKind>;
@@ -69,7 +63,7 @@ TEST(StateColumnsTest, CrossOutputNameIsNotAnInput) {
 
 TEST(StateColumnsTest, ANumericColumnUsedAsCategoricalKeepsItsFirstKind) {
   FeatureState st;
-  st.numeric = {Num("code", 0, 0, 1)};
+  st.numeric = {StandardizedState("code", 0, 0, 1)};
   st.categorical = {Hash("code", 8, 0)};
   const auto cols = StateColumns(st);
   ASSERT_EQ(cols.size(), 1u);
@@ -86,7 +80,7 @@ int64_t HashIndex(const std::string& s, const CategoricalState& st) {
 // x: standardised with an indicator; y: bucketised; city: hashed.
 FeatureState TestState() {
   FeatureState st;
-  st.numeric = {Num("x", 10.0, 2.0, 0.5), Num("y", 0.0, 0.0, 1.0)};
+  st.numeric = {StandardizedState("x", 10.0, 2.0, 0.5), StandardizedState("y", 0.0, 0.0, 1.0)};
   st.numeric[0].indicator = true;
   st.numeric[1].scaling = "none";
   st.numeric[1].bucketize = true;

@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "features/feature_state_util.h"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
 #include "kernels/xxhash64.h"
@@ -17,25 +18,14 @@
 namespace freshet {
 namespace {
 
+using testing::StandardizedState;
+
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 constexpr float kDenseSentinel = -12345.f;
 constexpr int64_t kCatSentinel = -7;
 
 Column F64(const std::string& name, const std::vector<double>& v) {
   return NumericColumn(name, DType::kF64, v);
-}
-
-// A standardising state: missing → fill, then (x - mean) * scale.
-NumericState NumState(const std::string& column, double fill, double mean, double scale) {
-  NumericState s;
-  s.column = column;
-  s.fill_value = fill;
-  s.scaling = "standardize";
-  s.shift = mean;
-  s.scale = scale;
-  s.mean = mean;
-  s.stddev = scale == 1.0 ? 0.0 : 1.0 / scale;
-  return s;
 }
 
 CategoricalState HashState(const std::string& column, int64_t buckets, uint64_t seed) {
@@ -103,7 +93,7 @@ TEST(TransformNumeric, FillsAndStandardises) {
   Table t;
   t.columns.push_back(F64("x", {1, kNan, 3, 8}));
   FeatureState s;
-  s.numeric.push_back(NumState("x", 4.0, 4.0, 1.0 / std::sqrt(6.5)));
+  s.numeric.push_back(StandardizedState("x", 4.0, 4.0, 1.0 / std::sqrt(6.5)));
   const Output out = Transform(t, s);
   ASSERT_EQ(out.dense.size(), 4u);
   const double k = 1.0 / std::sqrt(6.5);
@@ -117,7 +107,7 @@ TEST(TransformNumeric, ZeroStddevStateOnlyCentres) {
   Table t;
   t.columns.push_back(F64("x", {5, 7, kNan}));
   FeatureState s;
-  s.numeric.push_back(NumState("x", 5.0, 5.0, 1.0));
+  s.numeric.push_back(StandardizedState("x", 5.0, 5.0, 1.0));
   const Output out = Transform(t, s);
   EXPECT_EQ(out.dense, (std::vector<float>{0.f, 2.f, 0.f}));
 }
@@ -129,9 +119,9 @@ TEST(TransformNumeric, DenseIsRowMajorWithOneColumnPerNumericState) {
   t.columns.push_back(F64("a", {1, kNan}));
   t.columns.push_back(F64("b", {-1, -2}));
   FeatureState s;
-  s.numeric.push_back(NumState("a", 9.0, 0.0, 1.0));
-  s.numeric.push_back(NumState("b", 0.0, 1.0, 2.0));
-  s.numeric.push_back(NumState("c", 0.0, 150.0, 0.5));
+  s.numeric.push_back(StandardizedState("a", 9.0, 0.0, 1.0));
+  s.numeric.push_back(StandardizedState("b", 0.0, 1.0, 2.0));
+  s.numeric.push_back(StandardizedState("c", 0.0, 150.0, 0.5));
   const Output out = Transform(t, s);
   EXPECT_EQ(out.dense, (std::vector<float>{1.f, -4.f, -25.f,  // row 0: a, b, c
                                            9.f, -6.f, 25.f}));
@@ -146,7 +136,7 @@ TEST(TransformNumeric, EveryDtypeAndMask) {
   t.columns.push_back(NumericColumn<int32_t>("i32", DType::kI32, {-3, 99, 7}, mask));
   t.columns.push_back(NumericColumn<int64_t>("i64", DType::kI64, {int64_t{1} << 33, 99, 7}, mask));
   FeatureState s;
-  for (const auto& c : t.columns) s.numeric.push_back(NumState(c.name, 10.0, 1.0, 0.5));
+  for (const auto& c : t.columns) s.numeric.push_back(StandardizedState(c.name, 10.0, 1.0, 0.5));
   const Output out = Transform(t, s);
   const int64_t d = s.dense_dim();
   const std::vector<std::vector<double>> values = {{1.5, kNan, -2},
@@ -212,8 +202,8 @@ TEST(TransformNumeric, ManyRowsAcrossThreadsKeepTheStride) {
   t.columns.push_back(F64("a", a));
   t.columns.push_back(F64("b", b));
   FeatureState s;
-  s.numeric.push_back(NumState("a", 1.0, 2.0, 0.25));
-  s.numeric.push_back(NumState("b", 0.0, -3.0, 0.125));
+  s.numeric.push_back(StandardizedState("a", 1.0, 2.0, 0.25));
+  s.numeric.push_back(StandardizedState("b", 0.0, -3.0, 0.125));
   const Output out = Transform(t, s);
   int64_t bad = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -378,8 +368,8 @@ TEST(TransformFeatures, DenseAndCategoricalTogether) {
   t.columns.push_back(NumericColumn<int64_t>("code", DType::kI64, {5, 6, 7}, {1, 0, 1}));
   t.columns.push_back(F64("y", {-1, -2, -3}));
   FeatureState s;
-  s.numeric.push_back(NumState("x", 2.0, 2.0, 1.0));
-  s.numeric.push_back(NumState("y", 0.0, 0.0, 1.0));
+  s.numeric.push_back(StandardizedState("x", 2.0, 2.0, 1.0));
+  s.numeric.push_back(StandardizedState("y", 0.0, 0.0, 1.0));
   s.categorical.push_back(HashState("city", 11, 1));
   s.categorical.push_back(HashState("code", 13, 2));
   const Output out = Transform(t, s);
@@ -397,7 +387,7 @@ TEST(TransformFeatures, ZeroRowTableWritesNothing) {
   t.columns.push_back(F64("x", {}));
   t.columns.push_back(StringColumn("c", {}));
   FeatureState s;
-  s.numeric.push_back(NumState("x", 1.0, 0.0, 1.0));
+  s.numeric.push_back(StandardizedState("x", 1.0, 0.0, 1.0));
   s.categorical.push_back(HashState("c", 10, 0));
   float dense = kDenseSentinel;
   int64_t cats = kCatSentinel;
@@ -410,8 +400,8 @@ TEST(TransformFeatures, MissingNumericColumnThrowsDataErrorNamingIt) {
   Table t;
   t.columns.push_back(F64("x", {1, 2}));
   FeatureState s;
-  s.numeric.push_back(NumState("x", 0.0, 0.0, 1.0));
-  s.numeric.push_back(NumState("income", 0.0, 0.0, 1.0));
+  s.numeric.push_back(StandardizedState("x", 0.0, 0.0, 1.0));
+  s.numeric.push_back(StandardizedState("income", 0.0, 0.0, 1.0));
   std::vector<float> dense(4);
   try {
     TransformFeatures(t, s, Device{}, dense.data(), nullptr, nullptr);
@@ -442,7 +432,7 @@ TEST(TransformFeatures, WrongColumnTypesThrowDataError) {
   std::vector<float> dense(1);
   std::vector<int64_t> cats(1);
   FeatureState numeric_on_strings;
-  numeric_on_strings.numeric.push_back(NumState("s", 0.0, 0.0, 1.0));
+  numeric_on_strings.numeric.push_back(StandardizedState("s", 0.0, 0.0, 1.0));
   EXPECT_THROW(
       TransformFeatures(t, numeric_on_strings, Device{}, dense.data(), cats.data(), nullptr),
       DataError);
