@@ -91,7 +91,7 @@ class WideDeep(nn.Module):
 
 def build(arch):
     """An untrained nn.Module for a model.json dict."""
-    if arch.get("format") != "freshet.model/1":
+    if arch.get("format") not in ("freshet.model/1", "freshet.model/2"):
         raise ValueError("not a freshet model description: format %r" % arch.get("format"))
     return {"linear": LinearPart, "mlp": MlpPart, "wide_deep": WideDeep}[arch["kind"]](arch)
 
@@ -107,13 +107,19 @@ def load(version_dir, fallback=False, device="cpu"):
 
 
 def predict(model, arch, dense, cats):
-    """Binary P(1) [N], multiclass probabilities [N, K], or regression values [N]."""
+    """Binary P(1) [N], multiclass probabilities [N, K], or regression values [N].
+
+    A regression model (freshet.model/2) is trained on the standardised label: its output z maps
+    back to z * label_scaler.std + label_scaler.mean."""
     with torch.no_grad():
         logits = model(dense, cats)
     if arch["task"] == "binary":
         return torch.sigmoid(logits[:, 0])
     if arch["task"] == "multiclass":
         return torch.softmax(logits, 1)
+    scaler = arch.get("label_scaler")
+    if scaler:
+        return logits[:, 0] * scaler["std"] + scaler["mean"]
     return logits[:, 0]
 
 

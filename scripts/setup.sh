@@ -43,6 +43,15 @@ if [ -z "${Torch_DIR:-}" ]; then
     sed -i "s|$venv.tmp|$venv|g" "$venv"/bin/* 2>/dev/null || true
     touch "$venv/.complete"
   fi
+  # The Python peers the tests compare against (tests/e2e/sklearn_parity.py), into the same
+  # cached environment; a marker per version list, so an older cache gets them once.
+  peers=(scikit-learn==1.9.1)
+  marker="$venv/.peers-$(echo "${peers[*]}" | md5sum | cut -c1-8)"
+  if [ ! -f "$marker" ]; then
+    echo "setup: installing the test peers (${peers[*]}) into $venv" >&2
+    "$venv/bin/pip" install -q --disable-pip-version-check "${peers[@]}"
+    touch "$marker"
+  fi
   Torch_DIR=$("$venv/bin/python" -c 'import torch, os; print(os.path.join(torch.utils.cmake_prefix_path, "Torch"))')
   echo "FRESHET_VENV=$venv"
 fi

@@ -18,6 +18,8 @@ void SetupLogging(LogFormat format, int verbosity);
 // Logs one already-formatted line at info level. For translation units that must not include
 // spdlog (those that see LibTorch, whose bundled fmt clashes with the system's).
 void LogInfo(const std::string& line);
+// The same at warning level (shown with -q too).
+void LogWarn(const std::string& line);
 
 // printf-style formatting into a std::string.
 std::string Format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -30,10 +30,19 @@ struct ModelResult {
   int64_t epochs = 0;             // epochs run
   int64_t parameters = 0;
   bool warm_started = false;
+  // How it started: "warm_start" (the previous version's weights), "fallback" (the linear part
+  // from the fitted fallback) or "prior" (output bias at the label's prior).
+  std::string init;
+  // The fallback's full-batch solver: iterations, evaluations, gradient_max_abs, converged, stop
+  // ("gradient", "max_iter", "no_progress"), tol, max_iter, C or alpha, rows; null otherwise.
+  nlohmann::json solver;
   bool early_stopped = false;
   int64_t best_epoch = 0;         // early stopping: the epoch whose weights were kept
   std::string validation_metric;  // empty without a validation set
   double best_validation = std::numeric_limits<double>::quiet_NaN();
+  // Early stopping: the best epoch against the starting weights by the one-standard-error rule
+  // (best_epoch, loss_difference, standard_error, kept_start); null when it did not apply.
+  nlohmann::json start_check;
   nlohmann::json history = nlohmann::json::array();  // per epoch: train loss, validation, seconds
 };
 
@@ -43,8 +52,10 @@ struct TrainOutcome {
   std::vector<float> eval_labels;       // the eval table's labels (class ids for multiclass)
   int64_t num_classes = 0;              // multiclass: K (configured or inferred); else 0
   int64_t validation_rows = 0;
-  bool resident = true;   // the features stayed on the device (else streamed in chunks)
-  std::string precision;  // what the forward pass ran in: fp32 or bf16
+  int64_t batch_size = 0;  // the main model's batch size (train.batch_size, or the auto rule's)
+  int64_t max_epochs = 0;  // the main model's epoch budget (train.epochs, or the auto rule's)
+  bool resident = true;    // the features stayed on the device (else streamed in chunks)
+  std::string precision;   // what the forward pass ran in: fp32 or bf16
   nlohmann::json timings = nlohmann::json::object();  // seconds: features, train, fallback, ...
 };
 
@@ -57,10 +68,13 @@ struct TrainOptions {
   ArtifactSink* out = nullptr;
 };
 
-// Builds the model of `config.model_spec` for the task and the feature outputs of `state`,
+// Fits the linear fallback to convergence on every row of `train` (full-batch L-BFGS), then
+// builds the model of `config.model_spec` for the task and the feature outputs of `state`,
 // warm-starts it when asked (weights and optimiser state; embedding tables grown for categories
-// appended to the vocabulary), trains it on `train` (minus a seeded validation fraction), scores
-// `eval`, and writes its artifacts; then does the same for the linear fallback. Runs on `device`;
+// appended to the vocabulary) or starts it cold from the label's prior (and the fallback's fit
+// for its linear part), trains it on `train` (minus a seeded validation fraction) for the
+// configured or auto length, scores `eval`, and writes the artifacts of both. A regression label
+// is standardised for training (fitted on a cold start, inherited on a warm one). Runs on `device`;
 // the features stay there when they fit the memory budget and are streamed in chunks otherwise.
 // Throws ConfigError (key path first) for a config the data cannot satisfy or a warm-start source
 // of another architecture, DataError for labels or weights unfit for the task (naming the

@@ -1,4 +1,5 @@
 // The `task:`, `model_spec:`, `train:` and `predict:` sections of the config.
+#include <algorithm>
 #include <cmath>
 
 #include "common/config_sections.h"
@@ -32,7 +33,13 @@ void ParseSchedule(Node s, LrSchedule* out) {
   s.Finish();
 }
 
+// `early_stopping: false` (off), or a mapping (on; patience defaults to 10).
 void ParseEarlyStopping(Node e, EarlyStopping* out) {
+  if (e.IsScalar()) {
+    if (e.Bool()) e.Fail("expected false or a mapping {patience, metric, min_delta}");
+    out->patience = 0;
+    return;
+  }
   e.RequireMap();
   if (e.Has("patience")) out->patience = static_cast<int>(e.Get("patience").Integer(1, 100000));
   if (e.Has("metric")) {
@@ -42,7 +49,22 @@ void ParseEarlyStopping(Node e, EarlyStopping* out) {
   if (e.Has("min_delta"))
     out->min_delta = NumberIn(e, "min_delta", 0, 1e30, false, "a number >= 0");
   e.Finish();
-  if (out->patience == 0) e.Child("patience").Fail("required key is missing");
+}
+
+// `fallback: true | false`, or a mapping of the solver's settings (on).
+void ParseFallback(Node f, FallbackConfig* out) {
+  if (f.IsScalar()) {
+    out->enabled = f.Bool();
+    return;
+  }
+  f.RequireMap();
+  out->enabled = true;
+  if (f.Has("enabled")) out->enabled = f.Get("enabled").Bool();
+  if (f.Has("C")) out->C = NumberIn(f, "C", 0, 1e30, true, "a positive number");
+  if (f.Has("alpha")) out->alpha = NumberIn(f, "alpha", 0, 1e30, false, "a number >= 0");
+  if (f.Has("max_iter")) out->max_iter = f.Get("max_iter").Integer(1, 1000000);
+  if (f.Has("tol")) out->tol = NumberIn(f, "tol", 0, 1e30, true, "a positive number");
+  f.Finish();
 }
 
 }  // namespace
@@ -57,7 +79,6 @@ Task ParseTask(Node t) {
 void ParseModelSpec(Node m, ModelSpec* spec) {
   m.RequireMap();
   if (m.Has("kind")) spec->kind = m.Get("kind").OneOf({"linear", "mlp", "wide_deep"});
-  if (spec->kind == "wide_deep") spec->embedding_dim = 0;
   if (m.Has("hidden")) {
     spec->hidden.clear();
     for (Node h : m.Get("hidden").Items()) spec->hidden.push_back(h.Integer(1, 1 << 20));
@@ -87,8 +108,17 @@ void ParseModelSpec(Node m, ModelSpec* spec) {
 
 void ParseTrain(Node t, TrainConfig* train) {
   t.RequireMap();
-  if (t.Has("epochs")) train->epochs = static_cast<int>(t.Get("epochs").Integer(1, 100000));
-  if (t.Has("batch_size")) train->batch_size = t.Get("batch_size").Integer(1, int64_t{1} << 30);
+  const auto auto_or = [&t](const char* key, int64_t hi) -> int64_t {
+    Node v = t.Get(key);
+    if (v.IsScalar() && v.String() == "auto") return 0;
+    return v.Integer(1, hi);
+  };
+  if (t.Has("epochs")) train->epochs = static_cast<int>(auto_or("epochs", 100000));
+  if (t.Has("batch_size")) train->batch_size = auto_or("batch_size", int64_t{1} << 30);
+  if (t.Has("min_steps")) train->min_steps = t.Get("min_steps").Integer(1, int64_t{1} << 40);
+  if (t.Has("max_epochs")) {
+    train->max_epochs = static_cast<int>(t.Get("max_epochs").Integer(1, 100000));
+  }
   if (t.Has("lr")) {
     train->lr = t.Get("lr").Number();
     if (!(train->lr > 0)) t.Child("lr").Fail("expected a positive number");
@@ -123,13 +153,18 @@ void ParseTrain(Node t, TrainConfig* train) {
       t.Child("validation_fraction").Fail("expected a number in [0, 1)");
     }
   }
+  // Early stopping (and with it the validation draw) is on by default with auto epochs; a fixed
+  // epoch count trains that many epochs unless early stopping is configured.
   if (t.Has("early_stopping")) {
     ParseEarlyStopping(t.Get("early_stopping"), &train->early_stopping);
-    if (!has_fraction) train->validation_fraction = 0.1;
-    if (train->validation_fraction == 0) {
-      t.Child("early_stopping")
-          .Fail("needs a validation set: set train.validation_fraction above 0 (e.g. 0.1)");
-    }
+  } else if (train->epochs != 0) {
+    train->early_stopping.patience = 0;
+  }
+  const bool early = train->early_stopping.patience > 0;
+  if (!has_fraction) train->validation_fraction = early ? 0.1 : 0.0;
+  if (early && train->validation_fraction == 0) {
+    t.Child("early_stopping")
+        .Fail("needs a validation set: set train.validation_fraction above 0 (e.g. 0.1)");
   }
   if (t.Has("seed")) train->seed = t.Get("seed").Integer(0, INT64_MAX);
   if (t.Has("deterministic")) train->deterministic = t.Get("deterministic").Bool();
@@ -139,7 +174,8 @@ void ParseTrain(Node t, TrainConfig* train) {
         NumberIn(t, "device_memory_budget_mb", 0, 1e12, false, "a number of MiB >= 0");
   }
   if (t.Has("warm_start")) train->warm_start = t.Get("warm_start").Bool();
-  if (t.Has("fallback")) train->fallback = t.Get("fallback").Bool();
+  if (t.Has("standardize_label")) train->standardize_label = t.Get("standardize_label").Bool();
+  if (t.Has("fallback")) ParseFallback(t.Get("fallback"), &train->fallback);
   if (t.Has("device")) train->device = t.Get("device").String();
   t.Finish();
 }
@@ -174,8 +210,14 @@ nlohmann::json ModelSpecToJson(const ModelSpec& m) {
 nlohmann::json TrainToJson(const TrainConfig& t) {
   const auto& s = t.lr_schedule;
   const auto& e = t.early_stopping;
-  return {{"epochs", t.epochs},
-          {"batch_size", t.batch_size},
+  const auto auto_or = [](int64_t v) {
+    return v == 0 ? nlohmann::json("auto") : nlohmann::json(v);
+  };
+  const auto& f = t.fallback;
+  return {{"epochs", auto_or(t.epochs)},
+          {"batch_size", auto_or(t.batch_size)},
+          {"min_steps", t.min_steps},
+          {"max_epochs", t.max_epochs},
           {"lr", t.lr},
           {"weight_decay", t.weight_decay},
           {"optimizer", t.optimizer},
@@ -201,7 +243,12 @@ nlohmann::json TrainToJson(const TrainConfig& t) {
           {"precision", t.precision},
           {"device_memory_budget_mb", t.device_memory_budget_mb},
           {"warm_start", t.warm_start},
-          {"fallback", t.fallback},
+          {"standardize_label", t.standardize_label},
+          {"fallback", f.enabled ? nlohmann::json{{"C", f.C},
+                                                  {"alpha", f.alpha},
+                                                  {"max_iter", f.max_iter},
+                                                  {"tol", f.tol}}
+                                 : nlohmann::json(false)},
           {"device", t.device}};
 }
 
@@ -225,6 +272,22 @@ std::string ResolvedLoss(const TrainConfig& train, Task task) {
       return "mse";
   }
   return "bce";
+}
+
+int64_t ResolvedBatchSize(const TrainConfig& train, int64_t rows) {
+  rows = std::max<int64_t>(rows, 1);
+  if (train.batch_size > 0) return std::min(train.batch_size, rows);
+  int64_t b = 32;
+  while (b < 1024 && b * 2 <= rows / 16) b *= 2;
+  return std::min(b, rows);
+}
+
+int ResolvedEpochs(const TrainConfig& train, int64_t rows) {
+  if (train.epochs > 0) return train.epochs;
+  const int64_t batch = ResolvedBatchSize(train, rows);
+  const int64_t steps_per_epoch = (std::max<int64_t>(rows, 1) + batch - 1) / batch;
+  const int64_t e = (train.min_steps + steps_per_epoch - 1) / steps_per_epoch;
+  return static_cast<int>(std::clamp<int64_t>(e, 1, train.max_epochs));
 }
 
 void CheckModelConfig(const Config& config) {

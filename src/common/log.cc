@@ -55,6 +55,8 @@ void SetupLogging(LogFormat format, int verbosity) {
 
 void LogInfo(const std::string& line) { spdlog::info("{}", line); }
 
+void LogWarn(const std::string& line) { spdlog::warn("{}", line); }
+
 std::string Format(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);

@@ -15,15 +15,18 @@ nlohmann::json ModelJson(const ModelResult& r, const nlohmann::json& metrics) {
                       {"metrics", metrics},
                       {"parameters", r.parameters},
                       {"warm_started", r.warm_started},
+                      {"init", r.init},
                       {"epochs", r.epochs},
                       {"steps", r.steps},
                       {"final_train_loss", Num(r.final_train_loss)},
                       {"history", r.history}};
+  if (!r.solver.is_null()) j["solver"] = r.solver;
   if (!r.validation_metric.empty()) {
     j["validation"] = {{"metric", r.validation_metric},
                        {"early_stopped", r.early_stopped},
                        {"best_epoch", r.best_epoch},
                        {"best", Num(r.best_validation)}};
+    if (!r.start_check.is_null()) j["validation"]["start_check"] = r.start_check;
   }
   return j;
 }
@@ -63,6 +66,8 @@ nlohmann::json EvalSummary(const Config& config, const std::string& version,
         {"final_loss", Num(out.main.final_train_loss)},
         {"steps", out.main.steps},
         {"epochs", out.main.epochs},
+        {"batch_size", out.batch_size},
+        {"max_epochs", out.max_epochs},
         {"validation_rows", out.validation_rows},
         {"features_resident", out.resident},
         {"precision", out.precision}}},

@@ -30,20 +30,31 @@ json ModelArch::ToJson() const {
     cats.push_back(
         {{"name", c.name}, {"cardinality", c.cardinality}, {"embedding_dim", c.embedding_dim}});
   }
-  return {{"format", "freshet.model/1"}, {"kind", kind},
-          {"task", TaskName(task)},      {"outputs", outputs},
-          {"dense_dim", dense_dim},      {"dense_names", dense_names},
-          {"categorical", cats},         {"hidden", hidden},
-          {"activation", activation},    {"norm", norm},
-          {"dropout", dropout}};
+  json j = {{"format", "freshet.model/1"}, {"kind", kind},
+            {"task", TaskName(task)},      {"outputs", outputs},
+            {"dense_dim", dense_dim},      {"dense_names", dense_names},
+            {"categorical", cats},         {"hidden", hidden},
+            {"activation", activation},    {"norm", norm},
+            {"dropout", dropout}};
+  if (has_label_scaler()) {
+    j["format"] = "freshet.model/2";
+    j["label_scaler"] = {{"mean", label_mean}, {"std", label_std}};
+  }
+  return j;
 }
 
 ModelArch ModelArch::FromJson(const json& j, const std::string& source) {
   ModelArch a;
   try {
-    if (j.value("format", "") != "freshet.model/1") {
-      throw ArtifactError(source + ": not a freshet model description (format \"" +
-                          j.value("format", "") + "\", expected \"freshet.model/1\")");
+    const std::string format = j.value("format", "");
+    if (format != "freshet.model/1" && format != "freshet.model/2") {
+      throw ArtifactError(source + ": not a freshet model description (format \"" + format +
+                          "\", expected \"freshet.model/1\" or \"freshet.model/2\")");
+    }
+    if (format == "freshet.model/2") {
+      const json& ls = j.at("label_scaler");
+      a.label_mean = ls.at("mean").get<double>();
+      a.label_std = ls.at("std").get<double>();
     }
     a.kind = j.at("kind").get<std::string>();
     if (a.kind != "linear" && a.kind != "mlp" && a.kind != "wide_deep") {
@@ -68,6 +79,8 @@ ModelArch ModelArch::FromJson(const json& j, const std::string& source) {
             a.dense_names.size() == static_cast<size_t>(a.dense_dim);
   for (const auto& c : a.categorical) ok = ok && c.cardinality >= 1 && c.embedding_dim >= 1;
   for (int64_t h : a.hidden) ok = ok && h >= 1;
+  ok = ok && std::isfinite(a.label_mean) && std::isfinite(a.label_std) && a.label_std > 0 &&
+       (a.task == Task::kRegression || !a.has_label_scaler());
   if (!ok) throw ArtifactError(source + ": not a valid model description: sizes out of range");
   // What TabularNet builds (and config_model.cc accepts); anything else is another network.
   const auto known = [](const std::string& v, std::initializer_list<const char*> names) {

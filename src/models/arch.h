@@ -31,10 +31,19 @@ struct ModelArch {
   std::string activation = "relu";
   std::string norm = "none";
   double dropout = 0.0;
+  // Regression: the model is trained on (label - label_mean) / label_std and its raw output z
+  // means the prediction z * label_std + label_mean (OutputTransform). Fitted on the training
+  // rows of a cold start, inherited on warm start. 0 and 1 (identity) otherwise.
+  double label_mean = 0.0;
+  double label_std = 1.0;
+
+  bool has_label_scaler() const { return label_mean != 0.0 || label_std != 1.0; }
 
   // {"format": "freshet.model/1", "kind", "task", "outputs", "dense_dim", "dense_names",
   //  "categorical": [{"name", "cardinality", "embedding_dim"}], "hidden", "activation", "norm",
-  //  "dropout"}.
+  //  "dropout"}; "freshet.model/2" adds "label_scaler": {"mean", "std"}, written only when the
+  // scaler is not the identity (so a model without one reads in an older freshet, and one with
+  // it is refused there instead of predicting in standardised units).
   nlohmann::json ToJson() const;
   // Throws IoError naming `source` when `j` is not a model.json this build understands.
   static ModelArch FromJson(const nlohmann::json& j, const std::string& source);

@@ -62,6 +62,12 @@ std::string ModelPtBytes(const std::string& path, TabularNet& model,
       WriteTensors(best, progress.best_weights);
       root.write("best_model", best);
     }
+    if (!progress.start_weights.empty() && progress.start_losses.defined()) {
+      torch::serialize::OutputArchive start;
+      WriteTensors(start, progress.start_weights);
+      root.write("start_model", start);
+      root.write("start_losses", progress.start_losses, /*is_buffer=*/true);
+    }
     if (rng.shuffle.defined()) root.write("rng_shuffle", rng.shuffle, true);
     if (rng.cpu.defined()) root.write("rng_cpu", rng.cpu, true);
     if (rng.cuda.defined()) root.write("rng_cuda", rng.cuda, true);
@@ -124,6 +130,14 @@ ModelPt ModelPt::Parse(const std::string& bytes, const std::string& path,
     pt.progress.bad_epochs = ReadValue(pt.root_, "bad_epochs").toInt();
     torch::serialize::InputArchive best;
     if (pt.root_.try_read("best_model", best)) pt.progress.best_weights = ReadTensors(best);
+    torch::serialize::InputArchive start;
+    if (pt.root_.try_read("start_model", start)) {
+      pt.progress.start_weights = ReadTensors(start);
+      pt.root_.try_read("start_losses", pt.progress.start_losses, true);
+      if (pt.progress.start_losses.defined()) {
+        pt.progress.start_losses = pt.progress.start_losses.to(torch::kCPU);
+      }
+    }
     pt.root_.try_read("rng_shuffle", pt.rng.shuffle, true);
     pt.root_.try_read("rng_cpu", pt.rng.cpu, true);
     pt.root_.try_read("rng_cuda", pt.rng.cuda, true);

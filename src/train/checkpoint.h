@@ -27,6 +27,10 @@ struct TrainProgress {
   int64_t best_epoch = 0;     // 1-based epoch of best_metric; 0 = none yet
   int64_t bad_epochs = 0;     // epochs since the best one
   NamedTensors best_weights;  // the weights after best_epoch (host copies); empty when none
+  // The validated starting weights and their per-row validation losses (host), for the
+  // one-standard-error check at the end; empty / undefined when early stopping is off.
+  NamedTensors start_weights;
+  torch::Tensor start_losses;
 };
 
 // The random streams a run draws from: its shuffling generator and PyTorch's default CPU and CUDA

@@ -32,7 +32,7 @@ Scored Score(const ArtifactSource& version, const char* const files[3], const Fe
   for (int64_t b = 0; b < n; b += batch) {
     const int64_t e = std::min(n, b + batch);
     parts.push_back(OutputTransform(
-        model->arch.task, model->forward(store.dense.slice(0, b, e), store.cats.slice(0, b, e))));
+        model->arch, model->forward(store.dense.slice(0, b, e), store.cats.slice(0, b, e))));
   }
   const int64_t k = model->arch.outputs;
   torch::Tensor out = parts.empty() ? (model->arch.task == Task::kMulticlass ? torch::empty({0, k})

@@ -59,14 +59,15 @@ std::vector<float> ToVector(const torch::Tensor& t) {
 
 }  // namespace
 
-torch::Tensor OutputTransform(Task task, const torch::Tensor& logits) {
-  switch (task) {
+torch::Tensor OutputTransform(const ModelArch& arch, const torch::Tensor& logits) {
+  switch (arch.task) {
     case Task::kBinary:
       return torch::sigmoid(logits.select(1, 0));
     case Task::kMulticlass:
       return torch::softmax(logits, 1);
     case Task::kRegression:
-      return logits.select(1, 0);
+      if (!arch.has_label_scaler()) return logits.select(1, 0);
+      return logits.select(1, 0) * arch.label_std + arch.label_mean;
   }
   return logits;
 }
@@ -77,7 +78,8 @@ TrainSession::TrainSession(const ModelArch& arch, SessionOptions options)
   torch::manual_seed(opt_.train.seed);
   model_ = TabularNet(arch);
   model_->to(opt_.device);
-  optimizer_ = MakeOptimizer(opt_.train, model_->parameters());
+  optimizer_ = opt_.full_batch ? MakeLbfgs(opt_.train.fallback, model_->parameters())
+                               : MakeOptimizer(opt_.train, model_->parameters());
   const std::string& m = opt_.train.early_stopping.metric;
   metric_ = m == "auto" ? "loss" : m;
 }
@@ -93,6 +95,7 @@ void TrainSession::WarmStart(ModelPt& previous) {
   FRESHET_CHECK(WarmStartMismatch(previous.arch, model_->arch).empty(),
                 "warm start from another architecture");
   LoadWeights(model_, previous.weights, previous.path);
+  if (opt_.full_batch) return;
   if (previous.optimizer_name != opt_.train.optimizer) {
     LogInfo(opt_.log_prefix + "warm start: the optimiser changed from " + previous.optimizer_name +
             " to " + opt_.train.optimizer + "; its state starts fresh");
@@ -101,6 +104,39 @@ void TrainSession::WarmStart(ModelPt& previous) {
   previous.LoadOptimizer(*optimizer_);
   GrowOptimizerState(*optimizer_);
   ApplyOptimizerOptions(opt_.train, *optimizer_);
+}
+
+void TrainSession::SetOutputPrior(const std::vector<float>& bias) {
+  torch::NoGradGuard no_grad;
+  FRESHET_CHECK(static_cast<int64_t>(bias.size()) == model_->arch.outputs,
+                "output prior of the wrong size");
+  const torch::Tensor b = torch::tensor(bias, torch::kFloat32);
+  if (opt_.full_batch) {
+    for (auto& p : model_->parameters()) p.zero_();
+  }
+  if (model_->wide) {
+    (model_->wide->linear ? model_->wide->linear->bias : model_->wide->bias).copy_(b);
+    if (model_->deep) model_->deep->out->bias.zero_();
+  } else {
+    model_->deep->out->bias.copy_(b);
+  }
+}
+
+void TrainSession::StartFromLinear(TabularNet& linear) {
+  FRESHET_CHECK(model_->wide && linear->wide && !linear->deep, "StartFromLinear: no linear part");
+  torch::NoGradGuard no_grad;
+  const auto from = StateDict(*linear->wide);
+  const auto to = StateDict(*model_->wide);
+  FRESHET_CHECK(from.size() == to.size(), "StartFromLinear: another linear model");
+  for (size_t i = 0; i < to.size(); ++i) {
+    FRESHET_CHECK(from[i].first == to[i].first && from[i].second.sizes() == to[i].second.sizes(),
+                  "StartFromLinear: another linear model");
+    to[i].second.copy_(from[i].second);
+  }
+  if (model_->deep) {
+    model_->deep->out->weight.zero_();
+    model_->deep->out->bias.zero_();
+  }
 }
 
 void TrainSession::Resume(ModelPt& checkpoint) {
@@ -126,8 +162,13 @@ torch::Tensor TrainSession::Forward(const torch::Tensor& dense, const torch::Ten
   return model_->forward(dense, cats).to(torch::kFloat32);
 }
 
-torch::Tensor TrainSession::RowLoss(const torch::Tensor& out, const torch::Tensor& y) const {
+torch::Tensor TrainSession::RowLoss(const torch::Tensor& out, const torch::Tensor& label) const {
   const std::string& loss = opt_.loss;
+  const ModelArch& arch = model_->arch;
+  // A regression model learns the standardised label (ModelArch::label_mean, label_std).
+  const torch::Tensor y = arch.task == Task::kRegression && arch.has_label_scaler()
+                              ? (label - arch.label_mean) / arch.label_std
+                              : label;
   if (loss == "cross_entropy") {
     return torch::nn::functional::cross_entropy(
         out, y.to(torch::kInt64),
@@ -143,9 +184,30 @@ torch::Tensor TrainSession::RowLoss(const torch::Tensor& out, const torch::Tenso
 
 void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_rows,
                          const torch::Tensor& val_rows, int64_t stop_after_epoch) {
+  if (opt_.full_batch) {
+    FitFullBatch(store, train_rows);
+    return;
+  }
   const TrainConfig& tc = opt_.train;
   const bool early = tc.early_stopping.patience > 0;
   FRESHET_CHECK(!early || val_rows.defined(), "early stopping needs validation rows");
+  if (early && progress_.epoch == 0 && !progress_.finished &&
+      !std::isfinite(progress_.best_metric)) {
+    // The starting weights are the bar: a warm start or the fallback's fit is kept when no epoch
+    // beats it on the validation rows.
+    const double v = Validate(store, val_rows, &progress_.start_losses);
+    if (std::isfinite(v)) {
+      progress_.best_metric = v;
+      progress_.best_epoch = 0;
+      progress_.best_weights = CopyWeights(model_);
+      progress_.start_weights = progress_.best_weights;
+    }
+    history_.push_back(
+        {{"epoch", 0},
+         {"validation_" + metric_, std::isfinite(v) ? nlohmann::json(v) : nlohmann::json()}});
+    LogInfo(Format("%sepoch 0 (starting weights): validation %s %.4f", opt_.log_prefix.c_str(),
+                   metric_.c_str(), v));
+  }
   const int64_t n = train_rows.defined() ? train_rows.size(0) : store.rows();
   const int64_t batch = std::max<int64_t>(1, std::min<int64_t>(tc.batch_size, n));
   const int64_t steps_per_epoch = (n + batch - 1) / batch;
@@ -219,21 +281,53 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
   if (early && !progress_.best_weights.empty()) {
     LoadWeights(model_, progress_.best_weights, "best epoch");
     progress_.best_weights.clear();
+    KeepStartUnlessBeaten(store, val_rows);
   }
+  progress_.start_weights.clear();  // a finished model.pt carries one set of weights
+  progress_.start_losses = torch::Tensor();
 }
 
-double TrainSession::Validate(const FeatureStore& store, const torch::Tensor& rows) {
+void TrainSession::KeepStartUnlessBeaten(const FeatureStore& store, const torch::Tensor& val_rows) {
+  if (progress_.best_epoch == 0 || progress_.start_weights.empty() ||
+      !progress_.start_losses.defined() || metric_ != "loss") {
+    return;
+  }
+  torch::Tensor now;
+  Validate(store, val_rows, &now);
+  const torch::Tensor d = (now - progress_.start_losses).to(torch::kFloat64);
+  const int64_t n = d.size(0);
+  const double mean = d.mean().item<double>();
+  const double se = n > 1 ? d.std().item<double>() / std::sqrt(static_cast<double>(n)) : 0.0;
+  const bool beaten = std::isfinite(mean) && mean < -se;
+  start_check_ = {{"best_epoch", progress_.best_epoch},
+                  {"loss_difference", mean},
+                  {"standard_error", se},
+                  {"kept_start", !beaten}};
+  if (beaten) return;
+  LogInfo(
+      Format("%sthe best epoch %lld lowers the validation loss by %.4g, within one standard "
+             "error (%.4g) of the starting weights: keeping those",
+             opt_.log_prefix.c_str(), static_cast<long long>(progress_.best_epoch), -mean, se));
+  LoadWeights(model_, progress_.start_weights, "starting weights");
+  progress_.best_epoch = 0;
+}
+
+double TrainSession::Validate(const FeatureStore& store, const torch::Tensor& rows,
+                              torch::Tensor* row_losses) {
   torch::NoGradGuard no_grad;
   model_->eval();
   BatchStream batches(store, rows, std::max<int64_t>(opt_.train.batch_size, 65536), opt_.device,
                       opt_.chunk_rows);
   torch::Tensor loss_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(opt_.device));
   torch::Tensor weight_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(opt_.device));
-  std::vector<torch::Tensor> preds, labels;
+  std::vector<torch::Tensor> preds, labels, losses;
   Batch b;
   while (batches.Next(&b)) {
     torch::Tensor out = model_->forward(b.dense, b.cats);
     torch::Tensor per_row = RowLoss(out, b.labels);
+    if (row_losses) {
+      losses.push_back((b.weights.defined() ? per_row * b.weights : per_row).to(torch::kCPU));
+    }
     if (b.weights.defined()) {
       loss_sum += (per_row * b.weights).sum();
       weight_sum += b.weights.sum();
@@ -242,11 +336,18 @@ double TrainSession::Validate(const FeatureStore& store, const torch::Tensor& ro
       weight_sum += per_row.size(0);
     }
     if (metric_ != "loss") {
-      preds.push_back(OutputTransform(model_->arch.task, out).to(torch::kCPU));
+      preds.push_back(OutputTransform(model_->arch, out).to(torch::kCPU));
       labels.push_back(b.labels.to(torch::kCPU));
     }
   }
   model_->train();
+  if (row_losses) {
+    // Weighted rows: each row's loss times its weight over the mean weight, so that the mean of
+    // the vector is the weighted mean loss.
+    *row_losses = losses.empty() ? torch::empty({0}) : torch::cat(losses);
+    const double w = weight_sum.item<double>();
+    if (w > 0) *row_losses = *row_losses * (static_cast<double>(row_losses->size(0)) / w);
+  }
   if (metric_ == "loss") {
     const double w = weight_sum.item<double>();
     return w > 0 ? loss_sum.item<double>() / w : std::numeric_limits<double>::quiet_NaN();
@@ -266,7 +367,7 @@ torch::Tensor TrainSession::Predict(const FeatureStore& store, const torch::Tens
   std::vector<torch::Tensor> parts;
   Batch b;
   while (batches.Next(&b)) {
-    parts.push_back(OutputTransform(model_->arch.task, model_->forward(b.dense, b.cats)));
+    parts.push_back(OutputTransform(model_->arch, model_->forward(b.dense, b.cats)));
   }
   if (parts.empty()) {
     return model_->arch.task == Task::kMulticlass ? torch::empty({0, model_->arch.outputs})

@@ -1,5 +1,6 @@
 // One model being trained: the module, its optimiser, the run's progress and random streams.
-// TrainModel (trainer.cc) runs one session for the main model and one for the fallback.
+// TrainModel (trainer.cc) runs one session for the fallback (full_batch: L-BFGS to convergence)
+// and one for the main model (mini-batches).
 #pragma once
 
 #include <memory>
@@ -23,7 +24,14 @@ struct SessionOptions {
   bool bf16 = false;                      // bf16 autocast of the forward pass (CUDA only)
   int64_t chunk_rows = int64_t{1} << 20;  // rows moved at a time from a streamed store
   std::string log_prefix;                 // prepended to the per-epoch log lines
+  // The fallback's solver: Train fits the model to convergence with full-batch L-BFGS
+  // (train.fallback's settings) instead of mini-batch epochs.
+  bool full_batch = false;
 };
+
+// A new L-BFGS optimiser over `params` with the fallback's iteration cap and tolerance.
+std::unique_ptr<torch::optim::Optimizer> MakeLbfgs(const FallbackConfig& fallback,
+                                                   const std::vector<torch::Tensor>& params);
 
 class TrainSession {
  public:
@@ -34,8 +42,19 @@ class TrainSession {
   // Starts from a previous version's model: its weights (embedding tables that grew keep their old
   // rows and initialise the new ones as a fresh model does) and, when it used the same optimiser,
   // its optimiser state (grown to match). Progress starts at epoch 0.
+  // A full-batch session takes the weights only: its solver starts afresh on the new data.
   // REQUIRES: WarmStartMismatch(previous.arch, arch) is empty.
   void WarmStart(ModelPt& previous);
+
+  // Cold-start initialisation: the output bias (the linear part's for linear and wide_deep, the
+  // output layer's for mlp) set to `bias` (outputs values: the label's log-odds, class
+  // log-frequencies or mean), and, for a full-batch fit, every weight to zero.
+  void SetOutputPrior(const std::vector<float>& bias);
+
+  // Cold-start initialisation of a linear or wide_deep model from a fitted linear model of the
+  // same features (the fallback): its weights copied into the linear part, and the deep part's
+  // output layer set to zero, so the model starts with the linear model's predictions.
+  void StartFromLinear(TabularNet& linear);
 
   // Continues an interrupted run of the same config from its model.pt: weights, optimiser state,
   // progress and random streams, so that the rest of the run equals an uninterrupted one.
@@ -45,8 +64,9 @@ class TrainSession {
   // Trains on rows `train_rows` of `store` (int64 on the store's side: the device for a resident
   // store, the host otherwise; undefined = all rows) for the epochs left of train.epochs, stopping
   // early when train.early_stopping says so (validated on `val_rows`, which must then be defined),
-  // or after epoch `stop_after_epoch` when > 0 (to be resumed). At the end of a finished run with
-  // early stopping the best epoch's weights are restored.
+  // or after epoch `stop_after_epoch` when > 0 (to be resumed). With early stopping the starting
+  // weights are validated first and count as epoch 0; at the end of a finished run the best
+  // epoch's weights are restored. A full-batch session fits by FitFullBatch instead.
   void Train(const FeatureStore& store, const torch::Tensor& train_rows,
              const torch::Tensor& val_rows, int64_t stop_after_epoch = 0);
 
@@ -66,11 +86,26 @@ class TrainSession {
   double last_train_loss() const { return last_train_loss_; }
   const nlohmann::json& history() const { return history_; }
   const std::string& validation_metric() const { return metric_; }
+  // A full-batch fit's report: iterations, evaluations, final gradient, converged; else null.
+  const nlohmann::json& solver() const { return solver_; }
+  // The one-standard-error check of the best epoch against the starting weights, or null.
+  const nlohmann::json& start_check() const { return start_check_; }
 
  private:
+  // L-BFGS on the whole of `rows` (undefined = all) in float64, to train.fallback.tol or
+  // max_iter; progress: step = iterations, epoch = passes over the rows.
+  void FitFullBatch(const FeatureStore& store, const torch::Tensor& rows);
   // Mean loss over `rows` (weighted when the store has weights) and, unless the metric is the
-  // loss, the metric of the predictions.
-  double Validate(const FeatureStore& store, const torch::Tensor& rows);
+  // loss, the metric of the predictions. With `row_losses`, also each row's loss (times its
+  // weight over the mean weight), on the host.
+  double Validate(const FeatureStore& store, const torch::Tensor& rows,
+                  torch::Tensor* row_losses = nullptr);
+  // The one-standard-error rule against the starting weights (validation metric "loss"): the
+  // best epoch's weights replace them only when they lower the validation loss by more than one
+  // standard error of the paired per-row differences; otherwise the starting weights are put
+  // back (best_epoch 0). Noise on a small validation draw then never moves a model away from a
+  // sound start (a warm start or the fallback's fit).
+  void KeepStartUnlessBeaten(const FeatureStore& store, const torch::Tensor& val_rows);
   torch::Tensor Forward(const torch::Tensor& dense, const torch::Tensor& cats);
   // Per-row losses of logits `out` against labels `y`.
   torch::Tensor RowLoss(const torch::Tensor& out, const torch::Tensor& y) const;
@@ -84,9 +119,12 @@ class TrainSession {
   std::string metric_;  // the validation metric's name ("loss" for the task's loss)
   double last_train_loss_ = 0.0;
   nlohmann::json history_ = nlohmann::json::array();
+  nlohmann::json solver_;
+  nlohmann::json start_check_;  // KeepStartUnlessBeaten's numbers; null when it did not run
 };
 
-// Probabilities or values from logits: sigmoid (binary), softmax (multiclass), identity.
-torch::Tensor OutputTransform(Task task, const torch::Tensor& logits);
+// Probabilities or values from a model's raw outputs: sigmoid (binary), softmax (multiclass),
+// z * label_std + label_mean (regression).
+torch::Tensor OutputTransform(const ModelArch& arch, const torch::Tensor& logits);
 
 }  // namespace freshet

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
+#include <tuple>
+#include <utility>
 
 #include <torch/torch.h>
 
@@ -105,38 +107,115 @@ void CheckRegressionLabels(const std::string& label, const std::vector<float>& y
   }
 }
 
-// Trains one model and writes its artifacts `files` to `out`.
-ModelResult TrainOne(const ModelArch& arch, const SessionOptions& so, ModelPt* previous,
-                     const FeatureStore& tr, const torch::Tensor& train_rows,
-                     const torch::Tensor& val_rows, const FeatureStore& ev, ArtifactSink& out,
-                     const char* const files[3]) {
-  TrainSession session(arch, so);
-  ModelResult r;
-  r.kind = arch.kind;
-  if (previous) {
-    session.WarmStart(*previous);
-    r.warm_started = true;
-    LogInfo(so.log_prefix + "warm start from " + previous->path);
+std::vector<float> HostWeights(const FeatureStore& s) {
+  if (!s.weights.defined()) return {};
+  torch::Tensor t = s.weights.to(torch::kCPU).contiguous();
+  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+}
+
+// The (weighted) mean and population std of the labels; std 1 for a constant label.
+std::pair<double, double> LabelMoments(const std::vector<float>& y, const std::vector<float>& w) {
+  double sw = 0, s1 = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double wi = w.empty() ? 1.0 : w[i];
+    sw += wi, s1 += wi * y[i];
   }
-  session.Train(tr, train_rows, val_rows);
+  if (sw <= 0) return {0.0, 1.0};
+  const double mean = s1 / sw;
+  double s2 = 0;
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double d = y[i] - mean;
+    s2 += (w.empty() ? 1.0 : w[i]) * d * d;
+  }
+  const double sd = std::sqrt(s2 / sw);
+  return {mean, sd > 0 && std::isfinite(sd) ? sd : 1.0};
+}
+
+// The output bias that predicts the label's prior on the training rows: the log-odds (binary),
+// the class log-frequencies (multiclass; a class absent from the rows counts half a row), the
+// mean of the (standardised) label (regression).
+std::vector<float> OutputPrior(const ModelArch& arch, const std::vector<float>& y,
+                               const std::vector<float>& w) {
+  double sw = 0;
+  std::vector<double> mass(static_cast<size_t>(arch.outputs), 0.0);
+  for (size_t i = 0; i < y.size(); ++i) {
+    const double wi = w.empty() ? 1.0 : w[i];
+    sw += wi;
+    if (arch.task == Task::kMulticlass) {
+      mass[static_cast<size_t>(y[i])] += wi;
+    } else {
+      mass[0] += wi * y[i];
+    }
+  }
+  std::vector<float> bias(mass.size(), 0.0f);
+  if (arch.task == Task::kBinary) {
+    const double p = (mass[0] + 0.5) / (sw + 1.0);
+    bias[0] = static_cast<float>(std::log(p / (1.0 - p)));
+  } else if (arch.task == Task::kMulticlass) {
+    const double k = static_cast<double>(arch.outputs);
+    for (size_t c = 0; c < mass.size(); ++c) {
+      bias[c] = static_cast<float>(std::log((std::max(mass[c], 0.5)) / (sw + 0.5 * k)));
+    }
+  } else if (sw > 0) {
+    bias[0] = static_cast<float>((mass[0] / sw - arch.label_mean) / arch.label_std);
+  }
+  return bias;
+}
+
+// How a model starts: from a previous version (warm start), or cold from the label's prior and,
+// for linear and wide_deep main models, the fitted fallback.
+struct Start {
+  ModelPt* previous = nullptr;
+  std::vector<float> prior;
+  TrainSession* linear = nullptr;  // the fitted fallback; null when there is none
+};
+
+// A session for a model of `arch`, initialised as `start` says; records how in r->init.
+std::unique_ptr<TrainSession> Started(const ModelArch& arch, const SessionOptions& so,
+                                      const Start& start, ModelResult* r) {
+  auto session = std::make_unique<TrainSession>(arch, so);
+  r->kind = arch.kind;
+  if (start.previous) {
+    session->WarmStart(*start.previous);
+    r->warm_started = true;
+    r->init = "warm_start";
+    LogInfo(so.log_prefix + "warm start from " + start.previous->path);
+  } else {
+    session->SetOutputPrior(start.prior);
+    r->init = "prior";
+    if (start.linear && arch.kind != "mlp") {
+      session->StartFromLinear(start.linear->model());
+      r->init = "fallback";
+    }
+  }
+  return session;
+}
+
+// Writes the trained session's artifacts `files` to `out`, scores `ev`, and completes `r`.
+void Publish(TrainSession& session, const SessionOptions& so, const torch::Tensor& val_rows,
+             const FeatureStore& ev, ArtifactSink& out, const char* const files[3],
+             ModelResult* r) {
   out.Write(files[0], session.Checkpoint(out.Describe(files[0])));
   const ModelFileBytes model_files = ModelFiles(session.model(), out.Describe(files[1]));
   out.Write(files[1], model_files.safetensors);
   out.Write(files[2], model_files.json);
   torch::Tensor preds = session.Predict(ev).to(torch::kFloat32).contiguous();
-  r.eval_predictions.assign(preds.data_ptr<float>(), preds.data_ptr<float>() + preds.numel());
-  r.final_train_loss = session.last_train_loss();
-  r.steps = session.progress().step;
-  r.epochs = session.progress().epoch;
-  r.parameters = session.parameters();
-  r.history = session.history();
-  if (val_rows.defined()) r.validation_metric = session.validation_metric();
-  if (so.train.early_stopping.patience > 0) {
-    r.early_stopped = r.epochs < so.train.epochs;
-    r.best_epoch = session.progress().best_epoch;
-    r.best_validation = session.progress().best_metric;
+  r->eval_predictions.assign(preds.data_ptr<float>(), preds.data_ptr<float>() + preds.numel());
+  r->final_train_loss = session.last_train_loss();
+  r->steps = session.progress().step;
+  r->epochs = session.progress().epoch;
+  r->parameters = session.parameters();
+  r->history = session.history();
+  r->solver = session.solver();
+  if (!so.full_batch) {
+    if (val_rows.defined()) r->validation_metric = session.validation_metric();
+    if (so.train.early_stopping.patience > 0) {
+      r->early_stopped = r->epochs < so.train.epochs;
+      r->best_epoch = session.progress().best_epoch;
+      r->best_validation = session.progress().best_metric;
+      r->start_check = session.start_check();
+    }
   }
-  return r;
 }
 
 }  // namespace
@@ -163,7 +242,7 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   so.loss = ResolvedLoss(tc, config.task);
   so.device = TorchDevice(device);
   so.bf16 = bf16;
-  so.chunk_rows = std::max<int64_t>(tc.batch_size, budget / 2 / row_bytes);
+  so.chunk_rows = std::max<int64_t>(ResolvedBatchSize(tc, train.rows()), budget / 2 / row_bytes);
   if (outcome.resident) {
     LogInfo(Format("features: %.1f MB, resident on %s", bytes / 1048576.0, device.str().c_str()));
   } else {
@@ -192,8 +271,8 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   } else if (config.task == Task::kRegression) {
     CheckRegressionLabels(config.data.label, HostLabels(tr));
   }
-  const ModelArch arch = ResolveArch(config.model_spec, config.task, outcome.num_classes, state,
-                                     previous ? &previous->arch : nullptr);
+  ModelArch arch = ResolveArch(config.model_spec, config.task, outcome.num_classes, state,
+                               previous ? &previous->arch : nullptr);
   if (previous) {
     const std::string why = WarmStartMismatch(previous->arch, arch);
     if (!why.empty()) {
@@ -202,6 +281,17 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
                         "; set train.warm_start: false to start cold");
     }
   }
+  const std::vector<float> labels = HostLabels(tr);
+  const std::vector<float> weights = HostWeights(tr);
+  // The label scaler: the previous version's on a warm start (its weights are in that scale),
+  // else fitted on the training rows.
+  if (previous) {
+    arch.label_mean = previous->arch.label_mean;
+    arch.label_std = previous->arch.label_std;
+  } else if (config.task == Task::kRegression && tc.standardize_label) {
+    std::tie(arch.label_mean, arch.label_std) = LabelMoments(labels, weights);
+  }
+  const std::vector<float> prior = OutputPrior(arch, labels, weights);
 
   // The validation rows: a seeded draw of the training rows, drawn apart from the shuffling.
   torch::Tensor train_rows, val_rows;
@@ -219,18 +309,37 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
       train_rows = train_rows.to(so.device);
     }
     outcome.validation_rows = n_val;
+  } else if (tc.early_stopping.patience > 0) {
+    // Early stopping with too few rows for a validation draw: the fixed budget instead.
+    so.train.early_stopping.patience = 0;
+  }
+  const int64_t n_train = n - outcome.validation_rows;
+  so.train.batch_size = ResolvedBatchSize(tc, n_train);
+  so.train.epochs = ResolvedEpochs(tc, n_train);
+  outcome.batch_size = so.train.batch_size;
+  outcome.max_epochs = so.train.epochs;
+  if (tc.epochs == 0 || tc.batch_size == 0) {
+    LogInfo(Format(
+        "train: %lld rows: batch %lld, up to %d epochs (%s)", static_cast<long long>(n_train),
+        static_cast<long long>(so.train.batch_size), so.train.epochs,
+        so.train.early_stopping.patience > 0
+            ? Format("early stopping, patience %d", so.train.early_stopping.patience).c_str()
+            : "no early stopping"));
   }
 
-  t0 = Clock::now();
-  outcome.main =
-      TrainOne(arch, so, previous.get(), tr, train_rows, val_rows, ev, *options.out, kModelFiles);
-  outcome.timings["train"] = Since(t0);
-
-  if (tc.fallback) {
+  // The fallback first: fitted to convergence on every training row, it is also where a linear
+  // or wide_deep main model starts. That start is fitted without the validation rows (then
+  // refined on all rows for the published fallback), so that the validation rows judge it fairly.
+  std::unique_ptr<TrainSession> start_linear, fallback;
+  if (tc.fallback.enabled) {
     t0 = Clock::now();
     const ModelArch linear = LinearArch(arch);
     SessionOptions fo = so;
     fo.log_prefix = "fallback: ";
+    fo.full_batch = true;
+    if (config.task == Task::kRegression) fo.loss = "mse";  // ridge
+    fo.chunk_rows =
+        outcome.resident ? std::min<int64_t>(so.chunk_rows, int64_t{1} << 18) : so.chunk_rows;
     std::unique_ptr<ModelPt> prev_fallback;
     if (options.warm_start) {
       const ArtifactSource& from = *options.warm_start;
@@ -246,10 +355,39 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
         LogInfo("fallback: cold start (the previous version has no fallback model)");
       }
     }
-    outcome.fallback = TrainOne(linear, fo, prev_fallback.get(), tr, train_rows, val_rows, ev,
-                                *options.out, kFallbackFiles);
+    ModelResult r;
+    Start start{prev_fallback.get(), prior, nullptr};
+    if (!previous && arch.kind != "mlp" && val_rows.defined()) {
+      SessionOptions so_start = fo;
+      so_start.log_prefix = "fallback (without the validation rows): ";
+      ModelResult unused;
+      start_linear = Started(linear, so_start, start, &unused);
+      start_linear->Train(tr, train_rows, torch::Tensor());
+      start = Start{nullptr, prior, start_linear.get()};
+    }
+    fallback = Started(linear, fo, start, &r);
+    if (start_linear) r.init = start.previous ? "warm_start" : "prior";
+    fallback->Train(tr, torch::Tensor(), torch::Tensor());
+    Publish(*fallback, fo, torch::Tensor(), ev, *options.out, kFallbackFiles, &r);
+    outcome.fallback = std::move(r);
     outcome.timings["fallback"] = Since(t0);
   }
+
+  t0 = Clock::now();
+  ModelResult r;
+  auto main = Started(
+      arch, so, {previous.get(), prior, start_linear ? start_linear.get() : fallback.get()}, &r);
+  main->Train(tr, train_rows, val_rows);
+  if (r.init == "fallback" && start_linear && main->progress().best_epoch == 0 &&
+      std::isfinite(main->progress().best_metric)) {
+    // No epoch beat the start (the linear fit without the validation rows): the main model is
+    // then the fallback's fit on every row, its deep part's output still zero.
+    LogInfo("no epoch beat the starting weights: the model keeps the fallback's fit on all rows");
+    main->StartFromLinear(fallback->model());
+  }
+  Publish(*main, so, val_rows, ev, *options.out, kModelFiles, &r);
+  outcome.main = std::move(r);
+  outcome.timings["train"] = Since(t0);
   return outcome;
 }
 

@@ -51,13 +51,84 @@ TEST(ConfigModel, Defaults) {
   EXPECT_EQ(ResolvedLoss(c.train, Task::kRegression), "mse");
   EXPECT_EQ(c.train.lr_schedule.kind, "constant");
   EXPECT_EQ(c.train.clip_grad_norm, 0.0);
-  EXPECT_EQ(c.train.validation_fraction, 0.0);
-  EXPECT_EQ(c.train.early_stopping.patience, 0);
+  // epochs: auto, with early stopping on a validation draw.
+  EXPECT_EQ(c.train.epochs, 0);
+  EXPECT_EQ(c.train.batch_size, 0);
+  EXPECT_EQ(c.train.min_steps, 2000);
+  EXPECT_EQ(c.train.max_epochs, 1000);
+  EXPECT_EQ(c.train.validation_fraction, 0.1);
+  EXPECT_EQ(c.train.early_stopping.patience, 10);
   EXPECT_FALSE(c.train.deterministic);
   EXPECT_EQ(c.train.precision, "fp32");
-  EXPECT_TRUE(c.train.fallback);
+  EXPECT_TRUE(c.train.standardize_label);
+  EXPECT_TRUE(c.train.fallback.enabled);
+  EXPECT_EQ(c.train.fallback.C, 1.0);
+  EXPECT_EQ(c.train.fallback.alpha, 1.0);
+  EXPECT_EQ(c.train.fallback.max_iter, 100);
+  EXPECT_EQ(c.train.fallback.tol, 1e-4);
+  EXPECT_EQ(c.model_spec.kind, "wide_deep");
+  EXPECT_EQ(c.model_spec.embedding_dim, 8);
   EXPECT_TRUE(c.train.weight_column.empty());
   EXPECT_NO_THROW(CheckModelConfig(c));
+  const nlohmann::json j = ConfigToJson(c)["train"];
+  EXPECT_EQ(j["epochs"], "auto");
+  EXPECT_EQ(j["batch_size"], "auto");
+  EXPECT_EQ(j["fallback"]["C"], 1.0);
+}
+
+TEST(ConfigModel, TrainingLengthRule) {
+  const TrainConfig t = Parse("").train;
+  // batch = clamp(2^floor(log2(N / 16)), 32, 1024), never above N.
+  EXPECT_EQ(ResolvedBatchSize(t, 10), 10);
+  EXPECT_EQ(ResolvedBatchSize(t, 100), 32);
+  EXPECT_EQ(ResolvedBatchSize(t, 1024), 64);
+  EXPECT_EQ(ResolvedBatchSize(t, 1300), 64);
+  EXPECT_EQ(ResolvedBatchSize(t, 16384), 1024);
+  EXPECT_EQ(ResolvedBatchSize(t, 100000000), 1024);
+  // epochs = clamp(ceil(2000 / steps per epoch), 1, 1000).
+  EXPECT_EQ(ResolvedEpochs(t, 10), 1000);      // 1 step an epoch
+  EXPECT_EQ(ResolvedEpochs(t, 100), 500);      // 4 steps
+  EXPECT_EQ(ResolvedEpochs(t, 300000), 7);     // 293 steps
+  EXPECT_EQ(ResolvedEpochs(t, 100000000), 1);  // 97657 steps
+  const TrainConfig fixed = Parse("train: {epochs: 3, batch_size: 512}\n").train;
+  EXPECT_EQ(ResolvedBatchSize(fixed, 100), 100);
+  EXPECT_EQ(ResolvedBatchSize(fixed, 10000), 512);
+  EXPECT_EQ(ResolvedEpochs(fixed, 100), 3);
+  const TrainConfig mine = Parse("train: {min_steps: 50, max_epochs: 4, batch_size: 10}\n").train;
+  EXPECT_EQ(ResolvedEpochs(mine, 100), 4);
+  EXPECT_EQ(ResolvedEpochs(mine, 1000), 1);
+}
+
+TEST(ConfigModel, EarlyStoppingFollowsTheEpochs) {
+  // A fixed epoch count trains that many epochs, with no validation draw, unless asked.
+  const TrainConfig fixed = Parse("train: {epochs: 5}\n").train;
+  EXPECT_EQ(fixed.early_stopping.patience, 0);
+  EXPECT_EQ(fixed.validation_fraction, 0.0);
+  const TrainConfig asked = Parse("train: {epochs: 50, early_stopping: {metric: loss}}\n").train;
+  EXPECT_EQ(asked.early_stopping.patience, 10);
+  EXPECT_EQ(asked.validation_fraction, 0.1);
+  const TrainConfig off = Parse("train: {epochs: auto, early_stopping: false}\n").train;
+  EXPECT_EQ(off.epochs, 0);
+  EXPECT_EQ(off.early_stopping.patience, 0);
+  EXPECT_EQ(off.validation_fraction, 0.0);
+  EXPECT_EQ(Parse("train: {validation_fraction: 0.3}\n").train.validation_fraction, 0.3);
+}
+
+TEST(ConfigModel, FallbackShorthandAndSettings) {
+  EXPECT_FALSE(Parse("train: {fallback: false}\n").train.fallback.enabled);
+  EXPECT_TRUE(Parse("train: {fallback: true}\n").train.fallback.enabled);
+  const FallbackConfig f =
+      Parse("train: {fallback: {C: 0.5, alpha: 3, max_iter: 40, tol: 1e-6}}\n").train.fallback;
+  EXPECT_TRUE(f.enabled);
+  EXPECT_EQ(f.C, 0.5);
+  EXPECT_EQ(f.alpha, 3.0);
+  EXPECT_EQ(f.max_iter, 40);
+  EXPECT_EQ(f.tol, 1e-6);
+  EXPECT_FALSE(Parse("train: {fallback: {enabled: false}}\n").train.fallback.enabled);
+  EXPECT_FALSE(Parse("train: {standardize_label: false}\n").train.standardize_label);
+  // Every kind has the fixed embedding width unless auto is asked for.
+  EXPECT_EQ(Parse("model_spec: {kind: mlp}\n").model_spec.embedding_dim, 8);
+  EXPECT_EQ(Parse("model_spec: {kind: wide_deep}\n").model_spec.embedding_dim, 8);
 }
 
 TEST(ConfigModel, ReadsEveryNewKey) {
@@ -86,7 +157,7 @@ train:
   EXPECT_EQ(c.model_spec.kind, "wide_deep");
   EXPECT_EQ(c.model_spec.activation, "gelu");
   EXPECT_EQ(c.model_spec.norm, "layer");
-  EXPECT_EQ(c.model_spec.embedding_dim, 0);  // auto for wide_deep
+  EXPECT_EQ(c.model_spec.embedding_dim, 8);
   ASSERT_EQ(c.model_spec.embedding_dims.size(), 2u);
   EXPECT_EQ(c.model_spec.embedding_dims.at("country"), 5);
   EXPECT_EQ(c.model_spec.embedding_dims.at("plan"), 3);
@@ -104,7 +175,7 @@ train:
   EXPECT_TRUE(c.train.deterministic);
   EXPECT_EQ(c.train.precision, "bf16");
   EXPECT_EQ(c.train.device_memory_budget_mb, 64);
-  EXPECT_FALSE(c.train.fallback);
+  EXPECT_FALSE(c.train.fallback.enabled);
   EXPECT_NO_THROW(CheckModelConfig(c));
 
   const nlohmann::json j = ConfigToJson(c);
@@ -151,8 +222,19 @@ TEST(ConfigModelError, ParseErrorsNameTheKeyPath) {
               "train.lr_schedule.warmup: unknown key");
   ExpectNames(ErrorOf("train: {clip_grad_norm: -1}\n"), "train.clip_grad_norm");
   ExpectNames(ErrorOf("train: {validation_fraction: 1}\n"), "train.validation_fraction");
-  ExpectNames(ErrorOf("train: {early_stopping: {metric: auc}}\n"),
-              "train.early_stopping.patience: required key is missing");
+  ExpectNames(ErrorOf("train: {early_stopping: true}\n"),
+              "train.early_stopping: expected false or a mapping");
+  ExpectNames(ErrorOf("train: {epochs: many}\n"), "train.epochs: expected an integer");
+  ExpectNames(ErrorOf("train: {batch_size: 0}\n"), "train.batch_size");
+  ExpectNames(ErrorOf("train: {min_steps: 0}\n"), "train.min_steps");
+  ExpectNames(ErrorOf("train: {max_epochs: -1}\n"), "train.max_epochs");
+  ExpectNames(ErrorOf("train: {fallback: {C: 0}}\n"), "train.fallback.C: expected a positive");
+  ExpectNames(ErrorOf("train: {fallback: {alpha: -1}}\n"), "train.fallback.alpha");
+  ExpectNames(ErrorOf("train: {fallback: {max_iter: 0}}\n"), "train.fallback.max_iter");
+  ExpectNames(ErrorOf("train: {fallback: {tol: 0}}\n"), "train.fallback.tol");
+  ExpectNames(ErrorOf("train: {fallback: {solver: sag}}\n"), "train.fallback.solver");
+  ExpectNames(ErrorOf("train: {fallback: maybe}\n"), "train.fallback");
+  ExpectNames(ErrorOf("train: {standardize_label: 2}\n"), "train.standardize_label");
   ExpectNames(ErrorOf("train: {early_stopping: {patience: 2}, validation_fraction: 0}\n"),
               "train.early_stopping: needs a validation set");
   ExpectNames(ErrorOf("train: {early_stopping: {patience: 2, metric: best}}\n"),

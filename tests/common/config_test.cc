@@ -96,7 +96,7 @@ TEST(ParseConfig, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.data.label, "churned");
   EXPECT_EQ(c.data.train_window, 7);
   EXPECT_EQ(c.data.eval_window, 1);
-  EXPECT_EQ(c.model_spec.kind, "mlp");
+  EXPECT_EQ(c.model_spec.kind, "wide_deep");
   EXPECT_EQ(c.model_spec.hidden, (std::vector<int64_t>{64, 32}));
   EXPECT_EQ(c.model_spec.dropout, 0.0);
   EXPECT_EQ(c.model_spec.embedding_dim, 8);
@@ -104,8 +104,8 @@ TEST(ParseConfig, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.model_spec.norm, "none");
   EXPECT_TRUE(c.model_spec.embedding_dims.empty());
   EXPECT_EQ(c.model_spec.num_classes, 0);
-  EXPECT_EQ(c.train.epochs, 5);
-  EXPECT_EQ(c.train.batch_size, 1024);
+  EXPECT_EQ(c.train.epochs, 0);      // auto
+  EXPECT_EQ(c.train.batch_size, 0);  // auto
   EXPECT_DOUBLE_EQ(c.train.lr, 1e-3);
   EXPECT_EQ(c.train.weight_decay, 0.0);
   EXPECT_EQ(c.train.optimizer, "adamw");
@@ -116,15 +116,15 @@ TEST(ParseConfig, MinimalConfigGetsEveryDefault) {
   EXPECT_EQ(c.train.lr_schedule.kind, "constant");
   EXPECT_EQ(c.train.lr_schedule.warmup_steps, 0);
   EXPECT_EQ(c.train.clip_grad_norm, 0.0);
-  EXPECT_EQ(c.train.validation_fraction, 0.0);
-  EXPECT_EQ(c.train.early_stopping.patience, 0);
+  EXPECT_EQ(c.train.validation_fraction, 0.1);
+  EXPECT_EQ(c.train.early_stopping.patience, 10);
   EXPECT_EQ(c.train.early_stopping.metric, "auto");
   EXPECT_EQ(c.train.seed, 42u);
   EXPECT_FALSE(c.train.deterministic);
   EXPECT_EQ(c.train.precision, "fp32");
   EXPECT_EQ(c.train.device_memory_budget_mb, 0);
   EXPECT_TRUE(c.train.warm_start);
-  EXPECT_TRUE(c.train.fallback);
+  EXPECT_TRUE(c.train.fallback.enabled);
   EXPECT_EQ(c.train.device, "auto");
 }
 

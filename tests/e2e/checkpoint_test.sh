@@ -128,6 +128,10 @@ c1, c2 = v1["categorical"][0], v2["categorical"][0]
 assert m["warm_started_from"] == "v000001", m["warm_started_from"]
 assert c2["cardinality"] > c1["cardinality"], (c1, c2)
 assert c2["embedding_dim"] == c1["embedding_dim"] == 3
+# The label scaler: fitted on day 1's rows, inherited by the warm start.
+s1 = v1["label_scaler"]
+assert v1["format"] == v2["format"] == "freshet.model/2", (v1["format"], v2["format"])
+assert v2["label_scaler"] == s1 and abs(s1["mean"]) < 0.5 and 1.0 < s1["std"] < 3.0, s1
 PY
 
 echo "e2e checkpoint: $passes checks passed, $fails failed"

@@ -69,7 +69,8 @@ TEST(ModelArch, FromJsonRefusesWhatItCannotBuildNamingTheSource) {
   const json good = Arch("wide_deep", Task::kBinary, 1, 2, {5}).ToJson();
   const std::vector<BadCase> cases = {
       {[](json& j) { j.erase("format"); }, "not a freshet model description"},
-      {[](json& j) { j["format"] = "freshet.model/2"; }, "\"freshet.model/2\""},
+      {[](json& j) { j["format"] = "freshet.model/3"; }, "\"freshet.model/3\""},
+      {[](json& j) { j["format"] = "freshet.model/2"; }, "label_scaler"},
       {[](json& j) { j["kind"] = "tree"; }, "unknown model kind \"tree\""},
       {[](json& j) { j["task"] = "ranking"; }, "unknown task \"ranking\""},
       {[](json& j) { j["outputs"] = 0; }, "sizes out of range"},

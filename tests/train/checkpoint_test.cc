@@ -42,7 +42,7 @@ TEST(Checkpoint, SaveThenLoadGivesIdenticalPredictions) {
     EXPECT_TRUE(SameWeights(loaded, s.model())) << kind;
     torch::NoGradGuard g;
     EXPECT_TRUE(torch::equal(
-        OutputTransform(Task::kBinary, loaded->forward(store.dense, store.cats)), before))
+        OutputTransform(loaded->arch, loaded->forward(store.dense, store.cats)), before))
         << kind;
 
     s.Save(dir / "m.pt");

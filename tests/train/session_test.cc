@@ -143,18 +143,27 @@ TEST(TrainSession, EarlyStoppingKeepsTheBestEpochsWeights) {
   const ModelArch arch = Arch("mlp", Task::kRegression, 1, 3, {6, 6});
   SessionOptions o = Options(Task::kRegression, 10);
   o.train.early_stopping.patience = 2;
-  o.train.early_stopping.min_delta = 1e9;  // nothing after the first epoch counts as better
+  o.train.early_stopping.min_delta = 1e9;  // nothing counts as better than the start (epoch 0)
   TrainSession s(arch, o);
   s.Train(store, train_rows, val_rows);
-  EXPECT_EQ(s.progress().epoch, 3);
-  EXPECT_EQ(s.progress().best_epoch, 1);
+  EXPECT_EQ(s.progress().epoch, 2);
+  EXPECT_EQ(s.progress().best_epoch, 0);
   EXPECT_TRUE(s.progress().finished);
   EXPECT_EQ(s.validation_metric(), "loss");
+  TrainSession untrained(arch, Options(Task::kRegression, 1));
+  EXPECT_TRUE(SameWeights(s.model(), untrained.model()));
 
-  SessionOptions one = Options(Task::kRegression, 1);
-  TrainSession t(arch, one);
+  // An epoch that beats the start by min_delta is kept; later ones that do not are dropped.
+  SessionOptions o1 = o;
+  o1.train.early_stopping.min_delta = 0.3;
+  TrainSession s1(arch, o1);
+  s1.Train(store, train_rows, val_rows);
+  const int64_t best = s1.progress().best_epoch;
+  ASSERT_GE(best, 1);
+  EXPECT_EQ(s1.progress().epoch, best + 2);
+  TrainSession t(arch, Options(Task::kRegression, static_cast<int>(best)));
   t.Train(store, train_rows, {});
-  EXPECT_TRUE(SameWeights(s.model(), t.model()));
+  EXPECT_TRUE(SameWeights(s1.model(), t.model()));
 }
 
 TEST(TrainSession, MetricDrivenEarlyStoppingRecordsTheMetric) {

@@ -66,6 +66,8 @@ inline SessionOptions Options(Task task, int epochs = 5) {
   SessionOptions o;
   o.train.epochs = epochs;
   o.train.batch_size = 64;
+  o.train.early_stopping.patience = 0;  // as a config with a fixed epoch count parses
+  o.train.validation_fraction = 0;
   o.train.lr = 0.01;
   o.train.seed = 7;
   o.loss = ResolvedLoss(o.train, task);
@@ -155,9 +157,12 @@ inline Config MakeConfig(Task task, const std::string& kind) {
   city.ops = {vocab};
   c.features = {f0, f1, city};
   c.model_spec.kind = kind;
+  c.model_spec.embedding_dim = kind == "wide_deep" ? 0 : 8;  // auto widths for wide_deep
   c.model_spec.hidden = {16};
   c.train.epochs = 4;
   c.train.batch_size = 64;
+  c.train.early_stopping.patience = 0;
+  c.train.validation_fraction = 0;
   c.train.lr = 0.02;
   c.train.device = "cpu";
   return c;

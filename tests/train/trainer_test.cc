@@ -65,7 +65,7 @@ TEST(TrainModel, BinaryWritesMainAndFallbackArtifacts) {
 TEST(TrainModel, MulticlassInfersAndChecksTheClasses) {
   TempDir dir;
   Config c = MakeConfig(Task::kMulticlass, "wide_deep");
-  c.train.fallback = false;
+  c.train.fallback.enabled = false;
   const Trained r = Train(c, MakeTable(Task::kMulticlass, 1500, 3),
                           MakeTable(Task::kMulticlass, 500, 4), dir / "v1");
   EXPECT_EQ(r.out.num_classes, 3);
@@ -112,6 +112,60 @@ TEST(TrainModel, RegressionWithHuberLossAndWeights) {
   const std::string msg = MessageOf<DataError>(
       [&] { Train(c, negative, MakeTable(Task::kRegression, 100, 6), dir / "v2"); });
   EXPECT_NE(msg.find("weight column \"w\", row 4"), std::string::npos) << msg;
+}
+
+// A copy of `t` whose label column y is y * scale + offset.
+Table ScaledLabel(Table t, double scale, double offset) {
+  double* y = t.columns[4].mutable_values<double>();
+  for (int64_t i = 0; i < t.columns[4].rows; ++i) y[i] = y[i] * scale + offset;
+  return t;
+}
+
+TEST(TrainModel, DefaultsFitTheFallbackAndStandardiseAnUnscaledLabel) {
+  TempDir dir;
+  Config c = MakeConfig(Task::kRegression, "wide_deep");
+  c.train = TrainConfig{};  // the defaults: epochs and batch auto, early stopping, fallback
+  c.train.device = "cpu";
+  const Table train = MakeTable(Task::kRegression, 600, 31),
+              eval = MakeTable(Task::kRegression, 200, 32);
+  const Trained plain = Train(c, train, eval, dir / "plain");
+  const Trained big =
+      Train(c, ScaledLabel(train, 1e3, 1e4), ScaledLabel(eval, 1e3, 1e4), dir / "big");
+  ASSERT_TRUE(plain.out.fallback && big.out.fallback);
+  for (const Trained* r : {&plain, &big}) {
+    EXPECT_TRUE(r->out.fallback->solver["converged"].get<bool>()) << r->out.fallback->solver;
+    EXPECT_EQ(r->out.main.init, "fallback");
+    EXPECT_EQ(r->out.batch_size, 32);  // 540 training rows
+    EXPECT_GT(R2(r->out.fallback->eval_predictions, r->out.eval_labels), 0.9);
+    EXPECT_GT(R2(r->out.main.eval_predictions, r->out.eval_labels),
+              R2(r->out.fallback->eval_predictions, r->out.eval_labels) - 0.01);
+  }
+  // The same fit in the label's units: R^2 equal, the scaler recorded in model.json.
+  EXPECT_NEAR(R2(big.out.main.eval_predictions, big.out.eval_labels),
+              R2(plain.out.main.eval_predictions, plain.out.eval_labels), 1e-3);
+  EXPECT_NEAR(R2(big.out.fallback->eval_predictions, big.out.eval_labels),
+              R2(plain.out.fallback->eval_predictions, plain.out.eval_labels), 1e-4);
+  const ModelArch a = ReadModelJson(dir / "big/model.json");
+  EXPECT_NEAR(a.label_mean, 1e4, 300);
+  EXPECT_GT(a.label_std, 1e3);
+  EXPECT_EQ(ReadModelJson(dir / "big/model.fallback.json").label_std, a.label_std);
+  // A warm start keeps the scaler its weights were trained in.
+  const Trained next = Train(c, ScaledLabel(MakeTable(Task::kRegression, 600, 33), 2e3, 5e4),
+                             ScaledLabel(eval, 2e3, 5e4), dir / "next", &big.state, dir / "big");
+  EXPECT_EQ(next.out.main.init, "warm_start");
+  const ModelArch b = ReadModelJson(dir / "next/model.json");
+  EXPECT_EQ(b.label_mean, a.label_mean);
+  EXPECT_EQ(b.label_std, a.label_std);
+  EXPECT_TRUE(next.out.fallback->solver["converged"].get<bool>());
+  EXPECT_GT(R2(next.out.fallback->eval_predictions, next.out.eval_labels), 0.9);
+}
+
+TEST(TrainModel, StandardizeLabelOffKeepsTheIdentity) {
+  TempDir dir;
+  Config c = MakeConfig(Task::kRegression, "linear");
+  c.train.standardize_label = false;
+  Train(c, MakeTable(Task::kRegression, 300, 34), MakeTable(Task::kRegression, 100, 35), dir / "v");
+  EXPECT_FALSE(ReadModelJson(dir / "v/model.json").has_label_scaler());
 }
 
 TEST(TrainModel, WarmStartGrowsTheVocabularyAndRefusesAnotherArchitecture) {
