@@ -122,7 +122,7 @@ void TrainSession::SetOutputPrior(const std::vector<float>& bias) {
   }
 }
 
-void TrainSession::StartFromLinear(TabularNet& linear) {
+void TrainSession::StartFromLinear(TabularNet& linear, bool with_categorical) {
   FRESHET_CHECK(model_->wide && linear->wide && !linear->deep, "StartFromLinear: no linear part");
   torch::NoGradGuard no_grad;
   const auto from = StateDict(*linear->wide);
@@ -131,6 +131,12 @@ void TrainSession::StartFromLinear(TabularNet& linear) {
   for (size_t i = 0; i < to.size(); ++i) {
     FRESHET_CHECK(from[i].first == to[i].first && from[i].second.sizes() == to[i].second.sizes(),
                   "StartFromLinear: another linear model");
+    if (to[i].first.rfind("embeddings.", 0) == 0) {
+      if (!with_categorical) {
+        to[i].second.zero_();
+        continue;
+      }
+    }
     to[i].second.copy_(from[i].second);
   }
   if (model_->deep) {

@@ -52,9 +52,11 @@ class TrainSession {
   void SetOutputPrior(const std::vector<float>& bias);
 
   // Cold-start initialisation of a linear or wide_deep model from a fitted linear model of the
-  // same features (the fallback): its weights copied into the linear part, and the deep part's
-  // output layer set to zero, so the model starts with the linear model's predictions.
-  void StartFromLinear(TabularNet& linear);
+  // same features (the fallback): its dense weights and bias copied into the linear part, its
+  // per-category weights too when `with_categorical` (else those start at zero), and the deep
+  // part's output layer set to zero, so the model starts with the linear model's predictions
+  // (over the dense features alone without the categorical weights).
+  void StartFromLinear(TabularNet& linear, bool with_categorical = true);
 
   // Continues an interrupted run of the same config from its model.pt: weights, optimiser state,
   // progress and random streams, so that the rest of the run equals an uninterrupted one.

@@ -184,7 +184,9 @@ std::unique_ptr<TrainSession> Started(const ModelArch& arch, const SessionOption
     session->SetOutputPrior(start.prior);
     r->init = "prior";
     if (start.linear && arch.kind != "mlp") {
-      session->StartFromLinear(start.linear->model());
+      // wide_deep: the per-category weights of a linear fit on large sparse tables (hashed ids)
+      // are memorised noise the deep part cannot undo; they start at zero and are learned with it.
+      session->StartFromLinear(start.linear->model(), /*with_categorical=*/arch.kind == "linear");
       r->init = "fallback";
     }
   }
@@ -381,7 +383,8 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   if (r.init == "fallback" && start_linear && main->progress().best_epoch == 0 &&
       std::isfinite(main->progress().best_metric)) {
     // No epoch beat the start (the linear fit without the validation rows): the main model is
-    // then the fallback's fit on every row, its deep part's output still zero.
+    // then the fallback's fit on every row, per-category weights included, its deep part's
+    // output zero.
     LogInfo("no epoch beat the starting weights: the model keeps the fallback's fit on all rows");
     main->StartFromLinear(fallback->model());
   }

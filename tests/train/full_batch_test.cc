@@ -169,6 +169,18 @@ TEST(StartFromLinear, AWideDeepModelStartsWithTheLinearPredictions) {
   TrainSession wd(Arch("wide_deep", Task::kBinary, 1, 3, {6, 6}), Options(Task::kBinary));
   wd.StartFromLinear(linear.model());
   EXPECT_LT((wd.Predict(s) - linear.Predict(s)).abs().max().item<float>(), 1e-6f);
+  // Without the per-category weights: the linear part's tables start at zero, the rest copied.
+  TrainSession dense_only(Arch("wide_deep", Task::kBinary, 1, 3, {6, 6}), Options(Task::kBinary));
+  dense_only.StartFromLinear(linear.model(), /*with_categorical=*/false);
+  TabularNet& m = dense_only.model();
+  for (const auto& [name, t] : StateDict(*m->wide)) {
+    if (name.rfind("embeddings.", 0) == 0) {
+      EXPECT_EQ(t.abs().sum().item<float>(), 0.0f) << name;
+    } else {
+      EXPECT_TRUE(torch::equal(t, linear.model()->named_parameters()[name])) << name;
+    }
+  }
+  EXPECT_EQ(m->deep->out->weight.abs().sum().item<float>(), 0.0f);
 }
 
 TEST(EarlyStopping, KeepsTheStartWhenNoEpochBeatsIt) {
