@@ -17,8 +17,8 @@ enum class Task { kBinary, kMulticlass, kRegression };
 struct ModelSpec {
   // linear: logistic / softmax / linear regression over the dense features and one-hot
   // categories. mlp: embeddings + dense → hidden layers → output. wide_deep (the default): the
-  // sum of both; on a cold start its linear part starts from the fitted fallback and its deep
-  // part's output from zero, so training starts from the fallback's predictions.
+  // sum of both; on a cold start its linear part starts from the fitted fallback's dense
+  // weights and bias (per-category tables at zero) and its deep part's output from zero.
   std::string kind = "wide_deep";
   std::vector<int64_t> hidden = {64, 32};
   std::string activation = "relu";  // relu | gelu | tanh
