@@ -157,8 +157,8 @@ void ParseTrain(Node t, TrainConfig* train) {
   // epoch count trains that many epochs unless early stopping is configured.
   if (t.Has("early_stopping")) {
     ParseEarlyStopping(t.Get("early_stopping"), &train->early_stopping);
-  } else if (train->epochs != 0) {
-    train->early_stopping.patience = 0;
+  } else if (train->epochs != 0 || (has_fraction && train->validation_fraction == 0)) {
+    train->early_stopping.patience = 0;  // a fixed epoch count, or no validation draw asked for
   }
   const bool early = train->early_stopping.patience > 0;
   if (!has_fraction) train->validation_fraction = early ? 0.1 : 0.0;

@@ -112,6 +112,8 @@ TEST(ConfigModel, EarlyStoppingFollowsTheEpochs) {
   EXPECT_EQ(off.early_stopping.patience, 0);
   EXPECT_EQ(off.validation_fraction, 0.0);
   EXPECT_EQ(Parse("train: {validation_fraction: 0.3}\n").train.validation_fraction, 0.3);
+  // No validation draw with auto epochs: the epoch budget alone.
+  EXPECT_EQ(Parse("train: {validation_fraction: 0}\n").train.early_stopping.patience, 0);
 }
 
 TEST(ConfigModel, FallbackShorthandAndSettings) {
