@@ -181,7 +181,10 @@ train:
   EXPECT_NO_THROW(CheckModelConfig(c));
 
   const nlohmann::json j = ConfigToJson(c);
-  EXPECT_EQ(j["model_spec"]["embedding_dim"], "auto");
+  EXPECT_EQ(j["model_spec"]["embedding_dim"], 8);
+  EXPECT_EQ(
+      ConfigToJson(Parse("model_spec: {embedding_dim: auto}\n"))["model_spec"]["embedding_dim"],
+      "auto");
   EXPECT_EQ(j["model_spec"]["embedding_dims"]["country"], 5);
   EXPECT_EQ(j["train"]["lr_schedule"]["kind"], "cosine");
   EXPECT_EQ(j["train"]["early_stopping"]["metric"], "macro_f1");
