@@ -62,7 +62,7 @@ struct EarlyStopping {
 // λ = 2·alpha with squared error for ridge regression (Ridge(alpha)).
 struct FallbackConfig {
   bool enabled = true;
-  double C = 1.0;      // binary, multiclass
+  double c = 1.0;      // `C`: binary, multiclass
   double alpha = 1.0;  // regression
   int64_t max_iter = 100;
   double tol = 1e-4;  // converged when max |∂objective/∂θ| <= tol

@@ -60,7 +60,7 @@ void ParseFallback(Node f, FallbackConfig* out) {
   f.RequireMap();
   out->enabled = true;
   if (f.Has("enabled")) out->enabled = f.Get("enabled").Bool();
-  if (f.Has("C")) out->C = NumberIn(f, "C", 0, 1e30, true, "a positive number");
+  if (f.Has("C")) out->c = NumberIn(f, "C", 0, 1e30, true, "a positive number");
   if (f.Has("alpha")) out->alpha = NumberIn(f, "alpha", 0, 1e30, false, "a number >= 0");
   if (f.Has("max_iter")) out->max_iter = f.Get("max_iter").Integer(1, 1000000);
   if (f.Has("tol")) out->tol = NumberIn(f, "tol", 0, 1e30, true, "a positive number");
@@ -244,7 +244,7 @@ nlohmann::json TrainToJson(const TrainConfig& t) {
           {"device_memory_budget_mb", t.device_memory_budget_mb},
           {"warm_start", t.warm_start},
           {"standardize_label", t.standardize_label},
-          {"fallback", f.enabled ? nlohmann::json{{"C", f.C},
+          {"fallback", f.enabled ? nlohmann::json{{"C", f.c},
                                                   {"alpha", f.alpha},
                                                   {"max_iter", f.max_iter},
                                                   {"tol", f.tol}}

@@ -35,7 +35,7 @@ bool IsBias(const std::string& name) {
 
 void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& rows) {
   const FallbackConfig& fc = opt_.train.fallback;
-  const double lambda = model_->arch.task == Task::kRegression ? 2.0 * fc.alpha : 1.0 / fc.C;
+  const double lambda = model_->arch.task == Task::kRegression ? 2.0 * fc.alpha : 1.0 / fc.c;
   // Every evaluation is one pass over the rows, in chunks: the gradient of a sum is the sum of
   // the chunks' gradients, so a streamed store gets the same full-batch fit.
   const int64_t chunk = std::max<int64_t>(opt_.chunk_rows, 1);
@@ -157,7 +157,7 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
   const bool ridge = model_->arch.task == Task::kRegression;
   solver_ = {{"name", "lbfgs"},
              {"objective", ridge ? "ridge" : "logistic"},
-             {ridge ? "alpha" : "C", ridge ? fc.alpha : fc.C},
+             {ridge ? "alpha" : "C", ridge ? fc.alpha : fc.c},
              {"tol", fc.tol},
              {"max_iter", fc.max_iter},
              {"iterations", iterations},

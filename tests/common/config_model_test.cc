@@ -62,7 +62,7 @@ TEST(ConfigModel, Defaults) {
   EXPECT_EQ(c.train.precision, "fp32");
   EXPECT_TRUE(c.train.standardize_label);
   EXPECT_TRUE(c.train.fallback.enabled);
-  EXPECT_EQ(c.train.fallback.C, 1.0);
+  EXPECT_EQ(c.train.fallback.c, 1.0);
   EXPECT_EQ(c.train.fallback.alpha, 1.0);
   EXPECT_EQ(c.train.fallback.max_iter, 100);
   EXPECT_EQ(c.train.fallback.tol, 1e-4);
@@ -122,7 +122,7 @@ TEST(ConfigModel, FallbackShorthandAndSettings) {
   const FallbackConfig f =
       Parse("train: {fallback: {C: 0.5, alpha: 3, max_iter: 40, tol: 1e-6}}\n").train.fallback;
   EXPECT_TRUE(f.enabled);
-  EXPECT_EQ(f.C, 0.5);
+  EXPECT_EQ(f.c, 0.5);
   EXPECT_EQ(f.alpha, 3.0);
   EXPECT_EQ(f.max_iter, 40);
   EXPECT_EQ(f.tol, 1e-6);

@@ -63,7 +63,7 @@ TEST(FullBatch, LogisticReachesTheToleranceAndZeroGradient) {
     const FeatureStore s = MakeStore(task, 600, 4);
     const ModelArch arch = Arch("linear", task, Outputs(task), 3, {6, 6});
     SessionOptions o = FullBatch(task);
-    o.train.fallback.C = 0.5;
+    o.train.fallback.c = 0.5;
     TrainSession session(arch, o);
     session.SetOutputPrior(std::vector<float>(static_cast<size_t>(Outputs(task)), 0.0f));
     session.Train(s, {}, {});
@@ -100,7 +100,7 @@ TEST(FullBatch, AnIterationCapReportsNotConverged) {
   const FeatureStore s = MakeStore(Task::kMulticlass, 600, 5);
   SessionOptions o = FullBatch(Task::kMulticlass);
   o.train.fallback.max_iter = 2;
-  o.train.fallback.C = 1e4;
+  o.train.fallback.c = 1e4;
   TrainSession session(Arch("linear", Task::kMulticlass, 3, 3, {6, 6}), o);
   session.SetOutputPrior({0.0f, 0.0f, 0.0f});
   session.Train(s, {}, {});
