@@ -54,16 +54,15 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
   // L-BFGS on the rows `subset` (undefined = all of `rows`) from the current weights; returns
   // the objective and sets gmax to the largest absolute gradient where it stopped.
   const auto fit = [&](const torch::Tensor& subset) {
-    double sum_w = static_cast<double>(subset.defined() ? subset.size(0) : n);
+    const torch::Tensor index = subset.defined() ? subset : rows;
+    double sum_w = static_cast<double>(index.defined() ? index.size(0) : store.rows());
     if (store.weights.defined()) {
-      const torch::Tensor idx = subset.defined() ? subset : rows;
-      sum_w = (idx.defined() ? store.weights.index_select(0, idx.to(store.weights.device()))
-                             : store.weights)
+      sum_w = (index.defined() ? store.weights.index_select(0, index.to(store.weights.device()))
+                               : store.weights)
                   .sum()
                   .item<double>();
     }
     sum_w = std::max(sum_w, 1e-12);
-    const torch::Tensor index = subset.defined() ? subset : rows;
     // A resident store's rows are gathered and converted to float64 once for all evaluations
     // when that copy is small (1 GiB); otherwise each chunk is converted as it passes.
     const int64_t m = index.defined() ? index.size(0) : store.rows();

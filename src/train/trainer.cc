@@ -268,10 +268,11 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
     previous = std::make_unique<ModelPt>(
         ModelPt::Parse(from.Read(kModelFiles[0]), from.Describe(kModelFiles[0]), so.device));
   }
+  const std::vector<float> labels = HostLabels(tr);  // copied to the host once
   if (config.task == Task::kMulticlass) {
-    outcome.num_classes = NumClasses(config, HostLabels(tr), outcome.eval_labels, previous.get());
+    outcome.num_classes = NumClasses(config, labels, outcome.eval_labels, previous.get());
   } else if (config.task == Task::kRegression) {
-    CheckRegressionLabels(config.data.label, HostLabels(tr));
+    CheckRegressionLabels(config.data.label, labels);
   }
   ModelArch arch = ResolveArch(config.model_spec, config.task, outcome.num_classes, state,
                                previous ? &previous->arch : nullptr);
@@ -283,7 +284,6 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
                         "; set train.warm_start: false to start cold");
     }
   }
-  const std::vector<float> labels = HostLabels(tr);
   const std::vector<float> weights = HostWeights(tr);
   // The label scaler: the previous version's on a warm start (its weights are in that scale),
   // else fitted on the training rows.
