@@ -3,6 +3,7 @@
 #ifndef FRESHET_WITH_CUDA
 
 #include "kernels/categorical_transform.h"
+#include "kernels/column_histogram.h"
 #include "kernels/column_moments.h"
 #include "kernels/device.h"
 #include "kernels/feature_rows.h"
@@ -47,6 +48,11 @@ void TransformCategoricalColumns(const CategoricalInputView*, int32_t, const Cat
 }
 
 void NumericColumnMoments(const NumericColumnView*, int32_t, int64_t, ColumnMoments*, void*) {
+  AssertGpuSupport();
+}
+
+void NumericColumnHistograms(const HistogramColumn*, int32_t, const double*, int32_t, int64_t,
+                             int64_t*, int64_t, int64_t*, void*) {
   AssertGpuSupport();
 }
 

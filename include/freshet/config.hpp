@@ -11,6 +11,7 @@
 #include "freshet/feature_spec.hpp"
 #include "freshet/io.hpp"
 #include "freshet/model_spec.hpp"
+#include "freshet/validate_spec.hpp"
 
 namespace freshet {
 
@@ -32,6 +33,7 @@ struct Config {
   ModelSpec model_spec;
   TrainConfig train;
   PredictConfig predict;
+  ValidateConfig validate;
   std::string registry;  // absolute; default "registry" beside the config
 
   // The columns to read from each partition: features in config order, then the label.

@@ -42,6 +42,19 @@ Table ReadCsv(const std::string& path, const std::vector<ColumnRequest>& columns
 Table ReadPartition(const std::string& path, const std::vector<ColumnRequest>& columns,
                     const std::string& hdf5_group = "/");
 
+// A column a partition holds, as stored: its name and its type class, "integer", "float",
+// "string", "other", or "unknown" for CSV (whose fields carry no type).
+struct StoredColumn {
+  std::string name;
+  std::string type;
+};
+
+// The columns of a partition without reading their values: the datasets under `hdf5_group` of an
+// HDF5 file, in name order, or the header fields of a CSV file. Throws DataError naming the file
+// when it cannot be opened or has an unknown extension.
+std::vector<StoredColumn> PartitionColumns(const std::string& path,
+                                           const std::string& hdf5_group = "/");
+
 // Writes `table` as an HDF5 file in h5py's layout: one 1-D dataset per column under the root group,
 // numeric columns in their dtype, string columns as variable-length UTF-8 strings (missing = "").
 // The file is written under a temporary name in the same folder, fsynced and renamed into place.

@@ -143,6 +143,9 @@ class Registry {
   nlohmann::json Manifest(const VersionInfo& v) const;
   // The version's artifacts, each read checked against the manifest (see ArtifactSource).
   std::unique_ptr<ArtifactSource> Artifacts(const VersionInfo& v) const;
+  // The model's file <model>/<name> (schema.yaml), or nothing when it does not exist. Throws
+  // IoError naming the file when it cannot be read.
+  std::optional<std::string> ReadModelFile(const std::string& model, const std::string& name) const;
   // The fitted feature state saved with the version (features.json), verified.
   FeatureState LoadFeatureState(const VersionInfo& v) const;
 
@@ -272,6 +275,12 @@ class ModelWriter {
   // channel holds or that is pinned, the warm-start parent of one of those, and the version each
   // channel would roll back to. `dry_run` reports without removing.
   GcResult Gc(int64_t keep_last, bool dry_run, const Change& change);
+  // Writes <model>/<name> (schema.yaml) atomically: a hidden temporary file, fsynced, renamed into
+  // place, the folder fsynced. Throws IoError naming the file.
+  void WriteModelFile(const std::string& name, std::string_view bytes);
+  // Writes <model>/runs/<run>/<name> the same way (the data_report.json of a run that published
+  // nothing) and returns its path.
+  std::string WriteRunFile(int64_t run, const std::string& name, std::string_view bytes);
 
  private:
   friend class Registry;

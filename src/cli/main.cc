@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
   freshet::cli::AddRetrain(app, &exit_code);
   freshet::cli::AddPredict(app, &exit_code);
   freshet::cli::AddFeatures(app, &exit_code);
+  freshet::cli::AddValidate(app, &exit_code);
   freshet::cli::AddRegistry(app, &exit_code);
 
   try {

@@ -7,6 +7,7 @@
 
 #include "cli/verbs.h"
 #include "freshet/config.hpp"
+#include "freshet/data_gate.hpp"
 #include "freshet/error.hpp"
 #include "freshet/evaluation.hpp"
 #include "freshet/features.hpp"
@@ -57,8 +58,21 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   const std::optional<VersionInfo> champion = registry.Holder(config.model, "champion");
 
   timer.Start("ingest");
-  const RunTables tables = ReadInputs(config, inputs);
-  // The data gate (schema, anomalies, drift) slots in here.
+  GateSetup setup = PrepareGate(registry, config, champion, *inputs);
+  DataGate gate(config, std::move(setup.schema), std::move(setup.reference));
+  const RunTables tables =
+      config.validate.enabled ? gate.Read(inputs, setup.fresh, true) : ReadInputs(config, inputs);
+  if (config.validate.enabled) {
+    timer.Start("validate");
+    if (gate.status() != Severity::kFail) gate.Check(tables, device);
+    if (!gate.anomalies().empty() || gate.status() == Severity::kFail) {
+      std::fprintf(stderr, "%s\n", gate.Summary().c_str());
+    }
+    if (gate.status() == Severity::kFail) {
+      const std::string path = writer.WriteRunFile(run, kDataReportFile, gate.Report().dump(2));
+      return {kExitDataRefused, gate.FailureLine() + " (report: " + path + ")", std::nullopt};
+    }
+  }
 
   timer.Start("fit_features");
   std::optional<FeatureState> previous;
@@ -77,12 +91,22 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   const TrainOutcome out = TrainModel(config, state, tables.train, tables.eval, device, options);
 
   timer.Start("evaluate");
-  const nlohmann::json eval = EvalSummary(config, draft.name(), out);
+  nlohmann::json eval = EvalSummary(config, draft.name(), out);
+  if (config.validate.enabled) eval["data_gate"] = DataGateSummary(gate);
   // The promotion gate (challenger vs champion vs fallback) slots in here.
 
   timer.Start("publish");
   draft.WriteJson(kFeaturesFile, state.ToJson());
   draft.WriteJson(kEvalFile, eval);
+  std::string schema_yaml;
+  if (config.validate.enabled) {
+    draft.WriteJson(kProfileFile, ProfileToJson(gate.train_profile()));
+    draft.WriteJson(kDataReportFile, gate.Report());
+    Schema schema = gate.schema();
+    if (gate.schema_inferred()) schema.inferred_from = draft.name();
+    schema_yaml = SchemaToYaml(schema);
+    draft.Write(kSchemaFile, schema_yaml);
+  }
   timer.Stop();
   ManifestFields fields;
   fields.version = draft.name();
@@ -101,6 +125,12 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   record.promote_to = {"champion"};
   record.change = {CommandLine(), kNoGate};
   const VersionInfo v = writer.Publish(draft, BuildManifest(config, fields), record);
+  // The first run's inferred schema becomes the model's, for people to review and edit.
+  if (config.validate.enabled && gate.schema_inferred()) {
+    writer.WriteModelFile(kSchemaFile, schema_yaml);
+    spdlog::info("inferred the schema of {} from {}: {}/{}", config.model, v.name,
+                 registry.ModelDir(config.model), kSchemaFile);
+  }
   const std::string headline = Headline(config.task, eval["metrics"]);
   std::printf("published %s %s -> %s (eval rows %zu, %s); champion: %s\n", config.model.c_str(),
               v.name.c_str(), v.path.c_str(), out.eval_labels.size(), headline.c_str(),

@@ -34,5 +34,6 @@ void AddRetrain(CLI::App& app, int* exit_code);
 void AddPredict(CLI::App& app, int* exit_code);
 void AddFeatures(CLI::App& app, int* exit_code);
 void AddRegistry(CLI::App& app, int* exit_code);
+void AddValidate(CLI::App& app, int* exit_code);
 
 }  // namespace freshet::cli

@@ -127,6 +127,7 @@ Config ParseConfig(const std::string& text, const std::string& path) {
   if (top.Has("model_spec")) ParseModelSpec(top.Get("model_spec"), &c.model_spec);
   if (top.Has("train")) ParseTrain(top.Get("train"), &c.train);
   if (top.Has("predict")) config_detail::ParsePredict(top.Get("predict"), &c.predict);
+  if (top.Has("validate")) config_detail::ParseValidate(top.Get("validate"), &c.validate);
 
   c.registry = Resolve("registry", base);
   if (top.Has("registry")) {
@@ -164,6 +165,7 @@ nlohmann::json ConfigToJson(const Config& c) {
       {"model_spec", config_detail::ModelSpecToJson(c.model_spec)},
       {"train", config_detail::TrainToJson(c.train)},
       {"predict", config_detail::PredictToJson(c.predict)},
+      {"validate", config_detail::ValidateToJson(c.validate)},
       {"registry", {{"path", c.registry}}},
   };
 }

@@ -25,4 +25,8 @@ nlohmann::json TrainToJson(const TrainConfig& train);
 void ParsePredict(Node predict, PredictConfig* predict_config);
 nlohmann::json PredictToJson(const PredictConfig& predict);
 
+// config_validate.cc
+void ParseValidate(Node validate, ValidateConfig* validate_config);
+nlohmann::json ValidateToJson(const ValidateConfig& validate);
+
 }  // namespace freshet::config_detail

@@ -1,0 +1,395 @@
+// ComputeProfile: the data gate's statistics of a batch, in one pass per kind of statistic.
+#include "freshet/profile.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+
+#include "freshet/error.hpp"
+#include "kernels/column_histogram.h"
+#include "kernels/column_moments.h"
+#include "kernels/parallel.h"
+#include "kernels/value_counts.h"
+#include "kernels/xxhash64.h"
+
+namespace freshet {
+namespace {
+
+using kernels::ColumnMoments;
+
+kernels::NumericColumnView NumericView(const Column& col) {
+  kernels::NumericColumnView v;
+  switch (col.dtype) {
+    case DType::kF32:
+      v.type = kernels::kInF32;
+      break;
+    case DType::kF64:
+      v.type = kernels::kInF64;
+      break;
+    case DType::kI32:
+      v.type = kernels::kInI32;
+      break;
+    case DType::kI64:
+      v.type = kernels::kInI64;
+      break;
+    case DType::kString:
+      throw DataError("column \"" + col.name + "\": expected numeric values, got strings");
+  }
+  v.values = col.data.data();
+  v.valid = col.valid.empty() ? nullptr : col.valid.data();
+  return v;
+}
+
+kernels::CategoricalInputView CategoricalView(const Column& col) {
+  kernels::CategoricalInputView v;
+  v.valid = col.valid.empty() ? nullptr : col.valid.data();
+  if (col.is_string()) {
+    v.type = kernels::kInString;
+    v.bytes = col.bytes.data();
+    v.offsets = col.offsets.data();
+  } else if (col.dtype == DType::kI32 || col.dtype == DType::kI64) {
+    v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
+    v.values = col.data.data();
+  } else {
+    throw DataError("column \"" + col.name + "\": expected strings or integer codes, got " +
+                    DTypeName(col.dtype));
+  }
+  return v;
+}
+
+std::string Token(const Column& col, int64_t row) {
+  if (col.is_string()) {
+    return std::string(col.bytes.data() + col.offsets[row],
+                       col.bytes.data() + col.offsets[row + 1]);
+  }
+  return std::to_string(col.dtype == DType::kI32 ? col.values<int32_t>()[row]
+                                                 : col.values<int64_t>()[row]);
+}
+
+// Places the elements of ranks [rb, re) (ascending, relative to `base`) of [first, last) where a
+// full sort would: a recursive multi-select, O(n log k) for k ranks.
+void MultiSelect(double* first, double* last, const int64_t* rb, const int64_t* re, int64_t base) {
+  if (rb >= re || first >= last) return;
+  const int64_t* mid = rb + (re - rb) / 2;
+  double* nth = first + (*mid - base);
+  std::nth_element(first, nth, last);
+  MultiSelect(first, nth, rb, mid, base);
+  MultiSelect(nth + 1, last, mid + 1, re, *mid + 1);
+}
+
+// numpy.quantile(values, q) (linear) for every q, from unsorted values (reordered).
+std::vector<double> Quantiles(std::vector<double>* values, const std::vector<double>& qs) {
+  std::vector<double> out(qs.size(), 0.0);
+  const int64_t n = static_cast<int64_t>(values->size());
+  if (n == 0) return out;
+  std::vector<int64_t> ranks;
+  for (double q : qs) {
+    const double pos = q * static_cast<double>(n - 1);
+    const auto lo = static_cast<int64_t>(std::floor(pos));
+    ranks.push_back(lo);
+    ranks.push_back(std::min(lo + 1, n - 1));
+  }
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  double* v = values->data();
+  MultiSelect(v, v + n, ranks.data(), ranks.data() + ranks.size(), 0);
+  for (size_t k = 0; k < qs.size(); ++k) {
+    const double pos = qs[k] * static_cast<double>(n - 1);
+    const auto lo = static_cast<int64_t>(std::floor(pos));
+    const int64_t hi = std::min(lo + 1, n - 1);
+    out[k] = v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  }
+  return out;
+}
+
+// Everything about a numeric column that needs its values on the host: finite values for
+// quantiles, the distinct values, the sample, the infinities.
+void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges,
+                 NumericProfile* p) {
+  const kernels::NumericColumnView v = NumericView(col);
+  std::vector<double> finite;
+  finite.reserve(static_cast<size_t>(p->count));
+  p->distinct.clear();
+  p->many = false;
+  for (int64_t i = 0; i < col.size(); ++i) {
+    bool missing;
+    const double x = kernels::LoadNumeric(v, i, &missing);
+    if (missing) continue;
+    if (std::isinf(x)) continue;
+    finite.push_back(x);
+    if (p->many) continue;
+    auto it = std::lower_bound(p->distinct.begin(), p->distinct.end(), x,
+                               [](const auto& a, double b) { return a.first < b; });
+    if (it != p->distinct.end() && it->first == x) {
+      ++it->second;
+    } else if (static_cast<int>(p->distinct.size()) < kDistinctCap) {
+      p->distinct.insert(it, {x, 1});
+    } else {
+      p->many = true;
+      p->distinct.clear();
+    }
+  }
+  // The sample: every finite value, or sample_size of them chosen by selection sampling (Knuth's
+  // algorithm S) with a generator seeded from the seed and the column's name.
+  const auto n = static_cast<int64_t>(finite.size());
+  if (n <= o.sample_size) {
+    p->sample = finite;
+  } else {
+    std::mt19937_64 rng(o.seed ^ kernels::Xxh64(col.name.data(), col.name.size(), 0));
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    p->sample.clear();
+    p->sample.reserve(static_cast<size_t>(o.sample_size));
+    int64_t need = o.sample_size;
+    for (int64_t i = 0; i < n && need > 0; ++i) {
+      if (u(rng) * static_cast<double>(n - i) < static_cast<double>(need)) {
+        p->sample.push_back(finite[i]);
+        --need;
+      }
+    }
+  }
+  std::sort(p->sample.begin(), p->sample.end());
+  std::vector<double> qs(std::begin(kProfileQuantiles), std::end(kProfileQuantiles));
+  const size_t nq = qs.size();
+  if (want_edges) {
+    for (int k = 0; k <= o.bins; ++k) qs.push_back(static_cast<double>(k) / o.bins);
+  }
+  const std::vector<double> all = Quantiles(&finite, qs);
+  p->quantiles.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(nq));
+  if (want_edges && n > 0) {
+    p->edges.assign(all.begin() + static_cast<std::ptrdiff_t>(nq), all.end());
+    p->edges.erase(std::unique(p->edges.begin(), p->edges.end()), p->edges.end());
+    if (p->edges.size() == 1) p->edges.push_back(p->edges.front());
+  }
+}
+
+// Moments and infinities of the finite values of a column holding +-Inf (rare: a CPU loop).
+kernels::Moments FiniteMoments(const Column& col, int64_t* inf) {
+  const kernels::NumericColumnView v = NumericView(col);
+  kernels::Moments m;
+  *inf = 0;
+  for (int64_t i = 0; i < col.size(); ++i) {
+    bool missing;
+    const double x = kernels::LoadNumeric(v, i, &missing);
+    if (missing) continue;
+    if (std::isinf(x)) {
+      ++*inf;
+      continue;
+    }
+    m.Add(x);
+  }
+  return m;
+}
+
+size_t ElementSize(const Column& c) {
+  return c.dtype == DType::kF32 || c.dtype == DType::kI32 ? 4 : 8;
+}
+
+// The moments and histograms of the numeric columns in one read of the data: on the host, or on
+// a GPU in chunks.
+void NumericPass(const std::vector<const Column*>& cols, std::vector<NumericProfile*> out,
+                 const Device& device) {
+  if (cols.empty()) return;
+  const int64_t rows = cols.front()->size();
+  const auto ncols = static_cast<int32_t>(cols.size());
+  std::vector<kernels::NumericColumnView> views;
+  std::vector<kernels::HistogramColumn> hcols;
+  std::vector<double> edges;
+  int64_t bins = 0;
+  std::vector<int32_t> hist_of(cols.size(), -1);
+  for (size_t j = 0; j < cols.size(); ++j) {
+    views.push_back(NumericView(*cols[j]));
+    if (out[j]->edges.size() < 2) continue;
+    kernels::HistogramColumn h;
+    h.input = views.back();
+    h.edges_begin = static_cast<int32_t>(edges.size());
+    h.edges_count = static_cast<int32_t>(out[j]->edges.size());
+    h.counts_begin = bins;
+    edges.insert(edges.end(), out[j]->edges.begin(), out[j]->edges.end());
+    bins += h.edges_count - 1;
+    hist_of[j] = static_cast<int32_t>(hcols.size());
+    hcols.push_back(h);
+  }
+  std::vector<ColumnMoments> moments(cols.size());
+  std::vector<int64_t> counts(static_cast<size_t>(bins), 0);
+  std::vector<int64_t> missing(hcols.size(), 0);
+  const auto hist = [&](const std::vector<kernels::HistogramColumn>& h, int64_t n, int64_t* c,
+                        int64_t* miss) {
+    kernels::NumericColumnHistograms(device, h.data(), static_cast<int32_t>(h.size()),
+                                     edges.data(), static_cast<int32_t>(edges.size()), n, c, bins,
+                                     miss, nullptr);
+  };
+  if (!device.is_cuda()) {
+    kernels::NumericColumnMoments(device, views.data(), ncols, rows, moments.data(), nullptr);
+    hist(hcols, rows, counts.data(), missing.data());
+  } else {
+    constexpr int64_t kChunk = int64_t{1} << 22;
+    std::vector<ColumnMoments> part(cols.size());
+    std::vector<int64_t> part_counts(counts.size()), part_missing(missing.size());
+    for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
+      const int64_t r1 = std::min(rows, r0 + kChunk), n = r1 - r0;
+      std::vector<DeviceBuffer> buffers;
+      auto chunk = views;
+      for (size_t j = 0; j < cols.size(); ++j) {
+        const Column& c = *cols[j];
+        const size_t es = ElementSize(c);
+        buffers.emplace_back(static_cast<size_t>(n) * es, nullptr);
+        CopyToDevice(buffers.back().data(), c.data.data() + r0 * es, n * es, nullptr);
+        chunk[j].values = buffers.back().data();
+        if (!c.valid.empty()) {
+          buffers.emplace_back(static_cast<size_t>(n), nullptr);
+          CopyToDevice(buffers.back().data(), c.valid.data() + r0, n, nullptr);
+          chunk[j].valid = buffers.back().as<uint8_t>();
+        }
+      }
+      auto hchunk = hcols;
+      for (size_t j = 0; j < cols.size(); ++j) {
+        if (hist_of[j] >= 0) hchunk[hist_of[j]].input = chunk[j];
+      }
+      kernels::NumericColumnMoments(device, chunk.data(), ncols, n, part.data(), nullptr);
+      hist(hchunk, n, part_counts.data(), part_missing.data());
+      for (size_t j = 0; j < cols.size(); ++j) moments[j].raw.Merge(part[j].raw);
+      for (size_t k = 0; k < counts.size(); ++k) counts[k] += part_counts[k];
+    }
+  }
+  for (size_t j = 0; j < cols.size(); ++j) {
+    NumericProfile& p = *out[j];
+    kernels::Moments m = moments[j].raw;
+    if (m.n > 0 && (std::isinf(m.min) || std::isinf(m.max))) m = FiniteMoments(*cols[j], &p.inf);
+    p.count = m.n;
+    p.nan = rows - m.n - p.inf;
+    p.mean = m.n ? m.mean : 0.0;
+    p.std = m.n ? std::sqrt(m.m2 / static_cast<double>(m.n)) : 0.0;
+    p.min = m.n ? m.min : 0.0;
+    p.max = m.n ? m.max : 0.0;
+    if (hist_of[j] < 0) continue;
+    const kernels::HistogramColumn& h = hcols[hist_of[j]];
+    p.hist.assign(counts.begin() + h.counts_begin,
+                  counts.begin() + h.counts_begin + h.edges_count - 1);
+    // Infinities are not finite values: the histogram counted them in its outer bins.
+    if (p.inf > 0) {
+      const kernels::NumericColumnView v = NumericView(*cols[j]);
+      for (int64_t i = 0; i < rows; ++i) {
+        bool miss;
+        const double x = kernels::LoadNumeric(v, i, &miss);
+        if (!miss && std::isinf(x)) {
+          --p.hist[kernels::HistogramBin(p.edges.data(), h.edges_count, x)];
+        }
+      }
+    }
+  }
+}
+
+void ProfileCategorical(const Column& col, int top_k, const Device& device,
+                        CategoricalProfile* p) {
+  const kernels::CategoricalInputView v = CategoricalView(col);
+  // Counting runs on the CPU: a batch's categorical columns are profiled one per thread.
+  (void)device;
+  std::vector<kernels::ValueCount> counts = kernels::cpu_impl::CountValues(v, col.size());
+  std::vector<std::pair<std::string, int64_t>> all;
+  all.reserve(counts.size());
+  p->count = 0;
+  for (const auto& c : counts) {
+    all.emplace_back(Token(col, c.first_row), c.count);
+    p->count += c.count;
+  }
+  p->missing = col.size() - p->count;
+  p->distinct = static_cast<int64_t>(all.size());
+  const auto by_count = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  };
+  const size_t keep = std::min(all.size(), static_cast<size_t>(top_k));
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep), all.end(),
+                    by_count);
+  p->top.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(keep));
+  p->other = 0;
+  for (size_t k = keep; k < all.size(); ++k) p->other += all[k].second;
+}
+
+// Rows equal to an earlier row in every column: one XXH64 per row over its values.
+int64_t DuplicateRows(const std::vector<const Column*>& cols, int64_t rows) {
+  if (rows < 2 || cols.empty()) return 0;
+  std::vector<uint64_t> h(static_cast<size_t>(rows));
+  kernels::ParallelFor(rows, 1 << 15, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      uint64_t acc = 0x9e3779b97f4a7c15ULL;
+      for (const Column* c : cols) {
+        uint64_t x;
+        if (!c->is_valid(i)) {
+          x = 0x5bd1e995ULL;
+        } else if (c->is_string()) {
+          x = kernels::Xxh64(c->bytes.data() + c->offsets[i],
+                             static_cast<size_t>(c->offsets[i + 1] - c->offsets[i]), 1);
+        } else {
+          const size_t es = ElementSize(*c);
+          uint64_t bits = 0;
+          std::memcpy(&bits, c->data.data() + i * static_cast<int64_t>(es), es);
+          x = kernels::Xxh64U64(bits, 2);
+        }
+        acc = kernels::Xxh64U64(acc ^ x, 3);
+      }
+      h[i] = acc;
+    }
+  });
+  std::sort(h.begin(), h.end());
+  int64_t dup = 0;
+  for (size_t i = 1; i < h.size(); ++i) dup += h[i] == h[i - 1];
+  return dup;
+}
+
+}  // namespace
+
+const ColumnProfile* Profile::Find(const std::string& name) const {
+  for (const auto& c : columns) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& columns,
+                       const ProfileOptions& options, const Profile* reference,
+                       const Device& device) {
+  Profile p;
+  p.rows = table.rows();
+  p.options = options;
+  std::vector<const Column*> cols;
+  for (const auto& pc : columns) {
+    const Column* col = table.Find(pc.name);
+    if (!col) throw DataError("column \"" + pc.name + "\" is not in the input");
+    cols.push_back(col);
+    ColumnProfile c;
+    c.name = pc.name;
+    c.kind = pc.kind;
+    c.dtype = DTypeName(col->dtype);
+    c.rows = col->size();
+    if (pc.kind == ColumnKind::kNumeric) {
+      NumericView(*col);  // refuses strings
+      const ColumnProfile* ref = reference ? reference->Find(pc.name) : nullptr;
+      if (ref && ref->kind == ColumnKind::kNumeric) c.numeric.edges = ref->numeric.edges;
+    }
+    p.columns.push_back(std::move(c));
+  }
+  // The host pass first: it finds a column's own bins when the reference has none.
+  kernels::ParallelFor(static_cast<int64_t>(columns.size()), 1, [&](int64_t b, int64_t e) {
+    for (int64_t j = b; j < e; ++j) {
+      ColumnProfile& c = p.columns[j];
+      if (c.kind == ColumnKind::kNumeric) {
+        HostNumeric(*cols[j], options, c.numeric.edges.empty(), &c.numeric);
+      } else {
+        ProfileCategorical(*cols[j], options.top_k, device, &c.categorical);
+      }
+    }
+  });
+  std::vector<const Column*> numeric_cols;
+  std::vector<NumericProfile*> numeric_out;
+  for (size_t j = 0; j < columns.size(); ++j) {
+    if (p.columns[j].kind != ColumnKind::kNumeric) continue;
+    numeric_cols.push_back(cols[j]);
+    numeric_out.push_back(&p.columns[j].numeric);
+  }
+  NumericPass(numeric_cols, numeric_out, device);
+  p.duplicate_rows = DuplicateRows(cols, p.rows);
+  return p;
+}
+
+}  // namespace freshet
