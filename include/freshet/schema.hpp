@@ -34,6 +34,8 @@ struct Schema {
   std::string inferred_from;  // the version whose training rows it was inferred from
   std::string label;
   std::vector<ColumnSchema> columns;  // features' columns, then the label
+  // Columns the partitions held that the config does not use (not checked, but not new either).
+  std::vector<std::string> other_columns;
 
   const ColumnSchema* Find(const std::string& name) const;
 };

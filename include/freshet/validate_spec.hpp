@@ -51,8 +51,10 @@ struct ValidateConfig {
   double max_rows_ratio = 2.0;
   int64_t min_drift_rows = 30;  // a drift test with fewer rows on either side does not decide
   DriftRule drift;              // every column's, unless `columns` says otherwise
-  double drift_share_warn = std::numeric_limits<double>::quiet_NaN();
-  double drift_share_fail = 0.5;  // dataset drift: this share of the columns drifted
+  // Dataset drift: this share of the decided columns drifted (Evidently's 0.5). A warning by
+  // default: drift is what retraining is for; a failure stops the run that would adapt to it.
+  double drift_share_warn = 0.5;
+  double drift_share_fail = std::numeric_limits<double>::quiet_NaN();
   std::map<std::string, Severity> severity;  // anomaly name -> severity, for every column
   std::map<std::string, ColumnValidate> columns;
 };

@@ -22,6 +22,9 @@ Schema ParseSchema(const std::string& text, const std::string& path) {
   s.model = top.Get("model").String();
   if (top.Has("inferred_from")) s.inferred_from = top.Get("inferred_from").String();
   s.label = top.Get("label").String();
+  if (top.Has("other_columns")) {
+    for (Node n : top.Get("other_columns").Items()) s.other_columns.push_back(n.String());
+  }
   Node cols = top.Get("columns");
   for (const auto& name : cols.Keys()) {
     Node c = cols.Child(name);

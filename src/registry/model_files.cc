@@ -8,8 +8,13 @@ namespace {
 void AtomicWrite(Env* env, const std::string& dir, const std::string& name,
                  std::string_view bytes) {
   const std::string tmp = dir + "/.write-" + name;
-  env->WriteFile(tmp, bytes);
-  env->Rename(tmp, dir + "/" + name);
+  try {
+    env->WriteFile(tmp, bytes);
+    env->Rename(tmp, dir + "/" + name);
+  } catch (...) {
+    env->RemoveAll(tmp);
+    throw;
+  }
   env->SyncDir(dir);
 }
 

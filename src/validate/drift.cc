@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 #include <set>
 #include <sstream>
 
@@ -83,6 +84,39 @@ stats::TestResult ZTest(const Counts& k) {
   return stats::ProportionZTest(rn - k.ref[0], rn, cn - k.cur[0], cn);
 }
 
+// Why a chi-squared or z-test on these counts cannot decide, or "": Cochran's rule (every expected
+// count at least 1, at most 20 % of them below 5) and, for two values, n p >= 5 and n (1 - p) >= 5
+// on both sides at the pooled share. Evidently applies neither; on small samples its tests then
+// raise alarms that mean nothing (a category unseen in the reference gives p = 0).
+std::string TooFewToTest(const std::string& method, const Counts& k) {
+  const double rn = std::accumulate(k.ref.begin(), k.ref.end(), 0.0);
+  const double cn = std::accumulate(k.cur.begin(), k.cur.end(), 0.0);
+  if (rn == 0 || cn == 0) return "no values on one side";
+  if (method == "z") {
+    if (k.keys.size() != 2) return "";
+    const double p = (k.ref[0] + k.cur[0]) / (rn + cn);
+    const double least = std::min({rn * p, rn * (1 - p), cn * p, cn * (1 - p)});
+    if (least < 5) {
+      return "the z-test needs n p >= 5 and n (1 - p) >= 5 on both sides, got " + Fmt(least);
+    }
+    return "";
+  }
+  int below5 = 0;
+  for (size_t i = 0; i < k.ref.size(); ++i) {
+    const double e = k.ref[i] * cn / rn;
+    if (e < 1) {
+      return "chi-squared needs every expected count >= 1 (Cochran), \"" + k.keys[i] +
+             "\" expects " + Fmt(e);
+    }
+    below5 += e < 5;
+  }
+  if (5 * below5 > static_cast<int>(k.ref.size())) {
+    return "chi-squared needs at most 20% of expected counts below 5 (Cochran), got " +
+           std::to_string(below5) + " of " + std::to_string(k.ref.size());
+  }
+  return "";
+}
+
 json TestJson(const stats::TestResult& t) {
   return {{"statistic", Num(t.statistic)}, {"p_value", Num(t.p_value)}, {"dof", t.dof}};
 }
@@ -119,6 +153,7 @@ void DataGate::CheckDrift(const Profile& fresh) {
     std::string method = rule.method;
     double value = NAN;
     std::string basis;
+    std::string undecided;  // why the method's test cannot decide on these counts
     if (c.kind == ColumnKind::kNumeric) {
       const NumericProfile& r = rc->numeric;
       const NumericProfile& k = c.numeric;
@@ -172,7 +207,9 @@ void DataGate::CheckDrift(const Profile& fresh) {
           value = st["jensenshannon_values"].get<double>();
           basis = "value counts";
         } else if ((method == "chisquare" || method == "z") && few_known) {
+          undecided = TooFewToTest(vc.keys.size() == 2 ? method : "chisquare", vc);
           if (method == "z" && vc.keys.size() == 1) {
+            undecided.clear();
             value = 1.0;
           } else if (method == "z" && vc.keys.size() == 2) {
             value = st["z"]["p_value"].is_null() ? NAN : st["z"]["p_value"].get<double>();
@@ -212,7 +249,11 @@ void DataGate::CheckDrift(const Profile& fresh) {
           method = ref_n <= 1000 ? (n_values > 2 ? "chisquare" : "z") : "jensenshannon";
         }
         basis = counts_basis;
+        if (method == "z" || method == "chisquare") {
+          undecided = TooFewToTest(method == "z" && n_values == 2 ? "z" : "chisquare", cc);
+        }
         if (method == "z" && n_values == 1) {
+          undecided.clear();
           value = 1.0;
         } else if (method == "z" && n_values == 2) {
           value = st["z"]["p_value"].is_null() ? NAN : st["z"]["p_value"].get<double>();
@@ -238,11 +279,14 @@ void DataGate::CheckDrift(const Profile& fresh) {
     j["value"] = Num(value);
     j["warn"] = warn;
     j["fail"] = Num(fail);
-    if (ref_n < v.min_drift_rows || cur_n < v.min_drift_rows || std::isnan(value)) {
+    if (ref_n < v.min_drift_rows || cur_n < v.min_drift_rows || std::isnan(value) ||
+        !undecided.empty()) {
       j["status"] = "insufficient_rows";
-      j["note"] = "not decided: " + std::to_string(ref_n) + " reference and " +
-                  std::to_string(cur_n) + " current values, at least " +
-                  std::to_string(v.min_drift_rows) + " needed on each side";
+      j["note"] = !undecided.empty()
+                      ? "not decided: " + undecided
+                      : "not decided: " + std::to_string(ref_n) + " reference and " +
+                            std::to_string(cur_n) + " current values, at least " +
+                            std::to_string(v.min_drift_rows) + " needed on each side";
       columns[c.name] = j;
       continue;
     }

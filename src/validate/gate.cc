@@ -125,6 +125,17 @@ void DataGate::CheckStructure(const InputFile& in, const std::vector<StoredColum
   }
   for (const auto& s : stored) {
     if (expected.count(s.name) || schema_.Find(s.name)) continue;
+    if (schema_inferred_) {
+      // A first run: the schema to be inferred records the columns the data holds.
+      if (std::find(other_columns_.begin(), other_columns_.end(), s.name) == other_columns_.end()) {
+        other_columns_.push_back(s.name);
+      }
+      continue;
+    }
+    if (std::find(schema_.other_columns.begin(), schema_.other_columns.end(), s.name) !=
+        schema_.other_columns.end()) {
+      continue;
+    }
     Add({"SCHEMA_NEW_COLUMN", Severity::kWarn, s.name, in.path,
          in.path + ": column \"" + s.name + "\" is not in the schema or the config", nullptr,
          nullptr});

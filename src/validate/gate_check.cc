@@ -83,6 +83,7 @@ void DataGate::Check(const RunTables& tables, const Device& device) {
     if (schema_inferred_) {
       schema_ = InferSchema(train_profile_, config_.model, "", config_.data.label,
                             config_.validate);
+      schema_.other_columns = other_columns_;
     }
   }
   // Evaluation rows of one class make AUC undefined (retrain's evaluation rows only).

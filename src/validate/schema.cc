@@ -93,7 +93,14 @@ std::string SchemaToYaml(const Schema& s) {
     << "format: " << kSchemaFormat << "\n"
     << "model: " << Quote(s.model) << "\n"
     << "inferred_from: " << Quote(s.inferred_from) << "\n"
-    << "label: " << Quote(s.label) << "\n"
+    << "label: " << Quote(s.label) << "\n";
+  o << "# Columns the data holds that the config does not use (a column in neither list is\n"
+    << "# SCHEMA_NEW_COLUMN).\n"
+    << "other_columns: [";
+  for (size_t k = 0; k < s.other_columns.size(); ++k) {
+    o << (k ? ", " : "") << Quote(s.other_columns[k]);
+  }
+  o << "]\n"
     << "columns:\n";
   for (const auto& c : s.columns) {
     o << "  " << Quote(c.name) << ":\n"

@@ -19,7 +19,7 @@ check "first version fits" 0 "$(rc_of "$F" -q retrain -c "$work/churn.yaml")"
 size=$(du -sb "$work/registry/churn/v000001" | cut -f1)
 echo "     a version takes $size bytes"
 versions() { "$F" -q registry list churn --registry "$work/registry" --json | "$py" -c "import json,sys; print(len(json.load(sys.stdin)))"; }
-leftovers() { ls -A "$work/registry/churn" | grep -v -E '^(v[0-9]{6}|\.lock)$' | tr '\n' ' '; }
+leftovers() { ls -A "$work/registry/churn" | grep -v -E '^(v[0-9]{6}|\.lock|schema\.yaml|runs)$' | tr '\n' ' '; }
 
 day=4 tried=0
 for free_kb in 0 8 16 32 48 64 80 96 112 128 144; do

@@ -70,7 +70,7 @@ features:
   - {column: binary_cat, type: categorical, ops: [{vocab: {}}]}
 model_spec: {kind: linear}
 train: {epochs: 1, device: cpu, fallback: false}
-validate: {drift_share: {fail: none}}
+validate: {drift_share: {warn: none}}
 """
 
 

@@ -4,7 +4,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 versions() { ls "$work/registry/churn" 2>/dev/null | grep -c '^v' ; }
-no_temp() { [ -z "$(ls -A "$work/registry/churn" | grep -v '^v[0-9]*$' | grep -v '^\.lock$')" ]; }
+no_temp() { [ -z "$(ls -A "$work/registry/churn" | grep -v -E '^(v[0-9]*|\.lock|schema\.yaml|runs)$')" ]; }
 
 "$FRESHET" -q synth --out "$work/all" --days 5 --rows 4000 --seed 11 --drift-day 0
 mkdir -p "$work/landing"
@@ -43,7 +43,7 @@ check "model.json describes the architecture" "mlp [16] 5" \
 expect "manifest records 3 inputs with sha256" \
   test "$(json "$v1/manifest.json" 'sum(len(i["sha256"]) == 64 for i in d["inputs"])')" = 3
 expect "manifest records artifact checksums" \
-  test "$(json "$v1/manifest.json" 'sorted(d["artifacts"])')" = "['eval.json', 'features.json', 'model.fallback.json', 'model.fallback.pt', 'model.fallback.safetensors', 'model.json', 'model.pt', 'model.safetensors']"
+  test "$(json "$v1/manifest.json" 'sorted(d["artifacts"])')" = "['data_report.json', 'eval.json', 'features.json', 'model.fallback.json', 'model.fallback.pt', 'model.fallback.safetensors', 'model.json', 'model.pt', 'model.safetensors', 'profile.json', 'schema.yaml']"
 
 rc=0; "$FRESHET" -q retrain -c "$work/churn.yaml" || rc=$?
 check "no new data exits 3" 3 $rc

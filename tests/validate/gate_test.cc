@@ -174,6 +174,9 @@ TEST_F(GateTest, NewColumn) {
   ASSERT_NE(a, nullptr) << g.Summary();
   EXPECT_EQ(a->severity, Severity::kWarn);
   EXPECT_NE(g.status(), Severity::kFail);
+  // A column the schema lists as unused is not new.
+  schema_.other_columns = {"extra"};
+  EXPECT_EQ(Find(Fresh(t), "SCHEMA_NEW_COLUMN"), nullptr);
 }
 
 TEST_F(GateTest, TypeMismatch) {
@@ -280,13 +283,21 @@ TEST_F(GateTest, FeatureAndDatasetDrift) {
   EXPECT_EQ(a->severity, Severity::kWarn);
   EXPECT_EQ(Find(g, "FEATURE_DRIFT", "income"), nullptr) << g.Summary();
   EXPECT_EQ(Find(g, "DATASET_DRIFT"), nullptr);  // 1 of 3 columns
-  // Shift two of three columns: dataset drift, a failure by default.
+  // Shift two of three columns: dataset drift, a warning by default...
   for (auto& x : r.income) x += 2e4;
   const DataGate g2 = Fresh(ToTable(r));
   const Anomaly* d = Find(g2, "DATASET_DRIFT");
   ASSERT_NE(d, nullptr) << g2.Summary();
-  EXPECT_EQ(d->severity, Severity::kFail);
-  EXPECT_NE(g2.FailureLine().find("DATASET_DRIFT"), std::string::npos);
+  EXPECT_EQ(d->severity, Severity::kWarn);
+  EXPECT_EQ(g2.Report()["drift"]["share"], 2.0 / 3.0);
+  // ...and a failure where the config says so.
+  Config c = ParseConfig(std::string(kConfig) + "validate: {drift_share: {fail: 0.5}}\n",
+                         dir_ / "m.yaml");
+  const DataGate g3 = Fresh(ToTable(r), &c);
+  const Anomaly* f = Find(g3, "DATASET_DRIFT");
+  ASSERT_NE(f, nullptr) << g3.Summary();
+  EXPECT_EQ(f->severity, Severity::kFail);
+  EXPECT_NE(g3.FailureLine().find("DATASET_DRIFT"), std::string::npos);
 }
 
 TEST_F(GateTest, SeverityFromConfig) {
@@ -296,7 +307,6 @@ TEST_F(GateTest, SeverityFromConfig) {
                          dir_ / "m.yaml");
   Rows r = Clean(1000, 19, 15);
   for (auto& x : r.income) x += 2e4;
-  c.validate.drift_share_fail = NAN;
   const DataGate g = Fresh(ToTable(r), &c);
   const Anomaly* a = Find(g, "FEATURE_DRIFT", "age");
   ASSERT_NE(a, nullptr) << g.Summary();
