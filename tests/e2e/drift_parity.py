@@ -41,7 +41,7 @@ def frame(rng, n, shift):
     return pd.DataFrame({
         "x_norm": rng.normal(0.3 if shift else 0.0, 1.0, n),
         "x_same": rng.normal(5.0, 2.0, n),
-        "x_few": rng.integers(0, 4 if not shift else 5, n).astype(np.int64),
+        "x_few": rng.choice(4, n, p=[0.4, 0.3, 0.2, 0.1] if shift else [0.25] * 4).astype(np.int64),
         "x_bin": (rng.random(n) < (0.5 if shift else 0.3)).astype(np.int64),
         "color": rng.choice(cats, n, p=p),
         "binary_cat": rng.choice(np.array(["yes", "no"]), n, p=[0.5, 0.5] if shift else [0.7, 0.3]),
