@@ -19,6 +19,13 @@ namespace freshet::kernels {
 // e[nedges-1] fall in the first or the last bin (open outer bins, as PSI wants). REQUIRES: x is
 // not NaN.
 FRESHET_HD int32_t HistogramBin(const double* e, int32_t nedges, double x) {
+  // Few edges (the profile's default is 21): count them without branches, which vectorises and
+  // does not mispredict on random data.
+  if (nedges <= 34) {
+    int32_t bin = 0;
+    for (int32_t k = 1; k < nedges - 1; ++k) bin += e[k] <= x ? 1 : 0;
+    return bin;
+  }
   // upper_bound over the interior edges.
   int32_t lo = 1, hi = nedges - 1;
   while (lo < hi) {
@@ -58,8 +65,8 @@ void NumericColumnHistograms(const HistogramColumn* cols, int32_t ncols, const d
 
 namespace cuda_impl {
 void NumericColumnHistograms(const HistogramColumn* cols, int32_t ncols, const double* edges,
-                             int32_t total_edges, int64_t rows, int64_t* counts,
-                             int64_t total_bins, int64_t* missing, void* stream);
+                             int32_t total_edges, int64_t rows, int64_t* counts, int64_t total_bins,
+                             int64_t* missing, void* stream);
 }  // namespace cuda_impl
 
 }  // namespace freshet::kernels

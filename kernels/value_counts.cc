@@ -1,9 +1,9 @@
 #include "kernels/value_counts.h"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "freshet/error.hpp"
+#include "kernels/flat_counter.h"
 
 namespace freshet::kernels {
 
@@ -40,16 +40,14 @@ std::vector<ValueCount> MergeCounts(const std::vector<ValueCount>& a,
 namespace cpu_impl {
 
 std::vector<ValueCount> CountValues(const CategoricalInputView& input, int64_t rows) {
-  std::unordered_map<uint64_t, ValueCount> counts;
+  FlatCounter counts;
   for (int64_t i = 0; i < rows; ++i) {
     uint64_t h;
-    if (!HashValue(input, i, 0, &h)) continue;
-    auto [it, inserted] = counts.try_emplace(h, ValueCount{h, 0, i});
-    ++it->second.count;
+    if (HashValue(input, i, 0, &h)) counts.Add(h, i);
   }
   std::vector<ValueCount> out;
-  out.reserve(counts.size());
-  for (const auto& kv : counts) out.push_back(kv.second);
+  out.reserve(static_cast<size_t>(counts.size()));
+  counts.ForEach([&](const FlatCounter::Slot& s) { out.push_back({s.key, s.count, s.first_row}); });
   std::sort(out.begin(), out.end(),
             [](const ValueCount& a, const ValueCount& b) { return a.key < b.key; });
   return out;

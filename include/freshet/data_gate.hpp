@@ -87,7 +87,7 @@ class DataGate {
   bool have_label_ = true;
   std::vector<Anomaly> anomalies_;
   Profile train_profile_;
-  Table fresh_;  // the rows of the fresh partitions
+  Table fresh_;                             // the rows of the fresh partitions
   std::vector<std::string> other_columns_;  // unused columns seen on a first run
   int64_t fresh_partitions_ = 0;
   nlohmann::json partitions_ = nlohmann::json::array();

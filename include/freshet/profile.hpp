@@ -30,13 +30,13 @@ inline constexpr double kProfileQuantiles[] = {0.0,  0.01, 0.05, 0.1,  0.25, 0.5
 inline constexpr int kDistinctCap = 32;
 
 struct NumericProfile {
-  int64_t count = 0;  // present (finite) values
-  int64_t nan = 0;    // missing: NaN or absent
-  int64_t inf = 0;    // +Inf or -Inf (counted apart; not in the moments)
+  int64_t count = 0;                           // present (finite) values
+  int64_t nan = 0;                             // missing: NaN or absent
+  int64_t inf = 0;                             // +Inf or -Inf (counted apart; not in the moments)
   double mean = 0, std = 0, min = 0, max = 0;  // of the finite values; std is the population's
   std::vector<double> quantiles;               // at kProfileQuantiles, numpy's linear method
-  std::vector<double> edges;   // histogram edges: the reference's quantile bins (unique, sorted)
-  std::vector<int64_t> hist;   // finite values per bin (edges.size() - 1), outer bins open
+  std::vector<double> edges;  // histogram edges: the reference's quantile bins (unique, sorted)
+  std::vector<int64_t> hist;  // finite values per bin (edges.size() - 1), outer bins open
   // Distinct finite values and their counts, ascending, when there are at most kDistinctCap;
   // `many` is true (and `distinct` empty) when there are more.
   std::vector<std::pair<double, int64_t>> distinct;
@@ -49,7 +49,7 @@ struct CategoricalProfile {
   int64_t missing = 0;  // missing rows
   int64_t distinct = 0;
   std::vector<std::pair<std::string, int64_t>> top;  // most frequent first, ties by value
-  int64_t other = 0;  // present values not in `top`
+  int64_t other = 0;                                 // present values not in `top`
 };
 
 struct ColumnProfile {
@@ -60,7 +60,9 @@ struct ColumnProfile {
   NumericProfile numeric;          // kind == kNumeric
   CategoricalProfile categorical;  // kind == kCategorical
 
-  int64_t missing() const { return kind == ColumnKind::kNumeric ? numeric.nan : categorical.missing; }
+  int64_t missing() const {
+    return kind == ColumnKind::kNumeric ? numeric.nan : categorical.missing;
+  }
 };
 
 struct ProfileOptions {

@@ -38,9 +38,9 @@ struct ColumnValidate {
 struct ValidateConfig {
   bool enabled = true;
   // Profile.
-  int bins = 20;                 // quantile bins of a numeric column's histogram
-  int top_k = 1000;              // category counts kept per column (the rest is "other")
-  int64_t sample_size = 10000;   // seeded sample per numeric column for KS and Wasserstein
+  int bins = 20;                // quantile bins of a numeric column's histogram
+  int top_k = 1000;             // category counts kept per column (the rest is "other")
+  int64_t sample_size = 10000;  // seeded sample per numeric column for KS and Wasserstein
   uint64_t seed = 0;
   // Schema inference and tolerances.
   int domain_max_size = 100;                   // a categorical domain is inferred up to this size

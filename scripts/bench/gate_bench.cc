@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
 #include "freshet/config.hpp"
@@ -22,8 +23,7 @@ namespace freshet::bench {
 namespace {
 
 double Now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
 int Main(int argc, char** argv) {
@@ -50,6 +50,7 @@ int Main(int argc, char** argv) {
                  argv[0]);
     return 2;
   }
+  spdlog::set_level(spdlog::level::warn);  // stdout is the JSON
   const Config config = LoadConfig(config_path);
   const Device cpu;
   nlohmann::json out = {{"threads", kernels::ParallelThreads()}};
@@ -66,13 +67,12 @@ int Main(int argc, char** argv) {
   options.seed = config.validate.seed;
   t0 = Now();
   GateReference reference;
-  reference.profile = ComputeProfile(ref_tables.train, GateColumns(config, false), options,
-                                     nullptr, cpu);
+  reference.profile =
+      ComputeProfile(ref_tables.train, GateColumns(config, false), options, nullptr, cpu);
   out["reference_profile_s"] = Now() - t0;
   reference.name = "reference";
-  const Schema schema =
-      InferSchema(*reference.profile, config.model, "reference", config.data.label,
-                  config.validate);
+  const Schema schema = InferSchema(*reference.profile, config.model, "reference",
+                                    config.data.label, config.validate);
 
   t0 = Now();
   std::vector<InputFile> cur_in = {{cur_path, "eval", Sha256File(cur_path)}};

@@ -20,8 +20,8 @@ const char* SeverityName(Severity s) {
 namespace config_detail {
 namespace {
 
-const std::vector<std::string> kDriftMethods = {"auto", "ks",  "chisquare", "z", "wasserstein",
-                                                "jensenshannon", "psi"};
+const std::vector<std::string> kDriftMethods = {
+    "auto", "ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi"};
 
 // A threshold, or null for "none".
 double Threshold(Node n) {
@@ -52,7 +52,9 @@ std::map<std::string, Severity> ParseSeverities(Node s) {
   return out;
 }
 
-nlohmann::json ThresholdJson(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
+nlohmann::json ThresholdJson(double v) {
+  return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
+}
 
 nlohmann::json DriftJson(const DriftRule& r) {
   return {{"method", r.method}, {"warn", ThresholdJson(r.warn)}, {"fail", ThresholdJson(r.fail)}};
@@ -129,23 +131,23 @@ nlohmann::json ValidateToJson(const ValidateConfig& v) {
     cols[name] = {{"drift", c.has_drift ? DriftJson(c.drift) : nlohmann::json()},
                   {"severity", SeverityJson(c.severity)}};
   }
-  return {{"enabled", v.enabled},
-          {"bins", v.bins},
-          {"top_k", v.top_k},
-          {"sample_size", v.sample_size},
-          {"seed", v.seed},
-          {"domain_max_size", v.domain_max_size},
-          {"out_of_range_fraction", v.out_of_range_fraction},
-          {"unexpected_category_fraction", v.unexpected_category_fraction},
-          {"duplicate_fraction", v.duplicate_fraction},
-          {"rows_ratio", {v.min_rows_ratio, v.max_rows_ratio}},
-          {"min_drift_rows", v.min_drift_rows},
-          {"drift", DriftJson(v.drift)},
-          {"drift_share",
-           {{"warn", ThresholdJson(v.drift_share_warn)},
-            {"fail", ThresholdJson(v.drift_share_fail)}}},
-          {"severity", SeverityJson(v.severity)},
-          {"columns", cols}};
+  return {
+      {"enabled", v.enabled},
+      {"bins", v.bins},
+      {"top_k", v.top_k},
+      {"sample_size", v.sample_size},
+      {"seed", v.seed},
+      {"domain_max_size", v.domain_max_size},
+      {"out_of_range_fraction", v.out_of_range_fraction},
+      {"unexpected_category_fraction", v.unexpected_category_fraction},
+      {"duplicate_fraction", v.duplicate_fraction},
+      {"rows_ratio", {v.min_rows_ratio, v.max_rows_ratio}},
+      {"min_drift_rows", v.min_drift_rows},
+      {"drift", DriftJson(v.drift)},
+      {"drift_share",
+       {{"warn", ThresholdJson(v.drift_share_warn)}, {"fail", ThresholdJson(v.drift_share_fail)}}},
+      {"severity", SeverityJson(v.severity)},
+      {"columns", cols}};
 }
 
 }  // namespace config_detail

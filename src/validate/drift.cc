@@ -170,19 +170,20 @@ void DataGate::CheckDrift(const Profile& fresh) {
         if (!r.hist.empty() && r.hist.size() == k.hist.size()) {
           const std::vector<double> rh(r.hist.begin(), r.hist.end());
           const std::vector<double> kh(k.hist.begin(), k.hist.end());
-          st["psi"] = {{"value", Num(stats::Psi(rh, kh))}, {"basis", "binned"},
-                       {"bins", r.hist.size()}};
-          st["jensenshannon"] = {{"value", Num(stats::JensenShannon(rh, kh))},
-                                 {"basis", "binned"}};
+          st["psi"] = {
+              {"value", Num(stats::Psi(rh, kh))}, {"basis", "binned"}, {"bins", r.hist.size()}};
+          st["jensenshannon"] = {{"value", Num(stats::JensenShannon(rh, kh))}, {"basis", "binned"}};
         }
         const stats::TestResult ks = stats::KsTwoSample(r.sample, k.sample);
-        st["ks"] = {{"statistic", ks.statistic}, {"p_value", ks.p_value}, {"basis", sample_basis},
+        st["ks"] = {{"statistic", ks.statistic},
+                    {"p_value", ks.p_value},
+                    {"basis", sample_basis},
                     {"distribution", ks.exact ? "exact" : "asymptotic"},
                     {"sizes", {r.sample.size(), k.sample.size()}}};
         const double w = stats::Wasserstein(r.sample, k.sample);
         const double norm = std::max(r.std, 0.001);
-        st["wasserstein"] = {{"value", w}, {"normed", w / norm}, {"reference_std", r.std},
-                             {"basis", sample_basis}};
+        st["wasserstein"] = {
+            {"value", w}, {"normed", w / norm}, {"reference_std", r.std}, {"basis", sample_basis}};
         if (few_known) {
           st["value_counts"] = {{"values", vc.keys}, {"reference", vc.ref}, {"current", vc.cur}};
           st["chisquare"] = TestJson(stats::ChiSquareGoodnessOfFit(vc.cur, vc.ref));
@@ -259,8 +260,8 @@ void DataGate::CheckDrift(const Profile& fresh) {
           value = st["z"]["p_value"].is_null() ? NAN : st["z"]["p_value"].get<double>();
         } else if (method == "chisquare" || method == "z" || method == "ks") {
           method = "chisquare";
-          value = st["chisquare"]["p_value"].is_null() ? NAN
-                                                       : st["chisquare"]["p_value"].get<double>();
+          value =
+              st["chisquare"]["p_value"].is_null() ? NAN : st["chisquare"]["p_value"].get<double>();
         } else if (method == "psi") {
           value = st["psi"]["value"].is_null() ? NAN : st["psi"]["value"].get<double>();
         } else {
@@ -306,8 +307,8 @@ void DataGate::CheckDrift(const Profile& fresh) {
       Add({is_label ? "LABEL_DRIFT" : "FEATURE_DRIFT", is_fail ? Severity::kFail : Severity::kWarn,
            c.name, "",
            (is_label ? "label \"" : "column \"") + c.name + "\" drifted against " +
-               reference_.name + ": " + method + (IsTest(method) ? " p-value " : " ") +
-               Fmt(value) + " " + op + " " + Fmt(thr),
+               reference_.name + ": " + method + (IsTest(method) ? " p-value " : " ") + Fmt(value) +
+               " " + op + " " + Fmt(thr),
            value, thr});
     }
     columns[c.name] = j;
@@ -321,10 +322,10 @@ void DataGate::CheckDrift(const Profile& fresh) {
             {"share", share},
             {"share_warn", Num(v.drift_share_warn)},
             {"share_fail", Num(v.drift_share_fail)}};
-  const bool share_fail = !std::isnan(v.drift_share_fail) && decided > 0 &&
-                          share >= v.drift_share_fail;
-  const bool share_warn = !std::isnan(v.drift_share_warn) && decided > 0 &&
-                          share >= v.drift_share_warn;
+  const bool share_fail =
+      !std::isnan(v.drift_share_fail) && decided > 0 && share >= v.drift_share_fail;
+  const bool share_warn =
+      !std::isnan(v.drift_share_warn) && decided > 0 && share >= v.drift_share_warn;
   drift_["dataset_drift"] = share_fail || share_warn;
   if (share_fail || share_warn) {
     const double thr = share_fail ? v.drift_share_fail : v.drift_share_warn;

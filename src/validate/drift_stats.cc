@@ -31,8 +31,8 @@ double OuterProbInside(int64_t m, int64_t n, int64_t g, int64_t h) {
   if (m < n) std::swap(m, n);
   const int64_t mg = m / g, ng = n / g;
   int64_t minj = 0;
-  int64_t maxj = std::min<int64_t>(static_cast<int64_t>(std::ceil(static_cast<double>(h) / mg)),
-                                   n + 1);
+  int64_t maxj =
+      std::min<int64_t>(static_cast<int64_t>(std::ceil(static_cast<double>(h) / mg)), n + 1);
   int64_t curlen = maxj - minj;
   const int64_t len = std::min(2 * maxj + 2, n + 1);
   std::vector<double> a(static_cast<size_t>(len), 1.0);
@@ -42,8 +42,8 @@ double OuterProbInside(int64_t m, int64_t n, int64_t g, int64_t h) {
     minj = std::max<int64_t>(
         static_cast<int64_t>(std::floor(static_cast<double>(ng * i - h) / mg)) + 1, 0);
     minj = std::min(minj, n);
-    maxj = std::min<int64_t>(
-        static_cast<int64_t>(std::ceil(static_cast<double>(ng * i + h) / mg)), n + 1);
+    maxj = std::min<int64_t>(static_cast<int64_t>(std::ceil(static_cast<double>(ng * i + h) / mg)),
+                             n + 1);
     if (maxj <= minj) return 1.0;
     double val = minj == 0 ? 0.0 : 1.0;
     for (int64_t jj = 0; jj < maxj - minj; ++jj) {

@@ -47,8 +47,8 @@ std::vector<ProfileColumn> GateColumns(const Config& config, bool with_label) {
     }
   }
   if (with_label) {
-    add(config.data.label, config.task == Task::kRegression ? ColumnKind::kNumeric
-                                                             : ColumnKind::kNumeric);
+    add(config.data.label,
+        config.task == Task::kRegression ? ColumnKind::kNumeric : ColumnKind::kNumeric);
   }
   return out;
 }
@@ -99,8 +99,8 @@ void DataGate::CheckStructure(const InputFile& in, const std::vector<StoredColum
       if (is_label && !have_label_) continue;
       const ColumnSchema* cs = schema_.Find(req.name);
       Add({"SCHEMA_MISSING_COLUMN", Severity::kFail, req.name, in.path,
-           in.path + ": column \"" + req.name + "\" is missing" +
-               (is_label ? " (the label)" : "") + (cs && !cs->required ? " (optional)" : ""),
+           in.path + ": column \"" + req.name + "\" is missing" + (is_label ? " (the label)" : "") +
+               (cs && !cs->required ? " (optional)" : ""),
            nullptr, nullptr});
       if (!cs || cs->required || is_label) *readable = false;
       continue;
@@ -109,8 +109,8 @@ void DataGate::CheckStructure(const InputFile& in, const std::vector<StoredColum
     const bool want_numeric = req.kind == ColumnKind::kNumeric;
     const bool is_numeric = IsNumericType(s->type);
     const ColumnSchema* cs = schema_.Find(req.name);
-    if (want_numeric != is_numeric && !(req.kind == ColumnKind::kCategorical &&
-                                        s->type == "integer")) {
+    if (want_numeric != is_numeric &&
+        !(req.kind == ColumnKind::kCategorical && s->type == "integer")) {
       Add({"UNEXPECTED_DATA_TYPE", Severity::kFail, req.name, in.path,
            in.path + ": column \"" + req.name + "\" is stored as " + s->type + ", expected " +
                (want_numeric ? "numbers" : "strings or integer codes"),
@@ -145,7 +145,10 @@ void DataGate::CheckStructure(const InputFile& in, const std::vector<StoredColum
 void DataGate::CheckPartitionValues(const Table& t, const InputFile& in) {
   if (t.rows() == 0) {
     Add({"PARTITION_EMPTY", Severity::kFail, "", in.path,
-         in.path + ": the " + (in.role == "train" ? std::string("training") : in.role == "eval" ? "evaluation" : "input") +
+         in.path + ": the " +
+             (in.role == "train"  ? std::string("training")
+              : in.role == "eval" ? "evaluation"
+                                  : "input") +
              " partition holds no rows",
          0, 1});
     return;
@@ -214,8 +217,8 @@ RunTables DataGate::Read(std::vector<InputFile>* inputs, const std::vector<bool>
   bool first[2] = {true, true};
   for (size_t k = 0; k < inputs->size(); ++k) {
     InputFile& in = (*inputs)[k];
-    nlohmann::json part = {{"path", in.path}, {"role", in.role}, {"fresh", fresh[k]},
-                           {"rows", nullptr}};
+    nlohmann::json part = {
+        {"path", in.path}, {"role", in.role}, {"fresh", fresh[k]}, {"rows", nullptr}};
     std::vector<StoredColumn> stored;
     try {
       stored = PartitionColumns(in.path, config_.data.hdf5_group);
@@ -225,8 +228,9 @@ RunTables DataGate::Read(std::vector<InputFile>* inputs, const std::vector<bool>
       continue;
     }
     if (k == 0 && !need_label) {
-      have_label_ = std::any_of(stored.begin(), stored.end(),
-                                [&](const StoredColumn& s) { return s.name == config_.data.label; });
+      have_label_ = std::any_of(stored.begin(), stored.end(), [&](const StoredColumn& s) {
+        return s.name == config_.data.label;
+      });
     }
     bool readable = true;
     CheckStructure(in, stored, &readable);

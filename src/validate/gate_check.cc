@@ -81,8 +81,8 @@ void DataGate::Check(const RunTables& tables, const Device& device) {
            ">= 2"});
     }
     if (schema_inferred_) {
-      schema_ = InferSchema(train_profile_, config_.model, "", config_.data.label,
-                            config_.validate);
+      schema_ =
+          InferSchema(train_profile_, config_.model, "", config_.data.label, config_.validate);
       schema_.other_columns = other_columns_;
     }
   }
@@ -174,9 +174,9 @@ void DataGate::CheckAgainstSchema(const Profile& fresh, const Table& rows) {
       const auto report = [&](int64_t k, bool big) {
         const double f = static_cast<double>(k) / count;
         if (k == 0 || f <= v.out_of_range_fraction) return;
-        const std::string name = std::string(integer ? "INT_TYPE_" : "FLOAT_TYPE_") +
-                                 (big ? (integer ? "BIG_INT" : "BIG_FLOAT")
-                                      : (integer ? "SMALL_INT" : "SMALL_FLOAT"));
+        const std::string name =
+            std::string(integer ? "INT_TYPE_" : "FLOAT_TYPE_") +
+            (big ? (integer ? "BIG_INT" : "BIG_FLOAT") : (integer ? "SMALL_INT" : "SMALL_FLOAT"));
         Add({name, Severity::kWarn, c.name, "",
              "column \"" + c.name + "\": " + Pct(f) + " of the fresh values are " +
                  (big ? "above the schema's max " + Fmt(cs->max) + " (largest " +
@@ -221,23 +221,24 @@ void DataGate::CheckAgainstSchema(const Profile& fresh, const Table& rows) {
 nlohmann::json DataGate::Report() const {
   nlohmann::json anomalies = nlohmann::json::array();
   for (const auto& a : anomalies_) {
-    anomalies.push_back({{"name", a.name},
-                         {"severity", SeverityName(a.severity)},
-                         {"column", a.column.empty() ? nlohmann::json() : nlohmann::json(a.column)},
-                         {"partition",
-                          a.partition.empty() ? nlohmann::json() : nlohmann::json(a.partition)},
-                         {"value", a.value},
-                         {"threshold", a.threshold},
-                         {"message", a.message}});
+    anomalies.push_back(
+        {{"name", a.name},
+         {"severity", SeverityName(a.severity)},
+         {"column", a.column.empty() ? nlohmann::json() : nlohmann::json(a.column)},
+         {"partition", a.partition.empty() ? nlohmann::json() : nlohmann::json(a.partition)},
+         {"value", a.value},
+         {"threshold", a.threshold},
+         {"message", a.message}});
   }
   const Severity s = status();
   return {{"format", kDataReportFormat},
           {"model", config_.model},
-          {"status", s == Severity::kFail ? "fail" : s == Severity::kWarn ? "warn" : "pass"},
-          {"reference",
-           reference_.profile
-               ? nlohmann::json{{"version", reference_.name}, {"rows", reference_.profile->rows}}
-               : nlohmann::json()},
+          {"status", s == Severity::kFail   ? "fail"
+                     : s == Severity::kWarn ? "warn"
+                                            : "pass"},
+          {"reference", reference_.profile ? nlohmann::json{{"version", reference_.name},
+                                                            {"rows", reference_.profile->rows}}
+                                           : nlohmann::json()},
           {"schema", {{"inferred", schema_inferred_}, {"from", schema_.inferred_from}}},
           {"partitions", partitions_},
           {"fresh", fresh_summary_},
@@ -249,13 +250,15 @@ nlohmann::json DataGate::Report() const {
 std::string DataGate::Summary() const {
   std::ostringstream o;
   for (const auto& a : anomalies_) {
-    o << (a.severity == Severity::kFail ? "FAIL " : "warn ") << a.name << ": " << a.message
-      << "\n";
+    o << (a.severity == Severity::kFail ? "FAIL " : "warn ") << a.name << ": " << a.message << "\n";
   }
   const Severity s = status();
   int fails = 0, warns = 0;
   for (const auto& a : anomalies_) (a.severity == Severity::kFail ? fails : warns)++;
-  o << "data gate: " << (s == Severity::kFail ? "fail" : s == Severity::kWarn ? "warn" : "pass")
+  o << "data gate: "
+    << (s == Severity::kFail   ? "fail"
+        : s == Severity::kWarn ? "warn"
+                               : "pass")
     << " (" << fails << " failing, " << warns << " warning";
   if (!drift_.empty()) {
     o << "; drift against " << reference_.name << ": " << drift_["drifted_columns"].get<int>()
@@ -288,11 +291,11 @@ nlohmann::json DataGateSummary(const DataGate& gate) {
     warnings.push_back({{"name", a.name}, {"column", a.column}, {"message", a.message}});
   }
   const nlohmann::json report = gate.Report();
-  return {{"status", report["status"]},
-          {"warnings", warnings},
-          {"drifted", report["drift"].is_null() ? nlohmann::json::array()
-                                                 : report["drift"]["drifted"]},
-          {"report", kDataReportFile}};
+  return {
+      {"status", report["status"]},
+      {"warnings", warnings},
+      {"drifted", report["drift"].is_null() ? nlohmann::json::array() : report["drift"]["drifted"]},
+      {"report", kDataReportFile}};
 }
 
 }  // namespace freshet

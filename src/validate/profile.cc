@@ -2,6 +2,7 @@
 #include "freshet/profile.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -105,8 +106,7 @@ std::vector<double> Quantiles(std::vector<double>* values, const std::vector<dou
 
 // Everything about a numeric column that needs its values on the host: finite values for
 // quantiles, the distinct values, the sample, the infinities.
-void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges,
-                 NumericProfile* p) {
+void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, NumericProfile* p) {
   const kernels::NumericColumnView v = NumericView(col);
   std::vector<double> finite;
   finite.reserve(static_cast<size_t>(p->count));
@@ -215,9 +215,8 @@ void NumericPass(const std::vector<const Column*>& cols, std::vector<NumericProf
   std::vector<int64_t> missing(hcols.size(), 0);
   const auto hist = [&](const std::vector<kernels::HistogramColumn>& h, int64_t n, int64_t* c,
                         int64_t* miss) {
-    kernels::NumericColumnHistograms(device, h.data(), static_cast<int32_t>(h.size()),
-                                     edges.data(), static_cast<int32_t>(edges.size()), n, c, bins,
-                                     miss, nullptr);
+    kernels::NumericColumnHistograms(device, h.data(), static_cast<int32_t>(h.size()), edges.data(),
+                                     static_cast<int32_t>(edges.size()), n, c, bins, miss, nullptr);
   };
   if (!device.is_cuda()) {
     kernels::NumericColumnMoments(device, views.data(), ncols, rows, moments.data(), nullptr);
@@ -280,8 +279,7 @@ void NumericPass(const std::vector<const Column*>& cols, std::vector<NumericProf
   }
 }
 
-void ProfileCategorical(const Column& col, int top_k, const Device& device,
-                        CategoricalProfile* p) {
+void ProfileCategorical(const Column& col, int top_k, const Device& device, CategoricalProfile* p) {
   const kernels::CategoricalInputView v = CategoricalView(col);
   // Counting runs on the CPU: a batch's categorical columns are profiled one per thread.
   (void)device;
@@ -306,14 +304,22 @@ void ProfileCategorical(const Column& col, int top_k, const Device& device,
   for (size_t k = keep; k < all.size(); ++k) p->other += all[k].second;
 }
 
-// Rows equal to an earlier row in every column: one XXH64 per row over its values.
+// A 64-bit finaliser (splitmix64's): mixes a row's running hash with each of its values.
+inline uint64_t Mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Rows equal to an earlier row in every column: a 64-bit hash per row over its values (strings by
+// XXH64), built column by column so each column is read once, in order.
 int64_t DuplicateRows(const std::vector<const Column*>& cols, int64_t rows) {
   if (rows < 2 || cols.empty()) return 0;
-  std::vector<uint64_t> h(static_cast<size_t>(rows));
+  std::vector<uint64_t> h(static_cast<size_t>(rows), 0x9e3779b97f4a7c15ULL);
   kernels::ParallelFor(rows, 1 << 15, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      uint64_t acc = 0x9e3779b97f4a7c15ULL;
-      for (const Column* c : cols) {
+    for (const Column* c : cols) {
+      const size_t es = c->is_string() ? 0 : ElementSize(*c);
+      for (int64_t i = b; i < e; ++i) {
         uint64_t x;
         if (!c->is_valid(i)) {
           x = 0x5bd1e995ULL;
@@ -321,20 +327,32 @@ int64_t DuplicateRows(const std::vector<const Column*>& cols, int64_t rows) {
           x = kernels::Xxh64(c->bytes.data() + c->offsets[i],
                              static_cast<size_t>(c->offsets[i + 1] - c->offsets[i]), 1);
         } else {
-          const size_t es = ElementSize(*c);
           uint64_t bits = 0;
           std::memcpy(&bits, c->data.data() + i * static_cast<int64_t>(es), es);
-          x = kernels::Xxh64U64(bits, 2);
+          x = bits;
         }
-        acc = kernels::Xxh64U64(acc ^ x, 3);
+        h[i] = Mix(h[i] ^ Mix(x + es));
       }
-      h[i] = acc;
     }
   });
-  std::sort(h.begin(), h.end());
-  int64_t dup = 0;
-  for (size_t i = 1; i < h.size(); ++i) dup += h[i] == h[i - 1];
-  return dup;
+  // Split by the top bits, sort the parts on their own threads, count equal neighbours.
+  const int parts = std::max(1, std::min(kernels::ParallelThreads(), 64));
+  std::vector<std::vector<uint64_t>> buckets(static_cast<size_t>(parts));
+  for (auto& b : buckets) b.reserve(h.size() / static_cast<size_t>(parts) + 1024);
+  for (uint64_t x : h) {
+    buckets[static_cast<size_t>((x >> 32) * static_cast<uint64_t>(parts) >> 32)].push_back(x);
+  }
+  std::vector<int64_t> dup(static_cast<size_t>(parts), 0);
+  kernels::ParallelForThreads(parts, 1, parts, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      auto& v = buckets[static_cast<size_t>(p)];
+      std::sort(v.begin(), v.end());
+      for (size_t i = 1; i < v.size(); ++i) dup[static_cast<size_t>(p)] += v[i] == v[i - 1];
+    }
+  });
+  int64_t total = 0;
+  for (int64_t d : dup) total += d;
+  return total;
 }
 
 }  // namespace
@@ -369,9 +387,18 @@ Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& col
     }
     p.columns.push_back(std::move(c));
   }
-  // The host pass first: it finds a column's own bins when the reference has none.
-  kernels::ParallelFor(static_cast<int64_t>(columns.size()), 1, [&](int64_t b, int64_t e) {
-    for (int64_t j = b; j < e; ++j) {
+  // The host pass first: it finds a column's own bins when the reference has none. Columns are
+  // handed out one at a time (categorical ones, the slowest, first), so the threads stay busy.
+  std::vector<size_t> order(columns.size());
+  for (size_t j = 0; j < order.size(); ++j) order[j] = j;
+  std::stable_partition(order.begin(), order.end(),
+                        [&](size_t j) { return p.columns[j].kind == ColumnKind::kCategorical; });
+  std::atomic<size_t> next{0};
+  const int threads =
+      std::max(1, std::min<int>(kernels::ParallelThreads(), static_cast<int>(columns.size())));
+  kernels::ParallelForThreads(threads, 1, threads, [&](int64_t, int64_t) {
+    for (size_t k = next++; k < order.size(); k = next++) {
+      const size_t j = order[k];
       ColumnProfile& c = p.columns[j];
       if (c.kind == ColumnKind::kNumeric) {
         HostNumeric(*cols[j], options, c.numeric.edges.empty(), &c.numeric);

@@ -25,10 +25,17 @@ json Numeric(const NumericProfile& n) {
     distinct = json::array();
     for (const auto& [v, c] : n.distinct) distinct.push_back({v, c});
   }
-  return {{"count", n.count}, {"missing", n.nan}, {"inf", n.inf},       {"mean", n.mean},
-          {"std", n.std},     {"min", n.min},     {"max", n.max},       {"quantiles", Quantiles(n.quantiles)},
+  return {{"count", n.count},
+          {"missing", n.nan},
+          {"inf", n.inf},
+          {"mean", n.mean},
+          {"std", n.std},
+          {"min", n.min},
+          {"max", n.max},
+          {"quantiles", Quantiles(n.quantiles)},
           {"histogram", {{"edges", n.edges}, {"counts", n.hist}}},
-          {"distinct", distinct}, {"sample", n.sample}};
+          {"distinct", distinct},
+          {"sample", n.sample}};
 }
 
 json Categorical(const CategoricalProfile& c) {
@@ -55,15 +62,13 @@ json ProfileToJson(const Profile& p) {
     cols.push_back(std::move(j));
   }
   const ProfileOptions& o = p.options;
-  return {{"format", kProfileFormat},
-          {"rows", p.rows},
-          {"duplicate_rows", p.duplicate_rows},
-          {"options",
-           {{"bins", o.bins},
-            {"top_k", o.top_k},
-            {"sample_size", o.sample_size},
-            {"seed", o.seed}}},
-          {"columns", cols}};
+  return {
+      {"format", kProfileFormat},
+      {"rows", p.rows},
+      {"duplicate_rows", p.duplicate_rows},
+      {"options",
+       {{"bins", o.bins}, {"top_k", o.top_k}, {"sample_size", o.sample_size}, {"seed", o.seed}}},
+      {"columns", cols}};
 }
 
 Profile ProfileFromJson(const json& j, const std::string& source) {

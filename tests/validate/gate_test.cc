@@ -17,7 +17,7 @@ namespace {
 
 using testing::TempDir;
 
-const char* kConfig = R"(model: m
+constexpr char kConfig[] = R"(model: m
 data: {landing: landing, label: y}
 features:
   - {column: age, type: numeric}
@@ -291,8 +291,8 @@ TEST_F(GateTest, FeatureAndDatasetDrift) {
   EXPECT_EQ(d->severity, Severity::kWarn);
   EXPECT_EQ(g2.Report()["drift"]["share"], 2.0 / 3.0);
   // ...and a failure where the config says so.
-  Config c = ParseConfig(std::string(kConfig) + "validate: {drift_share: {fail: 0.5}}\n",
-                         dir_ / "m.yaml");
+  Config c =
+      ParseConfig(std::string(kConfig) + "validate: {drift_share: {fail: 0.5}}\n", dir_ / "m.yaml");
   const DataGate g3 = Fresh(ToTable(r), &c);
   const Anomaly* f = Find(g3, "DATASET_DRIFT");
   ASSERT_NE(f, nullptr) << g3.Summary();
