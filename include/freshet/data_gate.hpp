@@ -79,6 +79,9 @@ class DataGate {
   void CheckPartitionValues(const Table& t, const InputFile& in);
   void CheckAgainstSchema(const Profile& fresh, const Table& rows);
   void CheckDrift(const Profile& fresh);
+  // Makes `t`'s columns appendable to `dst`'s (numeric widths unified as f64); false, with an
+  // anomaly, when they cannot be.
+  bool Unify(Table* dst, Table* t, const std::string& path);
 
   const Config& config_;
   Schema schema_;

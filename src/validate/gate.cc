@@ -98,9 +98,10 @@ void DataGate::CheckStructure(const InputFile& in, const std::vector<StoredColum
     if (!s) {
       if (is_label && !have_label_) continue;
       const ColumnSchema* cs = schema_.Find(req.name);
-      Add({"SCHEMA_MISSING_COLUMN", Severity::kFail, req.name, in.path,
+      const bool optional = cs && !cs->required && !is_label;
+      Add({"SCHEMA_MISSING_COLUMN", optional ? Severity::kWarn : Severity::kFail, req.name, in.path,
            in.path + ": column \"" + req.name + "\" is missing" + (is_label ? " (the label)" : "") +
-               (cs && !cs->required ? " (optional)" : ""),
+               (optional ? " (optional in the schema: read as missing in every row)" : ""),
            nullptr, nullptr});
       if (!cs || cs->required || is_label) *readable = false;
       continue;
@@ -211,6 +212,68 @@ void DataGate::CheckPartitionValues(const Table& t, const InputFile& in) {
   }
 }
 
+namespace {
+
+// The column as f64 (NaN where missing).
+Column AsF64(const Column& c) {
+  std::vector<double> v(static_cast<size_t>(c.size()));
+  for (int64_t i = 0; i < c.size(); ++i) v[i] = c.is_valid(i) ? c.as_double(i) : NAN;
+  return NumericColumn(c.name, DType::kF64, v);
+}
+
+// Integer codes as i64 (missing rows kept missing).
+Column AsI64(const Column& c) {
+  std::vector<int64_t> v(static_cast<size_t>(c.size()));
+  for (int64_t i = 0; i < c.size(); ++i) {
+    v[i] = c.dtype == DType::kI32 ? c.values<int32_t>()[i] : c.values<int64_t>()[i];
+  }
+  return NumericColumn(c.name, DType::kI64, v, c.valid);
+}
+
+bool IsInteger(DType t) { return t == DType::kI32 || t == DType::kI64; }
+
+}  // namespace
+
+bool DataGate::Unify(Table* dst, Table* t, const std::string& path) {
+  if (dst->columns.size() != t->columns.size()) {
+    Add({"PARTITION_UNREADABLE", Severity::kFail, "", path,
+         path + ": holds other columns than the run's earlier partitions (" +
+             std::to_string(t->columns.size()) + " against " + std::to_string(dst->columns.size()) +
+             ")",
+         nullptr, nullptr});
+    return false;
+  }
+  for (size_t j = 0; j < t->columns.size(); ++j) {
+    Column& a = dst->columns[j];
+    Column& b = t->columns[j];
+    if (a.dtype == b.dtype) continue;
+    if (a.is_string() || b.is_string()) {
+      Add({"UNEXPECTED_DATA_TYPE", Severity::kFail, b.name, path,
+           path + ": column \"" + b.name + "\" is stored as " + DTypeName(b.dtype) +
+               ", the run's earlier partitions as " + DTypeName(a.dtype),
+           DTypeName(b.dtype), DTypeName(a.dtype)});
+      return false;
+    }
+    // Integer codes of two widths: both as i64. Numbers of two widths or kinds: both as f64.
+    if (IsInteger(a.dtype) && IsInteger(b.dtype)) {
+      if (a.dtype != DType::kI64) a = AsI64(a);
+      if (b.dtype != DType::kI64) b = AsI64(b);
+      continue;
+    }
+    const auto requests = config_.Columns();
+    if (j < requests.size() && requests[j].kind == ColumnKind::kCategorical) {
+      Add({"UNEXPECTED_DATA_TYPE", Severity::kFail, b.name, path,
+           path + ": categorical column \"" + b.name + "\" is stored as " + DTypeName(b.dtype) +
+               ", the run's earlier partitions as " + DTypeName(a.dtype),
+           DTypeName(b.dtype), DTypeName(a.dtype)});
+      return false;
+    }
+    if (a.dtype != DType::kF64) a = AsF64(a);
+    if (b.dtype != DType::kF64) b = AsF64(b);
+  }
+  return true;
+}
+
 RunTables DataGate::Read(std::vector<InputFile>* inputs, const std::vector<bool>& fresh,
                          bool need_label) {
   RunTables out;
@@ -252,24 +315,47 @@ RunTables DataGate::Read(std::vector<InputFile>* inputs, const std::vector<bool>
       partitions_.push_back(part);
       continue;
     }
+    // An optional column the partition lacks is read as missing in every row, so that every
+    // partition of a role has the same columns.
+    if (t.columns.size() < config_.Columns().size()) {
+      Table full;
+      for (const auto& req : config_.Columns()) {
+        if (const Column* c = t.Find(req.name)) {
+          full.columns.push_back(*c);
+        } else if (req.name != config_.data.label || have_label_) {
+          const ColumnSchema* cs = schema_.Find(req.name);
+          const int64_t n = t.rows();
+          if (req.kind == ColumnKind::kNumeric && !(cs && cs->dtype == "string")) {
+            full.columns.push_back(NumericColumn(req.name, DType::kF64,
+                                                 std::vector<double>(static_cast<size_t>(n), NAN)));
+          } else {
+            full.columns.push_back(StringColumn(req.name,
+                                                std::vector<std::string>(static_cast<size_t>(n)),
+                                                std::vector<uint8_t>(static_cast<size_t>(n), 0)));
+          }
+        }
+      }
+      t = std::move(full);
+    }
     in.rows = t.rows();
     part["rows"] = in.rows;
     partitions_.push_back(part);
     spdlog::info("read {} ({} rows, {})", Base(in.path), in.rows, in.role);
     CheckPartitionValues(t, in);
+    const int side = in.role == "train" ? 0 : 1;
+    Table& dst = side == 0 ? out.train : out.eval;
+    if (!first[side] && !Unify(&dst, &t, in.path)) continue;
     if (fresh[k]) {
       if (fresh_.columns.empty()) {
         fresh_ = t;
-      } else if (fresh_.columns.size() == t.columns.size()) {
+      } else if (Unify(&fresh_, &t, in.path)) {
         fresh_.Append(t);
       }
     }
-    const int side = in.role == "train" ? 0 : 1;
-    Table& dst = side == 0 ? out.train : out.eval;
     if (first[side]) {
       dst = std::move(t);
       first[side] = false;
-    } else if (dst.columns.size() == t.columns.size()) {
+    } else {
       dst.Append(t);
     }
   }

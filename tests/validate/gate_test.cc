@@ -354,6 +354,59 @@ TEST_F(GateTest, FirstRunChecks) {
   EXPECT_EQ(g.status(), Severity::kFail);
 }
 
+TEST_F(GateTest, OptionalColumnIsReadAsMissing) {
+  schema_.columns[1].required = false;  // income
+  schema_.columns[1].max_missing_fraction = 1;
+  Table t = ToTable(Clean(1000, 26));
+  t.columns.erase(t.columns.begin() + 1);
+  std::vector<InputFile> inputs = {Write("a.h5", "eval", ToTable(Clean(1000, 27))),
+                                   Write("b.h5", "eval", t)};
+  DataGate g(config_, schema_, reference_);
+  const RunTables tables = g.Read(&inputs, {true, true}, true);
+  const Anomaly* a = Find(g, "SCHEMA_MISSING_COLUMN", "income");
+  ASSERT_NE(a, nullptr) << g.Summary();
+  EXPECT_EQ(a->severity, Severity::kWarn);
+  ASSERT_EQ(tables.eval.rows(), 2000);
+  const Column* income = tables.eval.Find("income");
+  ASSERT_NE(income, nullptr);
+  EXPECT_TRUE(std::isnan(income->as_double(1500)));
+  EXPECT_FALSE(std::isnan(income->as_double(10)));
+}
+
+TEST_F(GateTest, PartitionsOfTwoNumericWidthsAreJoined) {
+  Rows r = Clean(800, 28);
+  Table ints = ToTable(r);
+  std::vector<int64_t> whole;
+  for (double a : r.age) whole.push_back(static_cast<int64_t>(a));
+  ints.columns[0] = NumericColumn("age", DType::kI64, whole);
+  std::vector<InputFile> inputs = {Write("a.h5", "eval", ToTable(Clean(800, 29))),
+                                   Write("b.h5", "eval", ints)};
+  DataGate g(config_, schema_, reference_);
+  const RunTables tables = g.Read(&inputs, {true, true}, true);
+  EXPECT_NE(g.status(), Severity::kFail) << g.Summary();
+  ASSERT_EQ(tables.eval.rows(), 1600);
+  EXPECT_EQ(tables.eval.Find("age")->dtype, DType::kF64);
+  EXPECT_EQ(tables.eval.Find("age")->as_double(800), static_cast<double>(whole[0]));
+  // Strings where the other partition has numbers: refused, naming both.
+  Rows s = Clean(800, 30);
+  Table codes = ToTable(s);
+  std::vector<int64_t> country_codes(800, 7);
+  codes.columns[2] = NumericColumn("country", DType::kI64, country_codes);
+  std::vector<InputFile> mixed = {Write("c.h5", "eval", ToTable(Clean(800, 31))),
+                                  Write("d.h5", "eval", codes)};
+  DataGate g2(config_, schema_, reference_);
+  g2.Read(&mixed, {true, true}, true);
+  EXPECT_EQ(g2.status(), Severity::kFail);
+  bool named = false;
+  for (const auto& a : g2.anomalies()) {
+    named |= a.name == "UNEXPECTED_DATA_TYPE" && a.severity == Severity::kFail &&
+             a.message.find(
+                 "d.h5: column \"country\" is stored as i64, the run's earlier "
+                 "partitions as string") != std::string::npos;
+  }
+  EXPECT_TRUE(named) << g2.Summary();
+}
+
 TEST_F(GateTest, LabelChecks) {
   Rows r = Clean(100, 25);
   r.y[3] = 2;
