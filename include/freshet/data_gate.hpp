@@ -69,6 +69,9 @@ class DataGate {
   nlohmann::json Report() const;
   // One line per warning and failure, then the verdict.
   std::string Summary() const;
+  // Logs each finding (failures as errors, warnings as warnings) and, when there is any, the
+  // verdict line of Summary(): through the logger, so `--log-format json` stays one object a line.
+  void Log() const;
   // One line for a failed run's record: the failing checks, by column.
   std::string FailureLine() const;
 

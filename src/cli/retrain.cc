@@ -65,9 +65,7 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   if (config.validate.enabled) {
     timer.Start("validate");
     if (gate.status() != Severity::kFail) gate.Check(tables, device);
-    if (!gate.anomalies().empty() || gate.status() == Severity::kFail) {
-      std::fprintf(stderr, "%s\n", gate.Summary().c_str());
-    }
+    gate.Log();
     if (gate.status() == Severity::kFail) {
       const std::string path = writer.WriteRunFile(run, kDataReportFile, gate.Report().dump(2));
       return {kExitDataRefused, gate.FailureLine() + " (report: " + path + ")", std::nullopt};

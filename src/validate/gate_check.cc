@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "freshet/data_gate.hpp"
 #include "freshet/error.hpp"
 
@@ -268,6 +270,24 @@ std::string DataGate::Summary() const {
   }
   o << ")";
   return o.str();
+}
+
+void DataGate::Log() const {
+  for (const auto& a : anomalies_) {
+    if (a.severity == Severity::kFail) {
+      spdlog::error("{}: {}", a.name, a.message);
+    } else {
+      spdlog::warn("{}: {}", a.name, a.message);
+    }
+  }
+  if (anomalies_.empty()) return;
+  const std::string summary = Summary();
+  const std::string verdict = summary.substr(summary.find_last_of('\n') + 1);
+  if (status() == Severity::kFail) {
+    spdlog::error("{}", verdict);
+  } else {
+    spdlog::warn("{}", verdict);
+  }
 }
 
 std::string DataGate::FailureLine() const {

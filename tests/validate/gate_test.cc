@@ -418,3 +418,33 @@ TEST_F(GateTest, LabelChecks) {
 
 }  // namespace
 }  // namespace freshet
+
+namespace freshet {
+namespace {
+
+// The profile's numeric pass on a GPU (moments and histograms in chunks on the device) against the
+// CPU on the same rows: histogram counts, counts and min / max exactly, moments to 1e-12.
+TEST(ProfileCuda, MatchesCpu_CUDA) {
+  if (CudaDeviceCount() == 0) GTEST_SKIP() << "no CUDA device visible";
+  const Table t = ToTable(Clean(300000, 40));
+  const std::vector<ProfileColumn> cols = {{"age", ColumnKind::kNumeric},
+                                           {"income", ColumnKind::kNumeric},
+                                           {"country", ColumnKind::kCategorical},
+                                           {"y", ColumnKind::kNumeric}};
+  const Profile cpu = ComputeProfile(t, cols, ProfileOptions{}, nullptr, Device{});
+  const Profile gpu = ComputeProfile(t, cols, ProfileOptions{}, &cpu, Device{DeviceKind::kCuda, 0});
+  ASSERT_EQ(cpu.columns.size(), gpu.columns.size());
+  for (size_t j = 0; j < cpu.columns.size(); ++j) {
+    const NumericProfile& a = cpu.columns[j].numeric;
+    const NumericProfile& b = gpu.columns[j].numeric;
+    EXPECT_EQ(a.count, b.count);
+    EXPECT_EQ(a.hist, b.hist) << cpu.columns[j].name;
+    EXPECT_EQ(a.min, b.min);
+    EXPECT_EQ(a.max, b.max);
+    EXPECT_NEAR(a.mean, b.mean, 1e-12 * std::max(1.0, std::abs(a.mean)));
+    EXPECT_NEAR(a.std, b.std, 1e-12 * std::max(1.0, a.std));
+  }
+}
+
+}  // namespace
+}  // namespace freshet
