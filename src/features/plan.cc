@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "features/vocab.h"
 #include "freshet/error.hpp"
 
 namespace freshet {
@@ -67,19 +68,7 @@ TransformPlan MakeTransformPlan(const Table& table, const FeatureState& state) {
     for (size_t k = 0; k < p.cat_cols.size(); ++k) {
       if (p.cat_cols[k] == &col) return static_cast<int32_t>(k);
     }
-    CategoricalInputView v;
-    v.valid = col.valid.empty() ? nullptr : col.valid.data();
-    if (col.is_string()) {
-      v.type = kernels::kInString;
-      v.bytes = col.bytes.data();
-      v.offsets = col.offsets.data();
-    } else if (col.dtype == DType::kI32 || col.dtype == DType::kI64) {
-      v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
-      v.values = col.data.data();
-    } else {
-      throw DataError("column \"" + name + "\": expected strings or integer codes, got " +
-                      DTypeName(col.dtype));
-    }
+    const CategoricalInputView v = CategoricalView(col);
     p.cat_cols.push_back(&col);
     p.inputs.push_back(v);
     return static_cast<int32_t>(p.inputs.size() - 1);

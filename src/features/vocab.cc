@@ -11,29 +11,6 @@
 namespace freshet {
 namespace {
 
-kernels::CategoricalInputView ViewOf(const Column& col) {
-  kernels::CategoricalInputView v;
-  v.valid = col.valid.empty() ? nullptr : col.valid.data();
-  if (col.is_string()) {
-    v.type = kernels::kInString;
-    v.bytes = col.bytes.data();
-    v.offsets = col.offsets.data();
-  } else {
-    v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
-    v.values = col.data.data();
-  }
-  return v;
-}
-
-std::string Token(const Column& col, int64_t row) {
-  if (col.is_string()) {
-    return std::string(col.bytes.data() + col.offsets[row],
-                       col.bytes.data() + col.offsets[row + 1]);
-  }
-  return std::to_string(col.dtype == DType::kI32 ? col.values<int32_t>()[row]
-                                                 : col.values<int64_t>()[row]);
-}
-
 uint64_t TokenKey(const std::string& token, bool integer_codes, const std::string& column) {
   if (!integer_codes) return kernels::Xxh64(token.data(), token.size(), 0);
   size_t used = 0;
@@ -52,7 +29,7 @@ uint64_t TokenKey(const std::string& token, bool integer_codes, const std::strin
 
 // The value counts of a column, on the CPU straight from the table, or on a GPU in chunks.
 std::vector<kernels::ValueCount> Counts(const Column& column, const Device& device) {
-  const kernels::CategoricalInputView view = ViewOf(column);
+  const kernels::CategoricalInputView view = CategoricalView(column);
   const int64_t n = column.size();
   if (!device.is_cuda()) return kernels::CountValues(device, view, n, nullptr);
   constexpr int64_t kChunk = int64_t{1} << 22;
@@ -84,6 +61,32 @@ std::vector<kernels::ValueCount> Counts(const Column& column, const Device& devi
 }
 
 }  // namespace
+
+kernels::CategoricalInputView CategoricalView(const Column& col) {
+  kernels::CategoricalInputView v;
+  v.valid = col.valid.empty() ? nullptr : col.valid.data();
+  if (col.is_string()) {
+    v.type = kernels::kInString;
+    v.bytes = col.bytes.data();
+    v.offsets = col.offsets.data();
+  } else if (col.dtype == DType::kI32 || col.dtype == DType::kI64) {
+    v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
+    v.values = col.data.data();
+  } else {
+    throw DataError("column \"" + col.name + "\": expected strings or integer codes, got " +
+                    DTypeName(col.dtype));
+  }
+  return v;
+}
+
+std::string Token(const Column& col, int64_t row) {
+  if (col.is_string()) {
+    return std::string(col.bytes.data() + col.offsets[row],
+                       col.bytes.data() + col.offsets[row + 1]);
+  }
+  return std::to_string(col.dtype == DType::kI32 ? col.values<int32_t>()[row]
+                                                 : col.values<int64_t>()[row]);
+}
 
 std::vector<std::string> FitVocabulary(const Column& column, int64_t min_count, int64_t max_size,
                                        const std::vector<std::string>* previous,

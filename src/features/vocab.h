@@ -7,8 +7,16 @@
 
 #include "freshet/features.hpp"
 #include "freshet/table.hpp"
+#include "kernels/categorical_transform.h"
 
 namespace freshet {
+
+// The kernels' view of a categorical column (strings or integer codes). Throws DataError naming
+// the column for any other type.
+kernels::CategoricalInputView CategoricalView(const Column& col);
+
+// Row `row` of a categorical column as its category: the string, or the code in decimal.
+std::string Token(const Column& col, int64_t row);
 
 // The vocabulary of a string or integer-code column: `previous` (kept as it is, in order) followed
 // by the categories not in it that occur at least min_count times, most frequent first, ties broken

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <random>
 
+#include "features/vocab.h"
 #include "freshet/error.hpp"
 #include "kernels/column_histogram.h"
 #include "kernels/column_moments.h"
@@ -40,32 +41,6 @@ kernels::NumericColumnView NumericView(const Column& col) {
   v.values = col.data.data();
   v.valid = col.valid.empty() ? nullptr : col.valid.data();
   return v;
-}
-
-kernels::CategoricalInputView CategoricalView(const Column& col) {
-  kernels::CategoricalInputView v;
-  v.valid = col.valid.empty() ? nullptr : col.valid.data();
-  if (col.is_string()) {
-    v.type = kernels::kInString;
-    v.bytes = col.bytes.data();
-    v.offsets = col.offsets.data();
-  } else if (col.dtype == DType::kI32 || col.dtype == DType::kI64) {
-    v.type = col.dtype == DType::kI32 ? kernels::kInCodeI32 : kernels::kInCodeI64;
-    v.values = col.data.data();
-  } else {
-    throw DataError("column \"" + col.name + "\": expected strings or integer codes, got " +
-                    DTypeName(col.dtype));
-  }
-  return v;
-}
-
-std::string Token(const Column& col, int64_t row) {
-  if (col.is_string()) {
-    return std::string(col.bytes.data() + col.offsets[row],
-                       col.bytes.data() + col.offsets[row + 1]);
-  }
-  return std::to_string(col.dtype == DType::kI32 ? col.values<int32_t>()[row]
-                                                 : col.values<int64_t>()[row]);
 }
 
 // Places the elements of ranks [rb, re) (ascending, relative to `base`) of [first, last) where a
