@@ -46,10 +46,8 @@ std::vector<ProfileColumn> GateColumns(const Config& config, bool with_label) {
       add(f.column, f.type);
     }
   }
-  if (with_label) {
-    add(config.data.label,
-        config.task == Task::kRegression ? ColumnKind::kNumeric : ColumnKind::kNumeric);
-  }
+  // The label is numbers for every task: class labels profile as a few-valued numeric column.
+  if (with_label) add(config.data.label, ColumnKind::kNumeric);
   return out;
 }
 
