@@ -179,25 +179,7 @@ NumericState Frozen(const NumericState& prev, const FeatureSpec& spec) {
 }
 
 kernels::NumericColumnView MomentsView(const Column& col, const FeatureSpec& spec) {
-  kernels::NumericColumnView v;
-  switch (col.dtype) {
-    case DType::kF32:
-      v.type = kernels::kInF32;
-      break;
-    case DType::kF64:
-      v.type = kernels::kInF64;
-      break;
-    case DType::kI32:
-      v.type = kernels::kInI32;
-      break;
-    case DType::kI64:
-      v.type = kernels::kInI64;
-      break;
-    case DType::kString:
-      throw DataError("column \"" + spec.column + "\": expected numeric values, got strings");
-  }
-  v.values = col.data.data();
-  v.valid = col.valid.empty() ? nullptr : col.valid.data();
+  kernels::NumericColumnView v = NumericView(col);
   if (const FeatureOp* clip = FindOp(spec, Kind::kClip)) {
     v.clip_lo = clip->lo;
     v.clip_hi = clip->hi;

@@ -79,6 +79,29 @@ kernels::CategoricalInputView CategoricalView(const Column& col) {
   return v;
 }
 
+kernels::NumericColumnView NumericView(const Column& col) {
+  kernels::NumericColumnView v;
+  switch (col.dtype) {
+    case DType::kF32:
+      v.type = kernels::kInF32;
+      break;
+    case DType::kF64:
+      v.type = kernels::kInF64;
+      break;
+    case DType::kI32:
+      v.type = kernels::kInI32;
+      break;
+    case DType::kI64:
+      v.type = kernels::kInI64;
+      break;
+    case DType::kString:
+      throw DataError("column \"" + col.name + "\": expected numeric values, got strings");
+  }
+  v.values = col.data.data();
+  v.valid = col.valid.empty() ? nullptr : col.valid.data();
+  return v;
+}
+
 std::string Token(const Column& col, int64_t row) {
   if (col.is_string()) {
     return std::string(col.bytes.data() + col.offsets[row],

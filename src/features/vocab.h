@@ -8,12 +8,17 @@
 #include "freshet/features.hpp"
 #include "freshet/table.hpp"
 #include "kernels/categorical_transform.h"
+#include "kernels/numeric_transform.h"
 
 namespace freshet {
 
 // The kernels' view of a categorical column (strings or integer codes). Throws DataError naming
 // the column for any other type.
 kernels::CategoricalInputView CategoricalView(const Column& col);
+
+// The kernels' view of a numeric column (values, valid, type; no transform). Throws DataError
+// naming the column for strings.
+kernels::NumericColumnView NumericView(const Column& col);
 
 // Row `row` of a categorical column as its category: the string, or the code in decimal.
 std::string Token(const Column& col, int64_t row);

@@ -20,29 +20,6 @@ namespace {
 
 using kernels::ColumnMoments;
 
-kernels::NumericColumnView NumericView(const Column& col) {
-  kernels::NumericColumnView v;
-  switch (col.dtype) {
-    case DType::kF32:
-      v.type = kernels::kInF32;
-      break;
-    case DType::kF64:
-      v.type = kernels::kInF64;
-      break;
-    case DType::kI32:
-      v.type = kernels::kInI32;
-      break;
-    case DType::kI64:
-      v.type = kernels::kInI64;
-      break;
-    case DType::kString:
-      throw DataError("column \"" + col.name + "\": expected numeric values, got strings");
-  }
-  v.values = col.data.data();
-  v.valid = col.valid.empty() ? nullptr : col.valid.data();
-  return v;
-}
-
 // Places the elements of ranks [rb, re) (ascending, relative to `base`) of [first, last) where a
 // full sort would: a recursive multi-select, O(n log k) for k ranks.
 void MultiSelect(double* first, double* last, const int64_t* rb, const int64_t* re, int64_t base) {
