@@ -1,192 +1,253 @@
+// Multiclass and regression metrics, and the per-task metric sets of eval.json.
 #include "freshet/metrics.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
-#include <limits>
-#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <vector>
 
+#include "eval/metrics_internal.h"
 #include "freshet/error.hpp"
 
 namespace freshet {
 
-double RocAuc(const std::vector<float>& scores, const std::vector<float>& labels) {
-  FRESHET_CHECK(scores.size() == labels.size(), "scores and labels differ in length");
-  const size_t n = scores.size();
-  for (float s : scores) {
-    if (std::isnan(s)) return std::numeric_limits<double>::quiet_NaN();
-  }
-  std::vector<size_t> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
-  // Sum of the positives' ranks, with ties sharing their average rank.
-  double rank_sum = 0.0;
-  double positives = 0.0;
-  for (size_t i = 0; i < n;) {
-    size_t j = i;
-    while (j < n && scores[order[j]] == scores[order[i]]) ++j;
-    const double avg_rank = (static_cast<double>(i) + static_cast<double>(j) + 1.0) / 2.0;
-    for (size_t k = i; k < j; ++k) {
-      if (labels[order[k]] > 0.5f) {
-        rank_sum += avg_rank;
-        positives += 1.0;
-      }
-    }
-    i = j;
-  }
-  const double negatives = static_cast<double>(n) - positives;
-  if (positives == 0 || negatives == 0) return std::numeric_limits<double>::quiet_NaN();
-  return (rank_sum - positives * (positives + 1.0) / 2.0) / (positives * negatives);
-}
-
-double LogLoss(const std::vector<float>& probs, const std::vector<float>& labels) {
-  FRESHET_CHECK(probs.size() == labels.size(), "probabilities and labels differ in length");
-  if (probs.empty()) return std::numeric_limits<double>::quiet_NaN();
-  double sum = 0.0;
-  for (size_t i = 0; i < probs.size(); ++i) {
-    // The probability given to the true class, clipped at 1e-15 (computed as 1 - p for label 0,
-    // so that a certain wrong prediction costs exactly -log(1e-15) either way).
-    const double p = probs[i];
-    sum -= std::log(std::clamp(labels[i] > 0.5f ? p : 1.0 - p, 1e-15, 1.0));
-  }
-  return sum / static_cast<double>(probs.size());
-}
-
-double Accuracy(const std::vector<float>& probs, const std::vector<float>& labels) {
-  FRESHET_CHECK(probs.size() == labels.size(), "probabilities and labels differ in length");
-  if (probs.empty()) return std::numeric_limits<double>::quiet_NaN();
-  size_t hits = 0;
-  for (size_t i = 0; i < probs.size(); ++i) hits += (probs[i] >= 0.5f) == (labels[i] > 0.5f);
-  return static_cast<double>(hits) / static_cast<double>(probs.size());
-}
+using metrics_internal::AnyNan;
+using metrics_internal::ArgMax;
+using metrics_internal::CheckRows;
+using metrics_internal::Nan;
+using metrics_internal::WeightAt;
 
 namespace {
 
-double Nan() { return std::numeric_limits<double>::quiet_NaN(); }
-
-int64_t ArgMax(const float* row, int64_t k) {
-  int64_t best = 0;
-  for (int64_t c = 1; c < k; ++c) {
-    if (row[c] > row[best]) best = c;
-  }
-  return best;
-}
-
-void CheckMulticlass(const std::vector<float>& probs, int64_t k, const std::vector<float>& labels) {
+// Checks the shapes and the class ids; returns the class id of each row.
+std::vector<int64_t> CheckMulticlass(const std::vector<float>& probs, int64_t k,
+                                     const std::vector<float>& labels,
+                                     const std::vector<float>& weights) {
   FRESHET_CHECK(k >= 1, "multiclass metrics need at least one class");
   FRESHET_CHECK(probs.size() == labels.size() * static_cast<size_t>(k),
                 "probabilities and labels differ in length");
+  CheckRows(labels.size(), labels, weights, "labels");
+  std::vector<int64_t> ids(labels.size());
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const float y = labels[i];
+    FRESHET_CHECK(y >= 0 && y < static_cast<float>(k) && y == std::floor(y),
+                  "class id out of range: " + std::to_string(y));
+    ids[i] = static_cast<int64_t>(y);
+  }
+  return ids;
 }
 
-nlohmann::json Num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); }
+template <typename Fn>
+double WeightedMean(size_t n, const std::vector<float>& weights, Fn&& f) {
+  double sum = 0.0, total = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const double w = WeightAt(weights, i);
+    if (w == 0) continue;
+    sum += w * f(i);
+    total += w;
+  }
+  return total > 0 ? sum / total : Nan();
+}
 
 }  // namespace
 
 double MulticlassLogLoss(const std::vector<float>& probs, int64_t k,
-                         const std::vector<float>& labels) {
-  CheckMulticlass(probs, k, labels);
-  if (labels.empty()) return Nan();
-  double sum = 0.0;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const int64_t y = static_cast<int64_t>(labels[i]);
-    FRESHET_CHECK(y >= 0 && y < k, "class id out of range");
-    sum -= std::log(std::clamp(static_cast<double>(probs[i * k + y]), 1e-15, 1.0));
-  }
-  return sum / static_cast<double>(labels.size());
+                         const std::vector<float>& labels, const std::vector<float>& weights) {
+  const std::vector<int64_t> y = CheckMulticlass(probs, k, labels, weights);
+  if (AnyNan(probs)) return Nan();
+  return WeightedMean(labels.size(), weights, [&](size_t i) {
+    const float q = probs[i * k + y[i]];
+    return -std::log(static_cast<double>(std::clamp(q, FLT_EPSILON, 1.0f - FLT_EPSILON)));
+  });
 }
 
 double MulticlassAccuracy(const std::vector<float>& probs, int64_t k,
-                          const std::vector<float>& labels) {
-  CheckMulticlass(probs, k, labels);
-  if (labels.empty()) return Nan();
-  size_t hits = 0;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    hits += ArgMax(&probs[i * k], k) == static_cast<int64_t>(labels[i]);
-  }
-  return static_cast<double>(hits) / static_cast<double>(labels.size());
+                          const std::vector<float>& labels, const std::vector<float>& weights) {
+  const std::vector<int64_t> y = CheckMulticlass(probs, k, labels, weights);
+  if (AnyNan(probs)) return Nan();
+  return WeightedMean(labels.size(), weights,
+                      [&](size_t i) { return ArgMax(&probs[i * k], k) == y[i] ? 1.0 : 0.0; });
 }
 
-double MacroF1(const std::vector<float>& probs, int64_t k, const std::vector<float>& labels) {
-  CheckMulticlass(probs, k, labels);
+double MacroF1(const std::vector<float>& probs, int64_t k, const std::vector<float>& labels,
+               const std::vector<float>& weights) {
+  const std::vector<int64_t> y = CheckMulticlass(probs, k, labels, weights);
+  if (AnyNan(probs)) return Nan();
   if (labels.empty()) return Nan();
   std::vector<double> tp(k, 0), fp(k, 0), fn(k, 0);
+  std::vector<char> present(k, 0);
+  double total = 0.0;
   for (size_t i = 0; i < labels.size(); ++i) {
-    const int64_t y = static_cast<int64_t>(labels[i]);
     const int64_t p = ArgMax(&probs[i * k], k);
-    if (p == y) {
-      tp[y] += 1;
+    const double w = WeightAt(weights, i);
+    present[y[i]] = present[p] = 1;
+    total += w;
+    if (p == y[i]) {
+      tp[p] += w;
     } else {
-      fp[p] += 1;
-      if (y >= 0 && y < k) fn[y] += 1;
+      fp[p] += w;
+      fn[y[i]] += w;
     }
   }
+  if (!(total > 0)) return Nan();
   double sum = 0.0;
   int64_t classes = 0;
   for (int64_t c = 0; c < k; ++c) {
+    if (!present[c]) continue;
     const double denom = 2 * tp[c] + fp[c] + fn[c];
-    if (denom == 0) continue;  // neither in the labels nor predicted
-    sum += 2 * tp[c] / denom;
+    sum += denom > 0 ? 2 * tp[c] / denom : 0.0;
     ++classes;
   }
-  return classes ? sum / static_cast<double>(classes) : Nan();
+  return sum / static_cast<double>(classes);
 }
 
-double Rmse(const std::vector<float>& preds, const std::vector<float>& labels) {
-  FRESHET_CHECK(preds.size() == labels.size(), "predictions and labels differ in length");
-  if (preds.empty()) return Nan();
-  double sum = 0.0;
-  for (size_t i = 0; i < preds.size(); ++i) {
+double Rmse(const std::vector<float>& preds, const std::vector<float>& labels,
+            const std::vector<float>& weights) {
+  CheckRows(preds.size(), labels, weights, "predictions");
+  return std::sqrt(WeightedMean(preds.size(), weights, [&](size_t i) {
     const double d = static_cast<double>(preds[i]) - labels[i];
-    sum += d * d;
-  }
-  return std::sqrt(sum / static_cast<double>(preds.size()));
+    return d * d;
+  }));
 }
 
-double Mae(const std::vector<float>& preds, const std::vector<float>& labels) {
-  FRESHET_CHECK(preds.size() == labels.size(), "predictions and labels differ in length");
-  if (preds.empty()) return Nan();
-  double sum = 0.0;
-  for (size_t i = 0; i < preds.size(); ++i)
-    sum += std::abs(static_cast<double>(preds[i]) - labels[i]);
-  return sum / static_cast<double>(preds.size());
+double Mae(const std::vector<float>& preds, const std::vector<float>& labels,
+           const std::vector<float>& weights) {
+  CheckRows(preds.size(), labels, weights, "predictions");
+  return WeightedMean(preds.size(), weights, [&](size_t i) {
+    return std::abs(static_cast<double>(preds[i]) - labels[i]);
+  });
 }
 
-double R2(const std::vector<float>& preds, const std::vector<float>& labels) {
-  FRESHET_CHECK(preds.size() == labels.size(), "predictions and labels differ in length");
-  if (preds.empty()) return Nan();
-  double mean = 0.0;
-  for (float y : labels) mean += y;
-  mean /= static_cast<double>(labels.size());
+double R2(const std::vector<float>& preds, const std::vector<float>& labels,
+          const std::vector<float>& weights) {
+  CheckRows(preds.size(), labels, weights, "predictions");
+  const double mean =
+      WeightedMean(labels.size(), weights, [&](size_t i) { return double{labels[i]}; });
+  if (std::isnan(mean)) return Nan();
   double ss_res = 0.0, ss_tot = 0.0;
   for (size_t i = 0; i < preds.size(); ++i) {
+    const double w = WeightAt(weights, i);
     const double r = static_cast<double>(labels[i]) - preds[i];
     const double t = static_cast<double>(labels[i]) - mean;
-    ss_res += r * r;
-    ss_tot += t * t;
+    ss_res += w * r * r;
+    ss_tot += w * t * t;
   }
   return ss_tot > 0 ? 1.0 - ss_res / ss_tot : Nan();
 }
 
-nlohmann::json TaskMetrics(Task task, int64_t num_classes, const std::vector<float>& preds,
-                           const std::vector<float>& labels) {
+double Mape(const std::vector<float>& preds, const std::vector<float>& labels,
+            const std::vector<float>& weights) {
+  CheckRows(preds.size(), labels, weights, "predictions");
+  return WeightedMean(preds.size(), weights, [&](size_t i) {
+    const double y = labels[i];
+    return std::abs(static_cast<double>(preds[i]) - y) / std::max(std::abs(y), DBL_EPSILON);
+  });
+}
+
+std::vector<std::string> TaskMetricNames(Task task) {
   switch (task) {
     case Task::kBinary:
-      return {{"auc", Num(RocAuc(preds, labels))},
-              {"log_loss", Num(LogLoss(preds, labels))},
-              {"accuracy", Num(Accuracy(preds, labels))}};
+      return {"auc", "pr_auc", "log_loss", "brier", "accuracy", "precision", "recall", "f1", "ece"};
     case Task::kMulticlass:
-      return {{"log_loss", Num(MulticlassLogLoss(preds, num_classes, labels))},
-              {"accuracy", Num(MulticlassAccuracy(preds, num_classes, labels))},
-              {"macro_f1", Num(MacroF1(preds, num_classes, labels))}};
+      return {"log_loss", "accuracy", "macro_f1"};
     case Task::kRegression:
-      return {{"rmse", Num(Rmse(preds, labels))},
-              {"mae", Num(Mae(preds, labels))},
-              {"r2", Num(R2(preds, labels))}};
+      return {"rmse", "mae", "r2", "mape"};
   }
-  return nlohmann::json::object();
+  return {};
+}
+
+namespace {
+
+const char* TaskName(Task task) {
+  switch (task) {
+    case Task::kBinary:
+      return "binary";
+    case Task::kMulticlass:
+      return "multiclass";
+    case Task::kRegression:
+      return "regression";
+  }
+  return "?";
+}
+
+[[noreturn]] void UnknownMetric(const std::string& name, Task task) {
+  throw std::invalid_argument("unknown " + std::string(TaskName(task)) + " metric \"" + name +
+                              "\"");
+}
+
+}  // namespace
+
+double MetricValue(const std::string& name, Task task, int64_t num_classes,
+                   const std::vector<float>& preds, const std::vector<float>& labels,
+                   const std::vector<float>& weights, const MetricOptions& options) {
+  const auto& w = weights;
+  const auto& p = preds;
+  const auto& y = labels;
+  switch (task) {
+    case Task::kBinary:
+      if (name == "auc") return RocAuc(p, y, w);
+      if (name == "pr_auc") return AveragePrecision(p, y, w);
+      if (name == "log_loss") return LogLoss(p, y, w);
+      if (name == "brier") return Brier(p, y, w);
+      if (name == "accuracy") return Accuracy(p, y, w, options.threshold);
+      if (name == "precision") return Precision(Confusion(p, y, w, options.threshold));
+      if (name == "recall") return Recall(Confusion(p, y, w, options.threshold));
+      if (name == "f1") return F1(Confusion(p, y, w, options.threshold));
+      if (name == "ece") return ExpectedCalibrationError(p, y, w, options.calibration_bins);
+      break;
+    case Task::kMulticlass:
+      if (name == "log_loss") return MulticlassLogLoss(p, num_classes, y, w);
+      if (name == "accuracy") return MulticlassAccuracy(p, num_classes, y, w);
+      if (name == "macro_f1") return MacroF1(p, num_classes, y, w);
+      break;
+    case Task::kRegression:
+      if (name == "rmse") return Rmse(p, y, w);
+      if (name == "mae") return Mae(p, y, w);
+      if (name == "r2") return R2(p, y, w);
+      if (name == "mape") return Mape(p, y, w);
+      break;
+  }
+  UnknownMetric(name, task);
+}
+
+nlohmann::json TaskMetrics(Task task, int64_t num_classes, const std::vector<float>& preds,
+                           const std::vector<float>& labels, const std::vector<float>& weights,
+                           const MetricOptions& options) {
+  nlohmann::json out = nlohmann::json::object();
+  if (task == Task::kBinary) {
+    // One sort for both areas, one pass for the thresholded counts.
+    CheckRows(preds.size(), labels, weights, "probabilities");
+    const bool nan = AnyNan(preds);
+    const metrics_internal::BinaryCurve curve =
+        nan ? metrics_internal::BinaryCurve{}
+            : metrics_internal::ComputeBinaryCurve(preds, labels, weights);
+    const BinaryCounts c = Confusion(preds, labels, weights, options.threshold);
+    out["auc"] = metrics_internal::Num(nan ? Nan() : metrics_internal::AucFromCurve(curve));
+    out["pr_auc"] = metrics_internal::Num(nan ? Nan() : metrics_internal::ApFromCurve(curve));
+    out["log_loss"] = metrics_internal::Num(LogLoss(preds, labels, weights));
+    out["brier"] = metrics_internal::Num(Brier(preds, labels, weights));
+    out["accuracy"] = metrics_internal::Num(Accuracy(preds, labels, weights, options.threshold));
+    out["precision"] = metrics_internal::Num(Precision(c));
+    out["recall"] = metrics_internal::Num(Recall(c));
+    out["f1"] = metrics_internal::Num(F1(c));
+    out["ece"] = metrics_internal::Num(
+        ExpectedCalibrationError(preds, labels, weights, options.calibration_bins));
+    return out;
+  }
+  for (const std::string& name : TaskMetricNames(task)) {
+    out[name] = metrics_internal::Num(
+        MetricValue(name, task, num_classes, preds, labels, weights, options));
+  }
+  return out;
 }
 
 bool HigherIsBetter(const std::string& name) {
-  return name == "auc" || name == "accuracy" || name == "macro_f1" || name == "r2";
+  static const char* const kHigher[] = {"auc",    "pr_auc", "accuracy", "precision",
+                                        "recall", "f1",     "macro_f1", "r2"};
+  return std::any_of(std::begin(kHigher), std::end(kHigher),
+                     [&](const char* h) { return name == h; });
 }
 
 }  // namespace freshet

@@ -1,0 +1,249 @@
+// The paired bootstrap: its resampling, its fast path against the reference path, determinism
+// whatever the thread count, and the coverage of its intervals on data with a known answer.
+#include "eval/bootstrap.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "freshet/metrics.hpp"
+#include "kernels/parallel.h"
+
+namespace freshet {
+namespace {
+
+using bootstrap_internal::LinearQuantile;
+using bootstrap_internal::ResampleCounts;
+using bootstrap_internal::ResampleDeltas;
+
+// Sets FRESHET_THREADS for the scope and restores what was there.
+class ThreadsEnv {
+ public:
+  explicit ThreadsEnv(int threads) {
+    if (const char* old = std::getenv("FRESHET_THREADS")) {
+      old_ = old;
+      had_ = true;
+    }
+    setenv("FRESHET_THREADS", std::to_string(threads).c_str(), 1);
+  }
+  ~ThreadsEnv() {
+    if (had_) {
+      setenv("FRESHET_THREADS", old_.c_str(), 1);
+    } else {
+      unsetenv("FRESHET_THREADS");
+    }
+  }
+
+ private:
+  std::string old_;
+  bool had_ = false;
+};
+
+// Two models' scores on binormal data: a positive scores mu + noise, a negative noise, the two
+// models' noises N(0, 1) with correlation rho on the same row. AUC = Phi(mu / sqrt(2)).
+struct TwoModels {
+  std::vector<float> a, b, labels;
+};
+TwoModels Binormal(uint64_t seed, size_t n, double mu_a, double mu_b, double rho,
+                   double prevalence = 0.4) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::bernoulli_distribution positive(prevalence);
+  TwoModels m;
+  for (size_t i = 0; i < n; ++i) {
+    const double y = positive(rng) ? 1.0 : 0.0;
+    const double z1 = normal(rng), z2 = normal(rng);
+    m.a.push_back(static_cast<float>(mu_a * y + z1));
+    m.b.push_back(static_cast<float>(mu_b * y + rho * z1 + std::sqrt(1 - rho * rho) * z2));
+    m.labels.push_back(static_cast<float>(y));
+  }
+  return m;
+}
+
+double BinormalAuc(double mu) { return 0.5 * std::erfc(-mu / 2.0); }  // Phi(mu / sqrt 2)
+
+TEST(BootstrapCounts, SumToRowsAndAreDeterministic) {
+  const std::vector<uint32_t> c = ResampleCounts(100000, 42, 3);
+  EXPECT_EQ(std::accumulate(c.begin(), c.end(), uint64_t{0}), 100000u);
+  EXPECT_EQ(c, ResampleCounts(100000, 42, 3));
+  EXPECT_NE(c, ResampleCounts(100000, 42, 4));
+  EXPECT_NE(c, ResampleCounts(100000, 43, 3));
+  // Each count is Binomial(N, 1/N): about e^-1 of the rows are never drawn.
+  const double zeros = static_cast<double>(std::count(c.begin(), c.end(), 0u)) / c.size();
+  EXPECT_NEAR(zeros, std::exp(-1.0), 0.005);
+  EXPECT_EQ(ResampleCounts(1, 5, 0), std::vector<uint32_t>{1});
+}
+
+TEST(BootstrapQuantile, AsNumpyLinear) {
+  const std::vector<double> v = {1, 2, 3, 4};
+  EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.025), 1.075);
+  EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.975), 3.925);
+  EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.5), 2.5);
+  EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(LinearQuantile(v, 1.0), 4.0);
+  EXPECT_DOUBLE_EQ(LinearQuantile({7}, 0.3), 7.0);
+}
+
+TEST(PairedBootstrap, FastPathEqualsReference) {
+  const TwoModels m = Binormal(1, 1500, 1.0, 0.7, 0.5);
+  std::vector<float> weights(m.labels.size());
+  std::mt19937 rng(2);
+  for (float& w : weights) w = static_cast<float>(rng() % 4);  // exact as count * weight floats
+  // Rounded scores: many ties.
+  std::vector<float> ra(m.a), rb(m.b);
+  for (float& s : ra) s = std::round(s * 4) / 4;
+  for (float& s : rb) s = std::round(s * 4) / 4;
+  for (const char* metric : {"auc", "pr_auc"}) {
+    for (bool weighted : {false, true}) {
+      for (bool ties : {false, true}) {
+        const auto& a = ties ? ra : m.a;
+        const auto& b = ties ? rb : m.b;
+        const std::vector<float> w = weighted ? weights : std::vector<float>{};
+        const auto fast =
+            ResampleDeltas(metric, Task::kBinary, 0, a, b, m.labels, w, 40, 9, {}, false);
+        const auto ref =
+            ResampleDeltas(metric, Task::kBinary, 0, a, b, m.labels, w, 40, 9, {}, true);
+        ASSERT_EQ(fast.size(), ref.size());
+        for (size_t r = 0; r < fast.size(); ++r) {
+          EXPECT_NEAR(fast[r], ref[r], 1e-12)
+              << metric << " weighted " << weighted << " ties " << ties << " resample " << r;
+        }
+      }
+    }
+  }
+}
+
+TEST(PairedBootstrap, DeterministicWhateverTheThreads) {
+  const TwoModels m = Binormal(3, 3000, 1.0, 0.8, 0.6);
+  std::vector<float> w(m.labels.size());
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.5f + static_cast<float>(i % 3);
+  for (const char* metric : {"auc", "log_loss", "brier"}) {
+    std::vector<BootstrapInterval> runs;
+    for (int threads : {1, 2, 5}) {
+      ThreadsEnv env(threads);
+      std::vector<float> pa(m.a), pb(m.b);
+      for (float& s : pa) s = 1 / (1 + std::exp(-s));
+      for (float& s : pb) s = 1 / (1 + std::exp(-s));
+      runs.push_back(PairedBootstrap(metric, Task::kBinary, 0, pa, pb, m.labels, w, 101, 77, 0.9));
+    }
+    for (size_t i = 1; i < runs.size(); ++i) {
+      EXPECT_EQ(runs[i].delta, runs[0].delta) << metric;
+      EXPECT_EQ(runs[i].lower, runs[0].lower) << metric;
+      EXPECT_EQ(runs[i].upper, runs[0].upper) << metric;
+      EXPECT_EQ(runs[i].resamples, 101);
+      EXPECT_EQ(runs[i].dropped, 0);
+    }
+    EXPECT_LT(runs[0].lower, runs[0].upper) << metric;
+  }
+  const auto one = PairedBootstrap("auc", Task::kBinary, 0, m.a, m.b, m.labels, {}, 50, 1, 0.95);
+  const auto other = PairedBootstrap("auc", Task::kBinary, 0, m.a, m.b, m.labels, {}, 50, 2, 0.95);
+  EXPECT_EQ(one.delta, other.delta);
+  EXPECT_NE(one.lower, other.lower);
+}
+
+TEST(PairedBootstrap, DropsNanResamples) {
+  // One positive in six rows: a resample that misses it has no AUC.
+  const std::vector<float> a = {0.9f, 0.1f, 0.2f, 0.3f, 0.4f, 0.5f};
+  const std::vector<float> b = {0.5f, 0.1f, 0.2f, 0.3f, 0.4f, 0.9f};
+  const std::vector<float> y = {1, 0, 0, 0, 0, 0};
+  const auto r = PairedBootstrap("auc", Task::kBinary, 0, a, b, y, {}, 200, 5, 0.95);
+  EXPECT_DOUBLE_EQ(r.delta, 1.0 - 0.8);
+  EXPECT_GT(r.dropped, 0);
+  EXPECT_GT(r.resamples, 0);
+  EXPECT_EQ(r.resamples + r.dropped, 200);
+  const auto none = PairedBootstrap("auc", Task::kBinary, 0, a, b, y, {}, 0, 5, 0.95);
+  EXPECT_EQ(none.resamples, 0);
+  EXPECT_TRUE(std::isnan(none.lower) && std::isnan(none.upper));
+  EXPECT_THROW(PairedBootstrap("rmse", Task::kBinary, 0, a, b, y, {}, 10, 5, 0.95),
+               std::invalid_argument);
+}
+
+TEST(PairedBootstrap, OtherTasksAndMetrics) {
+  std::mt19937 rng(12);
+  std::normal_distribution<float> normal;
+  const size_t n = 800;
+  std::vector<float> y(n), a(n), b(n);
+  for (size_t i = 0; i < n; ++i) {
+    y[i] = normal(rng);
+    a[i] = y[i] + 0.5f * normal(rng);
+    b[i] = y[i] + 0.7f * normal(rng);
+  }
+  for (const char* metric : {"rmse", "mae", "r2"}) {
+    const auto r = PairedBootstrap(metric, Task::kRegression, 0, a, b, y, {}, 200, 3, 0.95);
+    EXPECT_LE(r.lower, r.delta) << metric;
+    EXPECT_GE(r.upper, r.delta) << metric;
+    EXPECT_EQ(r.resamples, 200);
+  }
+  // Multiclass: model A puts 0.6 on the true class, model B 0.4.
+  const int64_t k = 3;
+  std::vector<float> labels(n), pa(n * k), pb(n * k);
+  for (size_t i = 0; i < n; ++i) {
+    labels[i] = static_cast<float>(rng() % k);
+    for (int64_t c = 0; c < k; ++c) {
+      const bool truth = c == static_cast<int64_t>(labels[i]);
+      pa[i * k + c] = truth ? 0.6f : 0.2f;
+      pb[i * k + c] = truth ? 0.4f : 0.3f;
+    }
+    if (i % 5 == 0) std::swap(pb[i * k], pb[i * k + 1]);
+  }
+  const auto ll =
+      PairedBootstrap("log_loss", Task::kMulticlass, k, pa, pb, labels, {}, 100, 4, 0.9);
+  EXPECT_LT(ll.upper, 0.0);
+  const auto f1 =
+      PairedBootstrap("macro_f1", Task::kMulticlass, k, pa, pb, labels, {}, 100, 4, 0.9);
+  EXPECT_GT(f1.lower, 0.0);
+}
+
+// Over 200 data sets drawn from the binormal model, the 95 % interval of AUC(A) - AUC(B) covers
+// the true difference Phi(mu_a / sqrt 2) - Phi(mu_b / sqrt 2) in about 95 % of them.
+TEST(PairedBootstrap, CoverageOfTheTrueAucDifference) {
+  const double mu_a = 1.0, mu_b = 0.8, rho = 0.6;
+  const double truth = BinormalAuc(mu_a) - BinormalAuc(mu_b);
+  const int repetitions = 200, resamples = 500;
+  int covered = 0;
+  double width = 0.0;
+  for (int rep = 0; rep < repetitions; ++rep) {
+    const TwoModels m = Binormal(1000 + rep, 2000, mu_a, mu_b, rho);
+    const auto r = PairedBootstrap("auc", Task::kBinary, 0, m.a, m.b, m.labels, {}, resamples,
+                                   500 + rep, 0.95);
+    ASSERT_EQ(r.dropped, 0);
+    covered += r.lower <= truth && truth <= r.upper;
+    width += r.upper - r.lower;
+  }
+  const double coverage = static_cast<double>(covered) / repetitions;
+  std::cout << "[ coverage ] 95% paired bootstrap of AUC difference " << truth << ": covered "
+            << covered << "/" << repetitions << " = " << coverage << ", mean width "
+            << width / repetitions << std::endl;
+  RecordProperty("coverage", std::to_string(coverage));
+  EXPECT_GE(coverage, 0.91);
+  EXPECT_LE(coverage, 0.98);
+}
+
+// 1000 resamples of AUC on 1M rows. Run with --gtest_also_run_disabled_tests.
+TEST(PairedBootstrap, DISABLED_TimingMillionRowsAuc) {
+  const TwoModels m = Binormal(8, 1000000, 1.0, 0.9, 0.5);
+  for (bool weighted : {false, true}) {
+    std::vector<float> w;
+    if (weighted) w.assign(m.labels.size(), 1.5f);
+    const auto start = std::chrono::steady_clock::now();
+    const auto r = PairedBootstrap("auc", Task::kBinary, 0, m.a, m.b, m.labels, w, 1000, 1, 0.95);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cout << "[ timing ] PairedBootstrap auc, 1M rows, 1000 resamples, "
+              << (weighted ? "weighted" : "unweighted") << ", " << kernels::ParallelThreads()
+              << " threads: " << seconds << " s (delta " << r.delta << " [" << r.lower << ", "
+              << r.upper << "])" << std::endl;
+  }
+}
+
+}  // namespace
+}  // namespace freshet
