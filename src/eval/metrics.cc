@@ -18,6 +18,7 @@ using metrics_internal::ArgMax;
 using metrics_internal::CheckRows;
 using metrics_internal::Nan;
 using metrics_internal::WeightAt;
+using metrics_internal::WeightedMean;
 
 namespace {
 
@@ -37,18 +38,6 @@ std::vector<int64_t> CheckMulticlass(const std::vector<float>& probs, int64_t k,
     ids[i] = static_cast<int64_t>(y);
   }
   return ids;
-}
-
-template <typename Fn>
-double WeightedMean(size_t n, const std::vector<float>& weights, Fn&& f) {
-  double sum = 0.0, total = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const double w = WeightAt(weights, i);
-    if (w == 0) continue;
-    sum += w * f(i);
-    total += w;
-  }
-  return total > 0 ? sum / total : Nan();
 }
 
 }  // namespace

@@ -36,23 +36,7 @@ using metrics_internal::CheckRows;
 using metrics_internal::IsPositive;
 using metrics_internal::Nan;
 using metrics_internal::WeightAt;
-
-namespace {
-
-// Weighted mean of f(i) over the rows; NaN when the weights sum to 0.
-template <typename Fn>
-double WeightedMean(size_t n, const std::vector<float>& weights, Fn&& f) {
-  double sum = 0.0, total = 0.0;
-  for (size_t i = 0; i < n; ++i) {
-    const double w = WeightAt(weights, i);
-    if (w == 0) continue;
-    sum += w * f(i);
-    total += w;
-  }
-  return total > 0 ? sum / total : Nan();
-}
-
-}  // namespace
+using metrics_internal::WeightedMean;
 
 double LogLoss(const std::vector<float>& probs, const std::vector<float>& labels,
                const std::vector<float>& weights) {

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/scoped_threads.h"
 #include "freshet/metrics.hpp"
 #include "kernels/parallel.h"
 
@@ -24,29 +25,6 @@ namespace {
 using bootstrap_internal::LinearQuantile;
 using bootstrap_internal::ResampleCounts;
 using bootstrap_internal::ResampleDeltas;
-
-// Sets FRESHET_THREADS for the scope and restores what was there.
-class ThreadsEnv {
- public:
-  explicit ThreadsEnv(int threads) {
-    if (const char* old = std::getenv("FRESHET_THREADS")) {
-      old_ = old;
-      had_ = true;
-    }
-    setenv("FRESHET_THREADS", std::to_string(threads).c_str(), 1);
-  }
-  ~ThreadsEnv() {
-    if (had_) {
-      setenv("FRESHET_THREADS", old_.c_str(), 1);
-    } else {
-      unsetenv("FRESHET_THREADS");
-    }
-  }
-
- private:
-  std::string old_;
-  bool had_ = false;
-};
 
 // Two models' scores on binormal data: a positive scores mu + noise, a negative noise, the two
 // models' noises N(0, 1) with correlation rho on the same row. AUC = Phi(mu / sqrt(2)).
@@ -129,7 +107,7 @@ TEST(PairedBootstrap, DeterministicWhateverTheThreads) {
   for (const char* metric : {"auc", "log_loss", "brier"}) {
     std::vector<BootstrapInterval> runs;
     for (int threads : {1, 2, 5}) {
-      ThreadsEnv env(threads);
+      testing::ScopedThreads env(threads);
       std::vector<float> pa(m.a), pb(m.b);
       for (float& s : pa) s = 1 / (1 + std::exp(-s));
       for (float& s : pb) s = 1 / (1 + std::exp(-s));
