@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "freshet/eval_spec.hpp"
 #include "freshet/feature_spec.hpp"
 #include "freshet/io.hpp"
 #include "freshet/model_spec.hpp"
@@ -34,9 +35,13 @@ struct Config {
   TrainConfig train;
   PredictConfig predict;
   ValidateConfig validate;
+  EvaluationConfig evaluation;
+  GateConfig gate;
   std::string registry;  // absolute; default "registry" beside the config
 
-  // The columns to read from each partition: features in config order, then the label.
+  // The columns to read from each partition: features in config order, the weight column, the
+  // evaluation's columns (slices, payoffs, product-metric weights) that are not features, then
+  // the label.
   std::vector<ColumnRequest> Columns() const;
 };
 

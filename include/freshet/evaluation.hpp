@@ -10,11 +10,16 @@
 
 namespace freshet {
 
+inline constexpr char kEvalFormat[] = "freshet.eval/2";
+inline constexpr char kReportFile[] = "report.html";
+
 // eval.json of a new version: the task's metrics on the held-out rows for the main model and the
 // fallback, the label's statistics, and each model's training (steps, epochs, per-epoch history,
-// validation and early stopping).
+// validation and early stopping). With `evaluation` (comparison.hpp's EvaluationJson), the
+// metrics are the challenger's and the fallback's on its primary set, and the evaluation is
+// recorded under "evaluation" (format freshet.eval/2, docs/eval-schema.md).
 nlohmann::json EvalSummary(const Config& config, const std::string& version,
-                           const TrainOutcome& outcome);
+                           const TrainOutcome& outcome, const nlohmann::json& evaluation = nullptr);
 
 // "AUC 0.8123, log loss 0.4321" and the like: the task's headline metrics from a metrics object.
 std::string Headline(Task task, const nlohmann::json& metrics);

@@ -86,6 +86,27 @@ struct RunRecord {
   nlohmann::json inputs = nlohmann::json::array();  // [{path, role, rows, sha256}]
 };
 
+// A channel move that a publish (or an evaluation) commits with it: `channel` to `version`
+// (nullopt: the new version), recorded with `reason`.
+struct ChannelMove {
+  std::string channel;
+  std::optional<int64_t> version;
+  std::string reason;
+};
+
+// An evaluation of a version recorded after its publish: a shadow run on logged traffic.
+struct EvaluationRecord {
+  int64_t id = 0;
+  std::string model;
+  int64_t number = 0;
+  std::string kind;  // "shadow"
+  std::string time;
+  bool passed = false;
+  std::string reason;
+  nlohmann::json summary;  // what the run measured (docs/eval-schema.md, "shadow")
+  std::string user, host, command;
+};
+
 // Who makes a change and why, for the event it records. The user and host are filled in by the
 // registry.
 struct Change {
@@ -162,6 +183,17 @@ class Registry {
   void Pin(const std::string& model, const std::string& ref, const Change& change);
   void Unpin(const std::string& model, const std::string& ref, const Change& change);
 
+  // Records an evaluation of the live version `number` and, in the same transaction, the channel
+  // moves it earned (each an event with `change.command` and the move's reason). Needs no model
+  // lock. Returns the record.
+  EvaluationRecord RecordEvaluation(const std::string& model, int64_t number,
+                                    const std::string& kind, bool passed, const std::string& reason,
+                                    const nlohmann::json& summary,
+                                    const std::vector<ChannelMove>& moves, const Change& change);
+  // The model's recorded evaluations, oldest first; only those of version `number` when given.
+  std::vector<EvaluationRecord> Evaluations(const std::string& model,
+                                            std::optional<int64_t> number = std::nullopt) const;
+
   // Records the start of a run of `model` by this process; returns its id.
   int64_t BeginRun(const std::string& model, const std::string& command);
   // Records its end. `version` is what it published, if anything.
@@ -186,9 +218,11 @@ class Registry {
   std::unique_ptr<Index> index_;
 };
 
-// A version being written: a hidden temporary folder that artifacts are written into. Destroyed
-// without being published, it removes its folder. Not thread-safe.
-class VersionDraft final : public ArtifactSink {
+// A version being written: a hidden temporary folder that artifacts are written into, and read
+// back from (each read checked against the SHA-256 of what was written) so that the new models
+// can be scored before they are published. Destroyed without being published, it removes its
+// folder. Not thread-safe.
+class VersionDraft final : public ArtifactSink, public ArtifactSource {
  public:
   VersionDraft(VersionDraft&&) noexcept;
   VersionDraft(const VersionDraft&) = delete;
@@ -201,6 +235,11 @@ class VersionDraft final : public ArtifactSink {
   void Write(const std::string& name, std::string_view bytes) override;
   void WriteJson(const std::string& name, const nlohmann::json& value);
   std::string Describe(const std::string& name) const override { return tmp_ + "/" + name; }
+  // Whether `name` was written to this draft.
+  bool Has(const std::string& name) const override { return artifacts_.contains(name); }
+  // The bytes written as `name`. Throws IoError naming the file when it was not written, cannot be
+  // read, or no longer has the SHA-256 it was written with.
+  std::string Read(const std::string& name) const override;
 
  private:
   friend class ModelWriter;
@@ -219,6 +258,7 @@ struct PublishRecord {
   std::optional<int64_t> run;                         // the run that published it
   std::vector<std::string> promote_to;                // channels to move to the new version
   Change change;                                      // the promotion's command and reason
+  std::vector<ChannelMove> moves;                     // then these, in order (change.command)
 };
 
 // What a writer that died left in a model's folder: its unfinished draft (draft_folder), a version

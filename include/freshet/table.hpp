@@ -57,6 +57,8 @@ struct Table {
   const Column* Find(const std::string& name) const;
   // Appends another table's rows. REQUIRES: same column names and dtypes, in the same order.
   void Append(const Table& other);
+  // A table of the given rows, in that order (a row may repeat). REQUIRES: each in [0, rows()).
+  Table Take(const std::vector<int64_t>& rows) const;
 };
 
 // A numeric column of `dtype` holding `values` (T must be that dtype's C++ type); `valid` as in

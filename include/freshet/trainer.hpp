@@ -109,6 +109,25 @@ Prediction PredictVersion(const ArtifactSource& version, const FeatureState& sta
                           const Table& input, const Device& device, const PredictConfig& guards,
                           bool keep_features);
 
+// The raw outputs of a version's models for the rows of a table, for evaluation: no guard, no
+// clamp. `main` and `fallback` hold rows * outputs values each (binary P(1), multiclass
+// probabilities, regression predictions); a model that cannot be loaded or run leaves its vector
+// empty and says why in its error.
+struct VersionScores {
+  Task task = Task::kBinary;
+  int64_t outputs = 1;
+  int64_t rows = 0;
+  std::vector<float> main, fallback;
+  std::string main_error, fallback_error;
+  bool has_fallback = false;  // the version holds a fallback model
+};
+
+// Transforms `input` with `state` and scores it with the version's main model and, when
+// `with_fallback` and the version has one, its fallback. Throws DataError when `input` lacks a
+// feature column; model failures are reported in the result, not thrown.
+VersionScores ScoreVersion(const ArtifactSource& version, const FeatureState& state,
+                           const Table& input, const Device& device, bool with_fallback);
+
 // Versions of the libraries linked in, for the manifest: {"torch": "2.11.0", "cuda": "13.0" or
 // null}.
 nlohmann::json RuntimeVersions();

@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
   freshet::cli::AddPredict(app, &exit_code);
   freshet::cli::AddFeatures(app, &exit_code);
   freshet::cli::AddValidate(app, &exit_code);
+  freshet::cli::AddShadow(app, &exit_code);
+  freshet::cli::AddReport(app, &exit_code);
   freshet::cli::AddRegistry(app, &exit_code);
 
   try {

@@ -6,6 +6,7 @@
 #include "cli/registry_cli.h"
 #include "cli/verbs.h"
 #include "freshet/fsck.hpp"
+#include "freshet/gate_policy.hpp"
 #include "freshet/log.hpp"
 #include "freshet/registry_report.hpp"
 
@@ -16,14 +17,30 @@ struct WriteArgs {
   RegistryLocation where;
   std::string model, ref, channel = "champion", reason;
   int64_t keep_last = -1;
-  bool dry_run = false, repair = false, rebuild = false, json = false;
+  bool dry_run = false, repair = false, rebuild = false, json = false, force = false;
 };
 
 Change ChangeOf(const WriteArgs& a) { return {CommandLine(), a.reason}; }
 
 int Promote(const WriteArgs& a) {
   Registry r = a.where.Open(Registry::Mode::kReadWrite);
-  const auto e = r.Promote(a.model, a.ref, a.channel, ChangeOf(a));
+  CheckName("channel", a.channel);
+  const VersionInfo v = r.Resolve(a.model, a.ref);
+  const std::string blocker = PromotionBlocker(r, v, a.channel);
+  Change change = ChangeOf(a);
+  if (!blocker.empty()) {
+    if (!a.force) {
+      std::fprintf(stderr,
+                   "%s: not moving %s to %s: %s (--force --reason TEXT overrides, recorded as "
+                   "forced)\n",
+                   a.model.c_str(), a.channel.c_str(), v.name.c_str(), blocker.c_str());
+      return kExitGateKept;
+    }
+    change.reason = "FORCED past the gate (" + blocker + "): " + a.reason;
+  } else if (a.force) {
+    change.reason = "forced (nothing to override): " + a.reason;
+  }
+  const auto e = r.Promote(a.model, v.name, a.channel, change);
   if (!e) {
     std::printf("%s: %s already holds %s; nothing changed\n", a.model.c_str(), a.channel.c_str(),
                 r.Resolve(a.model, a.ref).name.c_str());
@@ -118,11 +135,17 @@ void AddRegistryWriteVerbs(CLI::App* registry, int* exit_code) {
     return cmd;
   };
   CLI::App* promote =
-      verb("promote", "Point a channel at a version (an event: who, when, why)", Promote);
+      verb("promote",
+           "Point a channel at a version (an event: who, when, why). Moving `champion` (or a gate "
+           "stage) to a version that did not pass the promotion gate exits 4 unless --force",
+           Promote);
   promote->add_option("model", args->model, "The model")->required();
   promote->add_option("ref", args->ref, "latest, a channel, v000012 or 12")->required();
   promote->add_option("--channel", args->channel, "The channel to move")->required();
   promote->add_option("--reason", args->reason, "Why (recorded in the history)")->required();
+  promote->add_flag("--force", args->force,
+                    "Move the channel even though the version did not pass the promotion gate (or "
+                    "a stage it requires); recorded as forced");
 
   CLI::App* rollback = verb("rollback",
                             "Move a channel back to the version that held it before (each "

@@ -5,12 +5,16 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/evaluate.h"
 #include "cli/verbs.h"
 #include "freshet/config.hpp"
 #include "freshet/data_gate.hpp"
 #include "freshet/error.hpp"
+#include "freshet/eval_history.hpp"
+#include "freshet/eval_report.hpp"
 #include "freshet/evaluation.hpp"
 #include "freshet/features.hpp"
+#include "freshet/gate_policy.hpp"
 #include "freshet/io.hpp"
 #include "freshet/log.hpp"
 #include "freshet/registry.hpp"
@@ -31,8 +35,29 @@ struct Outcome {
   std::optional<int64_t> version;
 };
 
-// Until the promotion gate exists, every new version becomes champion.
-constexpr char kNoGate[] = "no promotion gate is configured: every new version becomes champion";
+// The channel moves a gate decision earns, in order: `challenger` always; on a pass, the first of
+// gate.stages, or `champion` (and `fallback` to the champion it replaces, by the policy).
+std::vector<ChannelMove> GateMoves(const Config& config, const GateDecision& decision,
+                                   const std::optional<VersionInfo>& champion,
+                                   nlohmann::json* promoted_to) {
+  std::vector<ChannelMove> moves = {{"challenger", std::nullopt, "the newest challenger"}};
+  *promoted_to = nlohmann::json::array();
+  if (!decision.passed) return moves;
+  const std::string why = "the promotion gate passed: " + decision.reason;
+  if (!config.gate.stages.empty()) {
+    const std::string& stage = config.gate.stages.front();
+    moves.push_back({stage, std::nullopt, why + " (next: " + stage + ", then champion)"});
+    promoted_to->push_back(stage);
+    return moves;
+  }
+  moves.push_back({"champion", std::nullopt, why});
+  promoted_to->push_back("champion");
+  if (champion && config.gate.fallback_channel == "previous_champion") {
+    moves.push_back({"fallback", champion->number,
+                     "the champion it replaced (gate.fallback_channel: previous_champion)"});
+  }
+  return moves;
+}
 
 Outcome RunStages(const Config& config, const Device& device, Registry& registry, int64_t run,
                   double wait, std::vector<InputFile>* inputs, StageTimer& timer) {
@@ -71,6 +96,8 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
       return {kExitDataRefused, gate.FailureLine() + " (report: " + path + ")", std::nullopt};
     }
   }
+  // The evaluation sets are read before anything is fitted: a changed golden file stops the run.
+  const std::vector<EvalRows> sets = ReadEvalSets(config, tables.eval, *inputs);
 
   timer.Start("fit_features");
   std::optional<FeatureState> previous;
@@ -82,20 +109,44 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   timer.Start("train");
   VersionDraft draft = writer.NewVersion();
   std::unique_ptr<ArtifactSource> parent;
-  if (champion && config.train.warm_start) parent = registry.Artifacts(*champion);
+  if (champion) parent = registry.Artifacts(*champion);
   TrainOptions options;
-  options.warm_start = parent.get();
+  options.warm_start = config.train.warm_start ? parent.get() : nullptr;
   options.out = &draft;
   const TrainOutcome out = TrainModel(config, state, tables.train, tables.eval, device, options);
 
   timer.Start("evaluate");
-  nlohmann::json eval = EvalSummary(config, draft.name(), out);
+  std::optional<ScoredVersion> champ;
+  if (champion) champ = ScoredVersion{champion->name, parent.get(), &*previous};
+  const nlohmann::json evaluation =
+      EvaluateChallenger(config, out, {draft.name(), &draft, &state}, champ, sets, device);
+  nlohmann::json eval = EvalSummary(config, draft.name(), out, evaluation);
+  if (config.evaluation.cv_folds > 0 || config.evaluation.seeds > 0) {
+    timer.Start("variance");
+    eval["variance"] = VarianceEvidence(config, state, tables.train, tables.eval, device);
+  }
   if (config.validate.enabled) eval["data_gate"] = DataGateSummary(gate);
-  // The promotion gate (challenger vs champion vs fallback) slots in here.
+
+  timer.Start("gate");
+  const GateDecision decision =
+      DecideGate(config.gate, evaluation,
+                 champion ? std::optional<std::string>(champion->name) : std::nullopt);
+  nlohmann::json promoted_to;
+  const std::vector<ChannelMove> moves = GateMoves(config, decision, champion, &promoted_to);
+  eval["gate"] = decision.json;
+  eval["gate"]["promoted_to"] = promoted_to;
+  eval["gate"]["held_by"] = decision.passed ? nlohmann::json() : nlohmann::json("challenger");
+  const std::string& primary = config.evaluation.primary_metric;
+  eval["history"] = MetricHistory(registry, config.model, primary, draft.name(),
+                                  eval["metrics"].value(primary, nlohmann::json()));
+  for (const auto& line : GateLines(decision)) {
+    decision.passed ? spdlog::info("{}", line) : spdlog::warn("{}", line);
+  }
 
   timer.Start("publish");
   draft.WriteJson(kFeaturesFile, state.ToJson());
   draft.WriteJson(kEvalFile, eval);
+  draft.Write(kReportFile, RenderReportHtml(eval));
   std::string schema_yaml;
   if (config.validate.enabled) {
     draft.WriteJson(kProfileFile, ProfileToJson(gate.train_profile()));
@@ -120,8 +171,8 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   record.inputs = *inputs;
   record.metrics = IndexedMetrics(eval);
   record.run = run;
-  record.promote_to = {"champion"};
-  record.change = {CommandLine(), kNoGate};
+  record.change = {CommandLine(), ""};
+  record.moves = moves;
   const VersionInfo v = writer.Publish(draft, BuildManifest(config, fields), record);
   // The first run's inferred schema becomes the model's, for people to review and edit.
   if (config.validate.enabled && gate.schema_inferred()) {
@@ -130,10 +181,23 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
                  registry.ModelDir(config.model), kSchemaFile);
   }
   const std::string headline = Headline(config.task, eval["metrics"]);
-  std::printf("published %s %s -> %s (eval rows %zu, %s); champion: %s\n", config.model.c_str(),
-              v.name.c_str(), v.path.c_str(), out.eval_labels.size(), headline.c_str(),
-              v.name.c_str());
-  return {kExitPublished, "published " + v.name + " (" + headline + "); " + kNoGate, v.number};
+  const std::optional<VersionInfo> now = registry.Holder(config.model, "champion");
+  const std::string champion_now = now ? now->name : "none";
+  std::printf("published %s %s -> %s (eval rows %zu, %s); gate: %s; champion: %s\n",
+              config.model.c_str(), v.name.c_str(), v.path.c_str(), out.eval_labels.size(),
+              headline.c_str(), decision.passed ? "pass" : "FAIL", champion_now.c_str());
+  if (!decision.passed) {
+    return {kExitGateKept,
+            "published " + v.name + " (" + headline + ") as challenger; the gate kept champion " +
+                champion_now + ": " + decision.reason,
+            v.number};
+  }
+  std::string moved;
+  for (const auto& c : promoted_to) moved += (moved.empty() ? "" : ", ") + c.get<std::string>();
+  return {
+      kExitPublished,
+      "published " + v.name + " (" + headline + "); promoted to " + moved + ": " + decision.reason,
+      v.number};
 }
 
 int Retrain(const RetrainArgs& args) {
@@ -171,9 +235,10 @@ void AddRetrain(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<RetrainArgs>();
   CLI::App* cmd = app.add_subcommand(
       "retrain",
-      "Train on the newest partitions, evaluate on the newest held-out one(s), publish a new "
-      "version to the registry and make it champion. Exit 0 published, 3 no new data, 5 input "
-      "refused, 6 locked.");
+      "Train on the newest partitions, score the new model, the champion and the fallback on the "
+      "evaluation sets, publish a new version and, if the promotion gate passes, make it champion. "
+      "Exit 0 published (and promoted), 3 no new data, 4 published but the gate kept the "
+      "champion, 5 input refused, 6 locked.");
   cmd->add_option("-c,--config", args->config, "The model's YAML config")->required();
   cmd->add_option("--wait", args->wait,
                   "Seconds to wait for the model's lock when another run holds it (default: exit "

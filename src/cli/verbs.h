@@ -35,5 +35,7 @@ void AddPredict(CLI::App& app, int* exit_code);
 void AddFeatures(CLI::App& app, int* exit_code);
 void AddRegistry(CLI::App& app, int* exit_code);
 void AddValidate(CLI::App& app, int* exit_code);
+void AddShadow(CLI::App& app, int* exit_code);
+void AddReport(CLI::App& app, int* exit_code);
 
 }  // namespace freshet::cli

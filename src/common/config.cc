@@ -77,6 +77,14 @@ std::vector<ColumnRequest> Config::Columns() const {
     for (const auto& c : f.cross) add(c, ColumnKind::kCategorical);
   }
   if (!train.weight_column.empty()) add(train.weight_column, ColumnKind::kNumeric);
+  for (const auto& s : evaluation.slices) {
+    if (s.column != data.label) {
+      add(s.column, s.numeric ? ColumnKind::kNumeric : ColumnKind::kCategorical);
+    }
+  }
+  for (const auto& c : config_detail::EvaluationColumns(evaluation)) {
+    if (c != data.label) add(c, ColumnKind::kNumeric);
+  }
   add(data.label, ColumnKind::kNumeric);
   return cols;
 }
@@ -128,6 +136,11 @@ Config ParseConfig(const std::string& text, const std::string& path) {
   if (top.Has("train")) ParseTrain(top.Get("train"), &c.train);
   if (top.Has("predict")) config_detail::ParsePredict(top.Get("predict"), &c.predict);
   if (top.Has("validate")) config_detail::ParseValidate(top.Get("validate"), &c.validate);
+  if (top.Has("evaluation")) {
+    config_detail::ParseEvaluation(top.Get("evaluation"), base.string(), &c.evaluation);
+  }
+  if (c.evaluation.sets.empty()) c.evaluation.sets.push_back({"latest", {}, {}});
+  if (top.Has("gate")) config_detail::ParseGate(top.Get("gate"), &c.gate);
 
   c.registry = Resolve("registry", base);
   if (top.Has("registry")) {
@@ -138,6 +151,7 @@ Config ParseConfig(const std::string& text, const std::string& path) {
   }
   top.Finish();
   CheckModelConfig(c);
+  config_detail::ResolveEvaluation(&c);
   return c;
 }
 
@@ -166,6 +180,8 @@ nlohmann::json ConfigToJson(const Config& c) {
       {"train", config_detail::TrainToJson(c.train)},
       {"predict", config_detail::PredictToJson(c.predict)},
       {"validate", config_detail::ValidateToJson(c.validate)},
+      {"evaluation", config_detail::EvaluationToJson(c.evaluation)},
+      {"gate", config_detail::GateToJson(c.gate)},
       {"registry", {{"path", c.registry}}},
   };
 }

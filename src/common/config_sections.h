@@ -29,4 +29,14 @@ nlohmann::json PredictToJson(const PredictConfig& predict);
 void ParseValidate(Node validate, ValidateConfig* validate_config);
 nlohmann::json ValidateToJson(const ValidateConfig& validate);
 
+// config_eval.cc. `base` is the config file's folder (set files resolve against it).
+// ResolveEvaluation fills in the defaults that depend on the task and checks the two sections
+// against each other (metric names, set names), throwing ConfigError naming the key path.
+void ParseEvaluation(Node evaluation, const std::string& base, EvaluationConfig* out);
+void ParseGate(Node gate, GateConfig* out);
+void ResolveEvaluation(Config* config);
+std::vector<std::string> EvaluationColumns(const EvaluationConfig& evaluation);
+nlohmann::json EvaluationToJson(const EvaluationConfig& evaluation);
+nlohmann::json GateToJson(const GateConfig& gate);
+
 }  // namespace freshet::config_detail

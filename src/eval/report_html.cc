@@ -336,6 +336,8 @@ std::string RenderReportHtml(const nlohmann::json& eval) {
   o += report::MetricsSection(eval, set, primary);
   o += report::CurvesSection(eval, set);
   o += report::SlicesSection(set, primary);
+  o += report::VarianceSection(eval, primary);
+  o += report::ShadowSection(eval);
   o += report::HistorySection(eval, primary);
   o += report::DataGateSection(eval);
   o += report::TrainingSection(eval, primary_set, primary);

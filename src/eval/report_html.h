@@ -50,5 +50,9 @@ std::string HistorySection(const nlohmann::json& eval, const std::string& primar
 std::string DataGateSection(const nlohmann::json& eval);
 std::string TrainingSection(const nlohmann::json& eval, const std::string& primary_set,
                             const std::string& primary);
+// report_evidence.cc: the variance of the main model (eval.variance) and the shadow runs
+// (eval.shadow, as `freshet report` adds them); "" when absent.
+std::string VarianceSection(const nlohmann::json& eval, const std::string& primary);
+std::string ShadowSection(const nlohmann::json& eval);
 
 }  // namespace freshet::report

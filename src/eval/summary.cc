@@ -49,7 +49,7 @@ nlohmann::json LabelJson(Task task, int64_t num_classes, const std::vector<float
 }  // namespace
 
 nlohmann::json EvalSummary(const Config& config, const std::string& version,
-                           const TrainOutcome& out) {
+                           const TrainOutcome& out, const nlohmann::json& evaluation) {
   const Task task = config.task;
   const nlohmann::json metrics =
       TaskMetrics(task, out.num_classes, out.main.eval_predictions, out.eval_labels);
@@ -78,6 +78,29 @@ nlohmann::json EvalSummary(const Config& config, const std::string& version,
     j["fallback"] = ModelJson(
         *out.fallback,
         TaskMetrics(task, out.num_classes, out.fallback->eval_predictions, out.eval_labels));
+  }
+  if (evaluation.is_object()) {
+    j["format"] = kEvalFormat;
+    j["model_name"] = config.model;
+    j["created"] = UtcNow();
+    j["primary_metric"] = config.evaluation.primary_metric;
+    j["threshold"] = config.evaluation.threshold;
+    j["weight_column"] = config.train.weight_column.empty()
+                             ? nlohmann::json()
+                             : nlohmann::json(config.train.weight_column);
+    for (const auto& set : evaluation.value("sets", nlohmann::json::array())) {
+      if (set.value("name", "") != config.evaluation.primary_set) continue;
+      const auto& models = set["models"];
+      const auto metrics_of = [&](const char* role) {
+        return models.contains(role) && models[role].contains("metrics") ? models[role]["metrics"]
+                                                                         : nlohmann::json();
+      };
+      j["rows"] = set["rows"];
+      j["metrics"] = metrics_of("challenger");
+      j["model"]["metrics"] = j["metrics"];
+      if (out.fallback) j["fallback"]["metrics"] = metrics_of("fallback");
+    }
+    j["evaluation"] = evaluation;
   }
   return j;
 }

@@ -95,4 +95,36 @@ void Table::Append(const Table& other) {
   for (size_t i = 0; i < columns.size(); ++i) columns[i].Append(other.columns[i]);
 }
 
+Table Table::Take(const std::vector<int64_t>& rows) const {
+  Table out;
+  for (const Column& c : columns) {
+    Column t;
+    t.name = c.name;
+    t.dtype = c.dtype;
+    t.rows = static_cast<int64_t>(rows.size());
+    if (!c.valid.empty()) {
+      t.valid.reserve(rows.size());
+      for (int64_t r : rows) t.valid.push_back(c.valid[static_cast<size_t>(r)]);
+    }
+    if (c.is_string()) {
+      t.offsets.reserve(rows.size() + 1);
+      t.offsets.push_back(0);
+      for (int64_t r : rows) {
+        t.bytes.insert(t.bytes.end(), c.bytes.begin() + c.offsets[static_cast<size_t>(r)],
+                       c.bytes.begin() + c.offsets[static_cast<size_t>(r) + 1]);
+        t.offsets.push_back(static_cast<int64_t>(t.bytes.size()));
+      }
+    } else {
+      const size_t width = c.rows > 0 ? c.data.size() / static_cast<size_t>(c.rows) : 0;
+      t.data.resize(rows.size() * width);
+      for (size_t i = 0; i < rows.size(); ++i) {
+        std::memcpy(t.data.data() + i * width, c.data.data() + static_cast<size_t>(rows[i]) * width,
+                    width);
+      }
+    }
+    out.columns.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace freshet

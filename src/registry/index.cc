@@ -91,6 +91,25 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_by_model ON runs (model, id);
 )sql";
 
+// Added within format 1: older freshets ignore the table, and a writer creates it in an index an
+// older freshet made.
+constexpr char kEvaluationsSchema[] = R"sql(
+CREATE TABLE IF NOT EXISTS evaluations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  model TEXT NOT NULL,
+  number INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  time TEXT NOT NULL,
+  passed INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  user TEXT NOT NULL,
+  host TEXT NOT NULL,
+  command TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evaluations_by_version ON evaluations (model, number, kind);
+)sql";
+
 }  // namespace
 
 Index::Index(const std::string& path, bool read_only, Env* env)
@@ -119,6 +138,7 @@ Index::Index(const std::string& path, bool read_only, Env* env)
     }
     if (!read_only) {
       if (format == 0) CreateSchema();
+      Exec(kEvaluationsSchema);
     } else if (format == 0) {
       throw IoError(path + ": not a freshet registry index (no format recorded)");
     }

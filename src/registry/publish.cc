@@ -123,6 +123,18 @@ void VersionDraft::Write(const std::string& name, std::string_view bytes) {
   artifacts_[name] = {{"sha256", Sha256(bytes)}, {"bytes", static_cast<int64_t>(bytes.size())}};
 }
 
+std::string VersionDraft::Read(const std::string& name) const {
+  if (!Has(name)) throw IoError(Describe(name) + ": not written to the new version");
+  std::string bytes = env_->ReadFile(Describe(name));
+  const std::string expected = artifacts_[name]["sha256"].get<std::string>();
+  const std::string actual = Sha256(bytes);
+  if (actual != expected) {
+    throw IoError(Describe(name) + ": changed since it was written (SHA-256 " + actual +
+                  ", written " + expected + ")");
+  }
+  return bytes;
+}
+
 void VersionDraft::WriteJson(const std::string& name, const nlohmann::json& value) {
   Write(name, value.dump(2) + "\n");
 }
@@ -212,6 +224,7 @@ VersionInfo ModelWriter::Publish(VersionDraft& draft, nlohmann::json manifest,
                                  const PublishRecord& record) {
   FRESHET_CHECK(!draft.done_, "publish of a draft twice");
   for (const auto& c : record.promote_to) CheckName("channel", c);
+  for (const auto& m : record.moves) CheckName("channel", m.channel);
   Env* env = registry_->env();
   Index& index = registry_->index();
   const int64_t number = draft.number();
@@ -238,6 +251,10 @@ VersionInfo ModelWriter::Publish(VersionDraft& draft, nlohmann::json manifest,
     RecordEvent(index, model_, "publish", "", number, std::nullopt, published);
     for (const auto& channel : record.promote_to) {
       MoveChannel(index, model_, channel, number, "promote", record.change);
+    }
+    for (const auto& m : record.moves) {
+      MoveChannel(index, model_, m.channel, m.version.value_or(number), "promote",
+                  {record.change.command, m.reason});
     }
     txn.Commit("index: publish " + model_ + " " + VersionName(number));
   } catch (...) {

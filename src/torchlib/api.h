@@ -17,7 +17,7 @@
 namespace freshet {
 
 // Bump when TorchApi or any type it passes changes.
-inline constexpr int kTorchApiVersion = 1;
+inline constexpr int kTorchApiVersion = 2;
 
 // The library's file name; it sits beside the freshet binary.
 inline constexpr char kTorchLibrary[] = "libfreshet_torch.so";
@@ -29,6 +29,8 @@ struct TorchApi {
   Prediction (*predict_version)(const ArtifactSource&, const FeatureState&, const Table&,
                                 const Device&, const PredictConfig&, bool) = nullptr;
   nlohmann::json (*runtime_versions)() = nullptr;
+  VersionScores (*score_version)(const ArtifactSource&, const FeatureState&, const Table&,
+                                 const Device&, bool) = nullptr;
 };
 
 }  // namespace freshet

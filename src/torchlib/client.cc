@@ -1,6 +1,7 @@
-// The binary's side of the TorchApi: TrainModel, PredictVersion and RuntimeVersions forward to
-// libfreshet_torch.so, opened from beside the binary on the first call. RTLD_LOCAL keeps LibTorch's
-// symbols (its own copies of libstdc++'s among them) out of the binary's lookup scope.
+// The binary's side of the TorchApi: TrainModel, PredictVersion, ScoreVersion and RuntimeVersions
+// forward to libfreshet_torch.so, opened from beside the binary on the first call. RTLD_LOCAL
+// keeps LibTorch's symbols (its own copies of libstdc++'s among them) out of the binary's lookup
+// scope.
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -67,5 +68,10 @@ Prediction PredictVersion(const ArtifactSource& version, const FeatureState& sta
 }
 
 nlohmann::json RuntimeVersions() { return Api().runtime_versions(); }
+
+VersionScores ScoreVersion(const ArtifactSource& version, const FeatureState& state,
+                           const Table& input, const Device& device, bool with_fallback) {
+  return Api().score_version(version, state, input, device, with_fallback);
+}
 
 }  // namespace freshet

@@ -8,6 +8,7 @@ extern "C" __attribute__((visibility("default"))) const freshet::TorchApi* fresh
     a.train_model = &freshet::TrainModel;
     a.predict_version = &freshet::PredictVersion;
     a.runtime_versions = &freshet::RuntimeVersions;
+    a.score_version = &freshet::ScoreVersion;
     return a;
   }();
   return &kApi;

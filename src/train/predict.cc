@@ -118,4 +118,26 @@ Prediction PredictVersion(const ArtifactSource& version, const FeatureState& sta
   return p;
 }
 
+VersionScores ScoreVersion(const ArtifactSource& version, const FeatureState& state,
+                           const Table& input, const Device& device, bool with_fallback) {
+  VersionScores s;
+  s.rows = input.rows();
+  const torch::Device dev = TorchDevice(device);
+  const FeatureStore store = BuildFeatureStore(input, state, "", "", device, /*resident=*/true);
+  s.has_fallback = version.Has(kFallbackFiles[1]);
+  const auto run = [&](const char* const files[3], std::vector<float>* out, std::string* error) {
+    try {
+      const Scored sc = Score(version, files, store, dev);
+      s.task = sc.arch.task;
+      s.outputs = sc.arch.outputs;
+      out->assign(sc.out.data_ptr<float>(), sc.out.data_ptr<float>() + sc.out.numel());
+    } catch (const std::exception& e) {
+      *error = e.what();
+    }
+  };
+  run(kModelFiles, &s.main, &s.main_error);
+  if (with_fallback && s.has_fallback) run(kFallbackFiles, &s.fallback, &s.fallback_error);
+  return s;
+}
+
 }  // namespace freshet
