@@ -80,8 +80,9 @@ struct EvaluationConfig {
 // One rule of the promotion gate, evaluated on the challenger's metrics of one evaluation set.
 //   min_change:     improvement of `metric` over `against` (champion | fallback) >= threshold;
 //                   the improvement is challenger − other for a higher-is-better metric and
-//                   other − challenger otherwise; `bound`: point (the estimate) or lower (the
-//                   lower end of its paired bootstrap interval).
+//                   other − challenger otherwise; `bound`: point (the estimate), lower (the
+//                   lower end of its paired bootstrap interval: better beyond noise) or upper
+//                   (the upper end: not worse beyond noise).
 //   min_value / max_value: the challenger's `metric` >= / <= threshold.
 //   max_slice_drop: no slice with min_slice_rows rows loses more than `threshold` of `metric`
 //                   against `against` (an improvement below -threshold fails).
@@ -107,9 +108,11 @@ struct ShadowPolicy {
 };
 
 struct GateConfig {
-  bool enabled = true;              // false: every new version is promoted, and the event says so
-  std::vector<GateRule> rules;      // default: primary metric vs champion and vs fallback >= 0
-  std::vector<GateRule> first_run;  // no champion yet: default primary metric vs fallback >= 0
+  bool enabled = true;  // false: every new version is promoted, and the event says so
+  // Default: the primary metric's improvement over the champion and over the fallback, upper
+  // bound >= 0 (not worse beyond noise; the point estimate when the bootstrap is off).
+  std::vector<GateRule> rules;
+  std::vector<GateRule> first_run;  // no champion yet: default the fallback rule above
   // Where the `fallback` channel goes when a challenger becomes champion: "previous_champion"
   // (the version it replaces: one command back to it) or "none" (never moved by a retrain).
   std::string fallback_channel = "previous_champion";

@@ -36,12 +36,18 @@ struct Outcome {
 };
 
 // The channel moves a gate decision earns, in order: `challenger` always; on a pass, the first of
-// gate.stages, or `champion` (and `fallback` to the champion it replaces, by the policy).
+// gate.stages, or `champion` (and `fallback` to the champion it replaces, by the policy). A
+// disabled gate moves `champion` alone.
 std::vector<ChannelMove> GateMoves(const Config& config, const GateDecision& decision,
                                    const std::optional<VersionInfo>& champion,
                                    nlohmann::json* promoted_to) {
-  std::vector<ChannelMove> moves = {{"challenger", std::nullopt, "the newest challenger"}};
   *promoted_to = nlohmann::json::array();
+  if (!config.gate.enabled) {
+    // As before the gate existed: straight to champion, no other channel moves.
+    promoted_to->push_back("champion");
+    return {{"champion", std::nullopt, decision.reason}};
+  }
+  std::vector<ChannelMove> moves = {{"challenger", std::nullopt, "the newest challenger"}};
   if (!decision.passed) return moves;
   const std::string why = "the promotion gate passed: " + decision.reason;
   if (!config.gate.stages.empty()) {

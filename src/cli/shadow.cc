@@ -24,23 +24,26 @@ struct ShadowArgs {
   bool json = false;
 };
 
-// The logged rows: every column either model's features read, plus the label and the weight
-// column where every file has them. `labelled` says whether the label came with them.
+// The logged rows: every column either model's features read, plus the label, the weight column
+// and the evaluation's own columns (slices, payoffs, product-metric weights) where every file has
+// them. `labelled` says whether the label came with them.
 EvalRows ReadLogged(const Config& config, const std::vector<std::string>& paths,
                     const std::vector<ColumnRequest>& features, bool* labelled) {
-  *labelled = true;
-  bool weighted = !config.train.weight_column.empty();
-  for (const auto& p : paths) {
-    const auto stored = PartitionColumns(p, config.data.hdf5_group);
-    const auto has = [&](const std::string& name) {
-      return std::any_of(stored.begin(), stored.end(),
+  std::vector<std::vector<StoredColumn>> stored;
+  for (const auto& p : paths) stored.push_back(PartitionColumns(p, config.data.hdf5_group));
+  const auto everywhere = [&](const std::string& name) {
+    return std::all_of(stored.begin(), stored.end(), [&](const std::vector<StoredColumn>& cs) {
+      return std::any_of(cs.begin(), cs.end(),
                          [&](const StoredColumn& c) { return c.name == name; });
-    };
-    *labelled &= has(config.data.label);
-    weighted &= has(config.train.weight_column);
-  }
+    });
+  };
   std::vector<ColumnRequest> cols = features;
-  if (weighted) cols.push_back({config.train.weight_column, ColumnKind::kNumeric});
+  for (const auto& c : config.Columns()) {
+    const bool have = std::any_of(cols.begin(), cols.end(),
+                                  [&](const ColumnRequest& x) { return x.name == c.name; });
+    if (!have && c.name != config.data.label && everywhere(c.name)) cols.push_back(c);
+  }
+  *labelled = everywhere(config.data.label);
   if (*labelled) cols.push_back({config.data.label, ColumnKind::kNumeric});
   EvalRows rows;
   rows.name = "shadow";
@@ -55,6 +58,24 @@ EvalRows ReadLogged(const Config& config, const std::vector<std::string>& paths,
     rows.files.push_back(in);
   }
   return rows;
+}
+
+// `config` without the slices, product metrics and row weights whose columns the logged rows lack.
+Config WithLoggedColumns(Config config, const Table& rows) {
+  auto& e = config.evaluation;
+  const auto missing = [&](const std::string& c) { return !c.empty() && !rows.Find(c); };
+  if (missing(config.train.weight_column)) config.train.weight_column.clear();
+  e.slices.erase(std::remove_if(e.slices.begin(), e.slices.end(),
+                                [&](const SliceSpec& s) { return missing(s.column); }),
+                 e.slices.end());
+  e.product_metrics.erase(std::remove_if(e.product_metrics.begin(), e.product_metrics.end(),
+                                         [&](const ProductMetricSpec& p) {
+                                           return missing(p.tp.column) || missing(p.fp.column) ||
+                                                  missing(p.fn.column) || missing(p.tn.column) ||
+                                                  missing(p.weight_column);
+                                         }),
+                          e.product_metrics.end());
+  return config;
 }
 
 // The channel moves a passing shadow run earns: the stage after `shadow` in gate.stages, or
@@ -121,7 +142,8 @@ int Shadow(const ShadowArgs& args) {
   const ModelScores champ = score(*champion_art, champion_state, *champion, "champion");
   const ModelScores chall = score(*challenger_art, challenger_state, challenger, "challenger");
   const int64_t k = config.task == Task::kMulticlass ? std::max(champ.outputs, chall.outputs) : 0;
-  const ShadowOutcome outcome = CompareShadow(config, k, rows, chall, champ, labelled);
+  const ShadowOutcome outcome =
+      CompareShadow(WithLoggedColumns(config, rows.table), k, rows, chall, champ, labelled);
 
   std::vector<ChannelMove> moves;
   std::string blocked;

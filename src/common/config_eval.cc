@@ -186,7 +186,7 @@ GateRule ParseRule(Node r) {
   }
   if (r.Has("bound")) {
     if (rule.kind != "min_change") r.Child("bound").Fail("only for min_change");
-    rule.bound = r.Get("bound").OneOf({"point", "lower"});
+    rule.bound = r.Get("bound").OneOf({"point", "lower", "upper"});
   }
   if (rule.kind == "max_slice_drop" && rule.threshold < 0) {
     r.Child("max_slice_drop").Fail("expected a number >= 0");
@@ -230,11 +230,10 @@ nlohmann::json PayoffJson(const PayoffValue& v) {
 nlohmann::json RulesJson(const std::vector<GateRule>& rules) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& r : rules) {
-    nlohmann::json j = {{"name", r.name},
-                        {"rule", r.kind},
-                        {"metric", r.metric},
-                        {"set", r.set},
-                        {"threshold", r.threshold}};
+    // The config's own syntax, so that the resolved config parses back.
+    const char* key = r.kind == "min_value" ? "min" : r.kind == "max_value" ? "max" : nullptr;
+    nlohmann::json j = {{"name", r.name}, {"metric", r.metric}, {"set", r.set}};
+    j[key ? key : r.kind] = r.threshold;
     if (!r.against.empty()) j["against"] = r.against;
     if (r.kind == "min_change") j["bound"] = r.bound;
     out.push_back(j);
@@ -401,20 +400,22 @@ void ResolveEvaluation(Config* c) {
       const bool known = std::any_of(e.sets.begin(), e.sets.end(),
                                      [&](const EvalSetSpec& s) { return s.name == r.set; });
       if (!known) throw ConfigError(at + ".set: no evaluation set is called \"" + r.set + "\"");
-      if (r.bound == "lower" && e.bootstrap.resamples == 0) {
-        throw ConfigError(at +
-                          ".bound: lower needs the bootstrap (evaluation.bootstrap.resamples "
-                          "is 0)");
+      if (r.bound != "point" && e.bootstrap.resamples == 0) {
+        throw ConfigError(at + ".bound: " + r.bound +
+                          " needs the bootstrap (evaluation.bootstrap.resamples is 0)");
       }
       if (r.name.empty()) r.name = DefaultRuleName(r);
     }
   };
+  // The default policy keeps the champion when the challenger is worse beyond noise: the upper
+  // end of the interval of its improvement below 0 (with no bootstrap, any point estimate below 0).
+  const std::string bound = e.bootstrap.resamples > 0 ? "upper" : "point";
   if (g.rules.empty()) {
-    g.rules = {{"", "min_change", e.primary_metric, "champion", e.primary_set, "point", 0},
-               {"", "min_change", e.primary_metric, "fallback", e.primary_set, "point", 0}};
+    g.rules = {{"", "min_change", e.primary_metric, "champion", e.primary_set, bound, 0},
+               {"", "min_change", e.primary_metric, "fallback", e.primary_set, bound, 0}};
   }
   if (g.first_run.empty()) {
-    g.first_run = {{"", "min_change", e.primary_metric, "fallback", e.primary_set, "point", 0}};
+    g.first_run = {{"", "min_change", e.primary_metric, "fallback", e.primary_set, bound, 0}};
   }
   check_rules(&g.rules, "gate.rules");
   check_rules(&g.first_run, "gate.first_run");
@@ -457,22 +458,22 @@ nlohmann::json EvaluationToJson(const EvaluationConfig& e) {
           {{"path", s.files[i]},
            {"sha256", s.sha256[i].empty() ? nlohmann::json() : nlohmann::json(s.sha256[i])}});
     }
-    sets.push_back({{"name", s.name}, {"files", files}});
+    sets.push_back(s.name == "latest" ? nlohmann::json({{"name", s.name}})
+                                      : nlohmann::json({{"name", s.name}, {"files", files}}));
   }
   nlohmann::json slices = nlohmann::json::array();
   for (const auto& s : e.slices) {
     if (s.numeric) {
-      slices.push_back(
-          {{"column", s.column},
-           {"boundaries", s.boundaries},
-           {"quantiles", s.boundaries.empty() ? nlohmann::json(s.quantiles) : nlohmann::json()}});
+      slices.push_back(s.boundaries.empty()
+                           ? nlohmann::json({{"column", s.column}, {"quantiles", s.quantiles}})
+                           : nlohmann::json({{"column", s.column}, {"boundaries", s.boundaries}}));
     } else {
       slices.push_back({{"column", s.column}, {"top", s.top}});
     }
   }
   nlohmann::json products = nlohmann::json::array();
   for (const auto& p : e.product_metrics) {
-    nlohmann::json j = {{"name", p.name}, {"kind", p.kind}};
+    nlohmann::json j = {{"name", p.name}};
     if (p.kind == "payoff") {
       j["payoff"] = {{"tp", PayoffJson(p.tp)},
                      {"fp", PayoffJson(p.fp)},

@@ -89,11 +89,12 @@ RuleResult Apply(const GateRule& r, const Json& evaluation, double confidence) {
                        : "");
   if (r.kind == "min_change") {
     const Json& c = At(At(At(set, "comparisons"), r.against), r.metric);
-    const bool lower = r.bound == "lower";
-    out.value = Number(At(c, lower ? "improvement_lower" : "improvement"));
+    const bool point = r.bound != "lower" && r.bound != "upper";
+    out.value = Number(At(c, point ? "improvement" : "improvement_" + r.bound));
     const std::string what =
-        (lower ? "the lower " + Format("%g", confidence * 100) + "% bound of the improvement"
-               : "the improvement") +
+        (point ? "the improvement"
+               : "the " + r.bound + " " + Format("%g", confidence * 100) +
+                     "% bound of the improvement") +
         " of " + r.metric + " over the " + other + " (" +
         (HigherIsBetter(r.metric) ? "challenger − " + r.against : r.against + " − challenger") +
         ")";

@@ -57,6 +57,7 @@ features:
   - {column: city, type: categorical, ops: [vocab]}
 model_spec: $4
 train: {epochs: 3, batch_size: 128, lr: 0.02, device: cpu${5:-}}
+gate: false
 YAML
 }
 config bin_mlp binary binary "{kind: mlp, hidden: [16, 8], norm: batch, dropout: 0.1}"

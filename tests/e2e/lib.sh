@@ -20,7 +20,9 @@ jrun() { local e=$1; shift; "$@" > "$work/.j" 2>/dev/null; json "$work/.j" "$e";
 # rc_of COMMAND...: its exit code (its stdout is dropped).
 rc_of() { local rc=0; "$@" > /dev/null || rc=$?; echo $rc; }
 # setup_churn DAYS ROWS: synthetic days in $work/all, a config $work/churn.yaml training on 2 and
-# evaluating on 1, with its registry in $work/registry and its landing folder $work/landing.
+# evaluating on 1, with its registry in $work/registry and its landing folder $work/landing. Its
+# promotion gate is off (every version becomes champion): these tests are about the registry's
+# mechanics; tests/e2e/promotion_gate_test.sh tests the gate.
 setup_churn() {
   "$FRESHET" -q synth --out "$work/all" --days "$1" --rows "$2" --seed 7 --drift-day 0
   mkdir -p "$work/landing"
@@ -34,6 +36,7 @@ features:
   - {column: country, type: categorical, ops: [{vocab: {max_size: 16}}]}
 model_spec: {kind: mlp, hidden: [8]}
 train: {epochs: 1, batch_size: 256, lr: 0.01, device: cpu}
+gate: false
 YAML
 }
 land() { cp "$work/all/day-$(printf %04d "$1").h5" "$work/landing/"; }

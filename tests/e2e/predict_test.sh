@@ -22,6 +22,7 @@ features:
   - {column: country,     type: categorical, ops: [{hash: {buckets: 32}}]}
 model_spec: {kind: mlp, hidden: [16]}
 train: {epochs: 2, batch_size: 256, lr: 0.01, device: cpu}
+gate: false
 YAML
 rc=0; predict --input "$work/all/day-0004.h5" --output "$work/p.h5" 2> "$work/err.txt" || rc=$?
 check "no registry yet: exit 2" 2 $rc

@@ -43,7 +43,7 @@ check "model.json describes the architecture" "mlp [16] 5" \
 expect "manifest records 3 inputs with sha256" \
   test "$(json "$v1/manifest.json" 'sum(len(i["sha256"]) == 64 for i in d["inputs"])')" = 3
 expect "manifest records artifact checksums" \
-  test "$(json "$v1/manifest.json" 'sorted(d["artifacts"])')" = "['data_report.json', 'eval.json', 'features.json', 'model.fallback.json', 'model.fallback.pt', 'model.fallback.safetensors', 'model.json', 'model.pt', 'model.safetensors', 'profile.json', 'schema.yaml']"
+  test "$(json "$v1/manifest.json" 'sorted(d["artifacts"])')" = "['data_report.json', 'eval.json', 'features.json', 'model.fallback.json', 'model.fallback.pt', 'model.fallback.safetensors', 'model.json', 'model.pt', 'model.safetensors', 'profile.json', 'report.html', 'schema.yaml']"
 
 rc=0; "$FRESHET" -q retrain -c "$work/churn.yaml" || rc=$?
 check "no new data exits 3" 3 $rc

@@ -93,8 +93,8 @@ TEST(Index, CreatesTheSchemaAtTheCurrentFormatInWalMode) {
            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
            "ORDER BY name");
     while (s.Step()) tables.push_back(s.Text(0));
-    EXPECT_EQ(tables, (std::vector<std::string>{"channels", "events", "inputs", "metrics", "models",
-                                                "runs", "versions"}));
+    EXPECT_EQ(tables, (std::vector<std::string>{"channels", "evaluations", "events", "inputs",
+                                                "metrics", "models", "runs", "versions"}));
   }
   // Opening it again creates nothing new, and a reader opens it.
   env.steps.clear();
