@@ -82,7 +82,8 @@ struct EvaluationConfig {
 //                   the improvement is challenger − other for a higher-is-better metric and
 //                   other − challenger otherwise; `bound`: point (the estimate), lower (the
 //                   lower end of its paired bootstrap interval: better beyond noise) or upper
-//                   (the upper end: not worse beyond noise).
+//                   (the upper end: not worse beyond noise). `relative`: the improvement is
+//                   divided by |other|, so -0.005 means "at most 0.5 % worse".
 //   min_value / max_value: the challenger's `metric` >= / <= threshold.
 //   max_slice_drop: no slice with min_slice_rows rows loses more than `threshold` of `metric`
 //                   against `against` (an improvement below -threshold fails).
@@ -94,23 +95,27 @@ struct GateRule {
   std::string set;      // "" = evaluation.primary_set
   std::string bound = "point";
   double threshold = 0;
+  bool relative = false;  // min_change: the threshold is a fraction of the other model's value
 };
 
 // What a shadow run (`freshet shadow`) must show to pass: at least `min_rows` scored rows, every
 // prediction finite, and, where set, an upper bound on the share of decisions that flip at the
 // threshold and on the PSI of the challenger's scores against the champion's; with labels in the
-// logged rows, the primary metric at least the champion's minus `max_metric_drop`.
+// logged rows, the primary metric no worse than the champion's by more than `max_metric_drop` of
+// its value beyond noise (the upper end of the bootstrap interval of the relative improvement, as
+// in the gate's default rule; the point estimate without the bootstrap).
 struct ShadowPolicy {
   int64_t min_rows = 100;
-  double max_flip_rate = -1;   // < 0 = not checked
-  double max_score_psi = -1;   // < 0 = not checked
-  double max_metric_drop = 0;  // with labels
+  double max_flip_rate = -1;       // < 0 = not checked
+  double max_score_psi = -1;       // < 0 = not checked
+  double max_metric_drop = 0.005;  // with labels: a fraction of the champion's value
 };
 
 struct GateConfig {
   bool enabled = true;  // false: every new version is promoted, and the event says so
-  // Default: the primary metric's improvement over the champion and over the fallback, upper
-  // bound >= 0 (not worse beyond noise; the point estimate when the bootstrap is off).
+  // Default: the primary metric's relative improvement over the champion and over the fallback,
+  // upper bound >= -0.5 % (kept out when worse by more than 0.5 % beyond noise; the point
+  // estimate when the bootstrap is off).
   std::vector<GateRule> rules;
   std::vector<GateRule> first_run;  // no champion yet: default the fallback rule above
   // Where the `fallback` channel goes when a challenger becomes champion: "previous_champion"

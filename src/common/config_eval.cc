@@ -188,6 +188,10 @@ GateRule ParseRule(Node r) {
     if (rule.kind != "min_change") r.Child("bound").Fail("only for min_change");
     rule.bound = r.Get("bound").OneOf({"point", "lower", "upper"});
   }
+  if (r.Has("relative")) {
+    if (rule.kind != "min_change") r.Child("relative").Fail("only for min_change");
+    rule.relative = r.Get("relative").Bool();
+  }
   if (rule.kind == "max_slice_drop" && rule.threshold < 0) {
     r.Child("max_slice_drop").Fail("expected a number >= 0");
   }
@@ -211,7 +215,7 @@ void ParseShadow(Node s, ShadowPolicy* out) {
     out->max_score_psi = NumberIn(s.Get("max_score_psi"), 0, 1e9, "a number >= 0");
   }
   if (s.Has("max_metric_drop")) {
-    out->max_metric_drop = NumberIn(s.Get("max_metric_drop"), 0, 1e30, "a number >= 0");
+    out->max_metric_drop = NumberIn(s.Get("max_metric_drop"), 0, 1, "a fraction in [0, 1]");
   }
   s.Finish();
 }
@@ -236,6 +240,7 @@ nlohmann::json RulesJson(const std::vector<GateRule>& rules) {
     j[key ? key : r.kind] = r.threshold;
     if (!r.against.empty()) j["against"] = r.against;
     if (r.kind == "min_change") j["bound"] = r.bound;
+    if (r.kind == "min_change") j["relative"] = r.relative;
     out.push_back(j);
   }
   return out;
@@ -407,15 +412,19 @@ void ResolveEvaluation(Config* c) {
       if (r.name.empty()) r.name = DefaultRuleName(r);
     }
   };
-  // The default policy keeps the champion when the challenger is worse beyond noise: the upper
-  // end of the interval of its improvement below 0 (with no bootstrap, any point estimate below 0).
+  // The default policy keeps the champion when the challenger is worse by more than 0.5 % of the
+  // other model's value beyond noise: the upper end of the interval of its relative improvement
+  // below -0.5 % (with no bootstrap, the point estimate).
   const std::string bound = e.bootstrap.resamples > 0 ? "upper" : "point";
+  constexpr double kTolerance = -0.005;
   if (g.rules.empty()) {
-    g.rules = {{"", "min_change", e.primary_metric, "champion", e.primary_set, bound, 0},
-               {"", "min_change", e.primary_metric, "fallback", e.primary_set, bound, 0}};
+    g.rules = {
+        {"", "min_change", e.primary_metric, "champion", e.primary_set, bound, kTolerance, true},
+        {"", "min_change", e.primary_metric, "fallback", e.primary_set, bound, kTolerance, true}};
   }
   if (g.first_run.empty()) {
-    g.first_run = {{"", "min_change", e.primary_metric, "fallback", e.primary_set, bound, 0}};
+    g.first_run = {
+        {"", "min_change", e.primary_metric, "fallback", e.primary_set, bound, kTolerance, true}};
   }
   check_rules(&g.rules, "gate.rules");
   check_rules(&g.first_run, "gate.first_run");

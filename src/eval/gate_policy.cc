@@ -91,19 +91,26 @@ RuleResult Apply(const GateRule& r, const Json& evaluation, double confidence) {
     const Json& c = At(At(At(set, "comparisons"), r.against), r.metric);
     const bool point = r.bound != "lower" && r.bound != "upper";
     out.value = Number(At(c, point ? "improvement" : "improvement_" + r.bound));
+    std::string diff =
+        HigherIsBetter(r.metric) ? "challenger − " + r.against : r.against + " − challenger";
+    if (r.relative) {
+      const double base = std::fabs(Number(At(c, "other")));
+      out.value = base > 0 ? out.value / base : std::nan("");
+      diff = "(" + diff + ") / |" + r.against + "|";
+    }
     const std::string what =
-        (point ? "the improvement"
-               : "the " + r.bound + " " + Format("%g", confidence * 100) +
-                     "% bound of the improvement") +
-        " of " + r.metric + " over the " + other + " (" +
-        (HigherIsBetter(r.metric) ? "challenger − " + r.against : r.against + " − challenger") +
-        ")";
+        (point ? "the "
+               : "the " + r.bound + " " + Format("%g", confidence * 100) + "% bound of the ") +
+        (r.relative ? "relative improvement" : "improvement") + " of " + r.metric + " over the " +
+        other + " (" + diff + ")";
     if (std::isnan(out.value)) {
       out.reason = what + " could not be computed";
       return out;
     }
     out.passed = out.value >= r.threshold;
-    out.reason = what + " is " + F(out.value) + (out.passed ? ", >= " : ", < ") + F(r.threshold);
+    const auto show = [&](double v) { return r.relative ? Format("%.2f%%", v * 100) : F(v); };
+    out.reason =
+        what + " is " + show(out.value) + (out.passed ? ", >= " : ", < ") + show(r.threshold);
     return out;
   }
   if (r.kind == "min_value" || r.kind == "max_value") {
@@ -159,7 +166,7 @@ RuleResult Apply(const GateRule& r, const Json& evaluation, double confidence) {
 
 bool SameRule(const GateRule& a, const GateRule& b) {
   return a.kind == b.kind && a.metric == b.metric && a.against == b.against && a.set == b.set &&
-         a.bound == b.bound && a.threshold == b.threshold;
+         a.bound == b.bound && a.threshold == b.threshold && a.relative == b.relative;
 }
 
 }  // namespace
@@ -200,6 +207,7 @@ GateDecision DecideGate(const GateConfig& gate, const nlohmann::json& evaluation
               {"against", r.against.empty() ? Json() : Json(r.against)},
               {"set", r.set},
               {"bound", r.kind == "min_change" ? Json(r.bound) : Json()},
+              {"relative", r.relative},
               {"value", std::isnan(res.value) ? Json() : Json(res.value)},
               {"threshold", r.kind == "max_slice_drop" ? -r.threshold : r.threshold},
               {"passed", res.skipped ? Json() : Json(res.passed)},

@@ -190,14 +190,21 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
       summary["evaluation"] = set;
       const std::string& primary = config.evaluation.primary_metric;
       const Json& c = set["comparisons"]["champion"][primary];
-      const double imp = c.is_object() && c["improvement"].is_number()
-                             ? c["improvement"].get<double>()
+      const bool upper = c.is_object() && c.contains("improvement_upper");
+      const char* key = upper ? "improvement_upper" : "improvement";
+      const double base = c.is_object() && c["other"].is_number()
+                              ? std::fabs(c["other"].get<double>())
+                              : std::nan("");
+      const double imp = c.is_object() && c[key].is_number() && base > 0
+                             ? c[key].get<double>() / base
                              : std::nan("");
       const bool ok = imp >= -policy.max_metric_drop;
-      checks.push_back({"max_metric_drop", imp, -policy.max_metric_drop, ok,
-                        Format("the improvement of %s over the champion on the logged rows is "
-                               "%.4f, %s %.4f",
-                               primary.c_str(), imp, ok ? ">=" : "<", -policy.max_metric_drop)});
+      checks.push_back(
+          {"max_metric_drop", imp, -policy.max_metric_drop, ok,
+           Format("the %srelative improvement of %s over the champion on the logged rows is "
+                  "%.2f%%, %s %.2f%%",
+                  upper ? "upper bound of the " : "", primary.c_str(), imp * 100, ok ? ">=" : "<",
+                  -policy.max_metric_drop * 100)});
     } else {
       summary["evaluation"] = nullptr;
     }

@@ -50,6 +50,8 @@ TEST(ConfigEval, Defaults) {
   EXPECT_EQ(g.rules[0].name, "auc vs champion");
   EXPECT_EQ(g.rules[0].kind, "min_change");
   EXPECT_EQ(g.rules[0].bound, "upper");
+  EXPECT_EQ(g.rules[0].threshold, -0.005);
+  EXPECT_TRUE(g.rules[0].relative);
   EXPECT_EQ(g.rules[1].against, "fallback");
   ASSERT_EQ(g.first_run.size(), 1u);
   EXPECT_EQ(g.first_run[0].against, "fallback");
@@ -86,7 +88,7 @@ evaluation:
   curve_points: 50
 gate:
   rules:
-    - {name: must beat, metric: pr_auc, against: champion, min_change: 0.001, bound: lower, set: latest}
+    - {name: must beat, metric: pr_auc, against: champion, min_change: 0.001, bound: lower, set: latest, relative: true}
     - {metric: ece, max: 0.05}
     - {min: 0.6}
     - {metric: auc, max_slice_drop: 0.02, against: fallback}
@@ -130,6 +132,7 @@ gate:
   ASSERT_EQ(g.rules.size(), 5u);
   EXPECT_EQ(g.rules[0].name, "must beat");
   EXPECT_EQ(g.rules[0].bound, "lower");
+  EXPECT_TRUE(g.rules[0].relative);
   EXPECT_EQ(g.rules[0].set, "latest");
   EXPECT_EQ(g.rules[1].kind, "max_value");
   EXPECT_EQ(g.rules[1].set, "golden");  // the primary set
@@ -193,6 +196,8 @@ TEST(ConfigEval, ErrorsNameTheKey) {
       {"gate: {rules: [{metric: auc, min_change: 0, against: boss}]}\n",
        "gate.rules[0].against: expected one of champion, fallback"},
       {"gate: {rules: [{metric: auc, min_change: 0, bound: mid}]}\n", "gate.rules[0].bound"},
+      {"gate: {rules: [{metric: auc, min: 0.5, relative: true}]}\n",
+       "gate.rules[0].relative: only for min_change"},
       {"gate: {rules: [{metric: auc, min_change: 0, set: golden}]}\n",
        "gate.rules[0].set: no evaluation set"},
       {"gate: {rules: [{metric: auc, max_slice_drop: -1}]}\n", "gate.rules[0].max_slice_drop"},

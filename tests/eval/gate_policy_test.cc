@@ -119,6 +119,24 @@ TEST(DecideGate, MinChangeOnTheUpperBoundKeepsOutOnlyASignificantlyWorseChalleng
   EXPECT_FALSE(d.passed);
 }
 
+TEST(DecideGate, ARelativeChangeIsAFractionOfTheOtherModelsValue) {
+  Json e = Evaluation();
+  e["sets"][0]["comparisons"]["champion"]["auc"]["other"] = 0.78;
+  GateRule r = Rule("min_change", "auc", -0.01, "champion", "lower");
+  r.relative = true;
+  GateDecision d = DecideGate(Gate({r}), e, std::string("v000001"));
+  EXPECT_NEAR(OnlyRule(d)["value"].get<double>(), -0.01 / 0.78, 1e-12);
+  EXPECT_FALSE(d.passed);  // -1.28 % < -1 %
+  EXPECT_NE(d.reason.find("relative improvement of auc over the champion v000001 ((challenger − "
+                          "champion) / |champion|) is -1.28%, < -1.00%"),
+            std::string::npos)
+      << d.reason;
+  r.threshold = -0.02;
+  EXPECT_TRUE(DecideGate(Gate({r}), e, std::string("v000001")).passed);
+  e["sets"][0]["comparisons"]["champion"]["auc"]["other"] = 0.0;
+  EXPECT_FALSE(DecideGate(Gate({r}), e, std::string("v000001")).passed);
+}
+
 TEST(DecideGate, ALowerIsBetterMetricUsesItsImprovement) {
   // log_loss: the comparison's improvement is already signed (champion − challenger).
   GateDecision d = DecideGate(Gate({Rule("min_change", "log_loss", 0.0, "champion", "lower")}),
