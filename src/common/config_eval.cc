@@ -409,7 +409,9 @@ void ResolveEvaluation(Config* c) {
         throw ConfigError(at + ".bound: " + r.bound +
                           " needs the bootstrap (evaluation.bootstrap.resamples is 0)");
       }
-      if (r.name.empty()) r.name = DefaultRuleName(r);
+      if (r.name.empty()) {
+        r.name = DefaultRuleName(r) + (key == "gate.first_run" ? " (first run)" : "");
+      }
     }
   };
   // The default policy keeps the champion when the challenger is worse by more than 0.5 % of the

@@ -130,7 +130,8 @@ Json ComparisonJson(double challenger, double other, const BootstrapInterval& b,
   Json j = {{"challenger", Num(challenger)},
             {"other", Num(other)},
             {"delta", Num(delta)},
-            {"improvement", Num(delta * sign)}};
+            {"improvement", Num(delta * sign)},
+            {"higher_is_better", higher}};
   if (with_interval) {
     j["lower"] = Num(b.lower);
     j["upper"] = Num(b.upper);

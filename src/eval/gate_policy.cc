@@ -91,8 +91,11 @@ RuleResult Apply(const GateRule& r, const Json& evaluation, double confidence) {
     const Json& c = At(At(At(set, "comparisons"), r.against), r.metric);
     const bool point = r.bound != "lower" && r.bound != "upper";
     out.value = Number(At(c, point ? "improvement" : "improvement_" + r.bound));
-    std::string diff =
-        HigherIsBetter(r.metric) ? "challenger − " + r.against : r.against + " − challenger";
+    // The comparison knows the direction of a product metric; the task's metrics have theirs.
+    const bool higher = At(c, "higher_is_better").is_boolean()
+                            ? At(c, "higher_is_better").get<bool>()
+                            : HigherIsBetter(r.metric);
+    std::string diff = higher ? "challenger − " + r.against : r.against + " − challenger";
     if (r.relative) {
       const double base = std::fabs(Number(At(c, "other")));
       out.value = base > 0 ? out.value / base : std::nan("");

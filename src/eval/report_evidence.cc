@@ -59,7 +59,7 @@ std::string ShadowSection(const Json& eval) {
     const Json& s = At(r, "summary");
     const bool passed = At(r, "passed") == true;
     o += std::string(passed ? "<tr>" : "<tr class=\"failed\">") + "<td>" + Text(At(r, "time")) +
-         "<small>" + Text(At(r, "user")) + "@" + Text(At(r, "host")) + "</small></td><td>" +
+         "<br><small>" + Text(At(r, "user")) + "@" + Text(At(r, "host")) + "</small></td><td>" +
          Text(At(s, "champion")) + "</td><td class=\"num\">" + Num(At(s, "rows")) +
          "</td><td class=\"num\">" + Num(At(s, "agreement")) + "</td><td class=\"num\">" +
          Num(At(At(s, "flips"), "rate")) + "</td><td class=\"num\">" +

@@ -129,12 +129,21 @@ std::string GateRules(const Json& gate) {
     const bool passed = At(r, "passed") == true;
     std::string kind = Text(At(r, "rule"));
     if (!At(r, "against").is_null()) kind += " vs " + Text(At(r, "against"));
-    o += std::string(passed ? "<tr>" : "<tr class=\"failed\">") + "<td>" + Text(At(r, "name")) +
-         "<small><br>" + kind + "</small></td><td>" + Text(At(r, "metric")) + "</td><td>" +
-         Text(At(r, "set")) + "</td><td>" + Text(At(r, "bound")) + "</td><td class=\"num\">" +
-         Num(At(r, "value")) + "</td><td class=\"num\">" + Num(At(r, "threshold")) +
-         "</td><td><span class=\"badge " + (passed ? "pass\">pass" : "fail\">fail") +
-         "</span></td><td>" + Text(At(r, "reason")) + "</td></tr>\n";
+    // A relative rule's value and threshold are fractions of the other model's value.
+    const bool relative = At(r, "relative") == true;
+    const auto number = [&](const Json& v) {
+      return relative && v.is_number() ? Fixed(Value(v) * 100, 2, true) + "%" : Num(v);
+    };
+    std::string bound = Text(At(r, "bound"));
+    if (relative) bound += ", relative";
+    const bool skipped = At(r, "skipped") == true;
+    const char* badge = skipped ? "none\">skipped" : passed ? "pass\">pass" : "fail\">fail";
+    o += std::string(passed || skipped ? "<tr>" : "<tr class=\"failed\">") + "<td>" +
+         Text(At(r, "name")) + "<small><br>" + kind + "</small></td><td>" + Text(At(r, "metric")) +
+         "</td><td>" + Text(At(r, "set")) + "</td><td>" + bound + "</td><td class=\"num\">" +
+         number(At(r, "value")) + "</td><td class=\"num\">" + number(At(r, "threshold")) +
+         "</td><td><span class=\"badge " + badge + "</span></td><td>" + Text(At(r, "reason")) +
+         "</td></tr>\n";
   }
   return o + "</tbody></table>\n";
 }
