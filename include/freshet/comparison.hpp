@@ -55,7 +55,8 @@ std::vector<float> EvalWeights(const Config& config, const Table& table);
 nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const EvalRows& rows,
                            const std::vector<ModelScores>& models);
 
-// "evaluation" of eval.json: {"primary_set", "primary_metric", "bootstrap": {...}, "sets": [...]}.
+// "evaluation" of eval.json: {"primary_set", "primary_metric", "threshold", "bootstrap":
+// {resamples, seed, confidence, method}, "sets": [...]}.
 nlohmann::json EvaluationJson(const Config& config, nlohmann::json sets);
 
 // Mean and (sample) standard deviation of each metric over runs of the main model: `runs` holds one

@@ -21,6 +21,10 @@ inline constexpr char kReportFile[] = "report.html";
 nlohmann::json EvalSummary(const Config& config, const std::string& version,
                            const TrainOutcome& outcome, const nlohmann::json& evaluation = nullptr);
 
+// Statistics of evaluation labels (unweighted): binary {positive_rate}, multiclass
+// {class_counts} (num_classes entries), regression {mean, stddev}.
+nlohmann::json LabelSummary(Task task, int64_t num_classes, const std::vector<float>& labels);
+
 // "AUC 0.8123, log loss 0.4321" and the like: the task's headline metrics from a metrics object.
 std::string Headline(Task task, const nlohmann::json& metrics);
 

@@ -20,8 +20,9 @@ struct GateDecision {
   bool passed = false;
   bool first_run = false;  // no champion: gate.first_run's rules joined the others
   std::string reason;      // one line: what failed, or that every rule passed
-  // eval.json's "gate": {decision: pass | fail, enabled, first_run, champion, rules: [{name,
-  // rule, metric, against, set, bound, value, threshold, passed, skipped, reason}], reason}.
+  // eval.json's "gate": {decision: pass | fail, enabled, first_run, champion, stages, rules:
+  // [{name, rule, metric, against, set, bound, relative, value, threshold, passed, skipped,
+  // reason}], reason} (retrain adds promoted_to and held_by; docs/eval-schema.md).
   nlohmann::json json;
 };
 

@@ -17,9 +17,10 @@ inline constexpr char kShadowFormat[] = "freshet.shadow/1";
 struct ShadowOutcome {
   bool passed = false;
   std::string reason;  // one line: the failed checks, or that every check passed
-  // {format, rows, labelled, threshold, nonfinite, agreement, flips, score_shift, evaluation
-  //  (with labels: EvaluateSet of the two models), checks: [{name, value, threshold, passed,
-  //  reason}], passed, reason} (docs/eval-schema.md, "shadow").
+  // {format, challenger, champion, inputs, rows, labelled, threshold, nonfinite, agreement,
+  //  flips, score_shift, evaluated_rows and evaluation (with labels: EvaluateSet of the two
+  //  models on the rows both scored), checks: [{name, value, threshold, passed, reason}], passed,
+  //  reason} (docs/eval-schema.md, "The shadow summary").
   nlohmann::json summary;
 };
 

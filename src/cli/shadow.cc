@@ -160,7 +160,9 @@ int Shadow(const ShadowArgs& args) {
     nlohmann::json j = outcome.summary;
     j["id"] = rec.id;
     nlohmann::json moved = nlohmann::json::array();
-    for (const auto& m : moves) moved.push_back(m.channel);
+    for (const auto& m : moves) {
+      if (m.channel != "fallback") moved.push_back(m.channel);
+    }
     j["promoted_to"] = moved;
     std::printf("%s\n", j.dump(2).c_str());
   } else {

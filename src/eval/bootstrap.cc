@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "eval/bootstrap_sums.h"
 #include "eval/metrics_internal.h"
 #include "freshet/error.hpp"
 #include "freshet/metrics.hpp"
@@ -244,60 +245,130 @@ std::vector<uint32_t> ResampleCounts(size_t rows, uint64_t seed, int64_t resampl
   return counts;
 }
 
+std::vector<std::vector<double>> ResampleDeltasOf(
+    const std::vector<std::string>& metrics, Task task, int64_t num_classes,
+    const std::vector<float>& preds_a, const std::vector<float>& preds_b,
+    const std::vector<float>& labels, const std::vector<float>& weights, int resamples,
+    uint64_t seed, const MetricOptions& options, bool generic) {
+  FRESHET_CHECK(resamples >= 0, "the bootstrap needs resamples >= 0");
+  FRESHET_CHECK(preds_a.size() == preds_b.size(), "the two models' predictions differ in length");
+  const size_t n = labels.size();
+  const size_t m = metrics.size();
+  std::vector<std::vector<double>> deltas(m,
+                                          std::vector<double>(resamples, metrics_internal::Nan()));
+  if (n == 0 || resamples == 0 || m == 0) return deltas;
+  const size_t width = preds_a.size() / n;
+  // How each metric is resampled: an O(N) pass over the sorted scores (auc, pr_auc); one pass of
+  // sums for every binary metric that is a weighted sum (bootstrap_sums.h); the rows weighted by
+  // count * weight (the other weighted sums); each the same value as the drawn rows themselves,
+  // to rounding; or the drawn rows materialised (macro_f1, whose classes are those of the drawn
+  // rows; and every metric when `generic`).
+  enum class Way { kSorted, kSums, kWeighted, kRows };
+  std::vector<Way> way(m);
+  bool any_sorted = false, all_sorted = true;
+  for (size_t k = 0; k < m; ++k) {
+    const std::string& metric = metrics[k];
+    const bool binary = task == Task::kBinary;
+    if (generic || metric == "macro_f1") {
+      way[k] = Way::kRows;
+    } else if (binary && (metric == "auc" || metric == "pr_auc") && n < kMaxSortedRows) {
+      way[k] = Way::kSorted;
+    } else if (binary && IsBinarySum(metric)) {
+      way[k] = Way::kSums;
+    } else {
+      way[k] = Way::kWeighted;
+    }
+    any_sorted |= way[k] == Way::kSorted;
+    all_sorted &= way[k] == Way::kSorted;
+  }
+  const bool any_sums = std::find(way.begin(), way.end(), Way::kSums) != way.end();
+  BinaryTerms terms_a, terms_b;
+  if (any_sums) {
+    terms_a = ComputeBinaryTerms(preds_a, labels, options);
+    terms_b = ComputeBinaryTerms(preds_b, labels, options);
+  }
+  SortedScores sorted_a, sorted_b;
+  if (any_sorted) {
+    sorted_a = Sort(preds_a, labels, weights);
+    sorted_b = Sort(preds_b, labels, weights);
+  }
+  kernels::ParallelFor(resamples, 1, [&](int64_t begin, int64_t end) {
+    std::vector<uint32_t> counts;
+    ByteCounts small_counts(all_sorted ? n : 0);
+    std::vector<float> a, b, y, w, wr;
+    BinarySums sums_a, sums_b;
+    for (int64_t r = begin; r < end; ++r) {
+      // Only sorted passes: byte counts stream a quarter of the memory.
+      if (all_sorted && small_counts.Fill(seed, r)) {
+        for (size_t k = 0; k < m; ++k) {
+          const bool pr = metrics[k] == "pr_auc";
+          deltas[k][r] = Delta(SortedMetric(sorted_a, small_counts, pr),
+                               SortedMetric(sorted_b, small_counts, pr));
+        }
+        continue;
+      }
+      counts.resize(n);
+      FillCounts(counts, seed, r);
+      bool have_rows = false, have_weights = false;
+      if (any_sums) {
+        AccumulateBinary(terms_a, terms_b, labels, weights, counts, options.calibration_bins,
+                         &sums_a, &sums_b);
+      }
+      for (size_t k = 0; k < m; ++k) {
+        const std::string& metric = metrics[k];
+        if (way[k] == Way::kSums) {
+          deltas[k][r] = Delta(BinarySumMetric(metric, terms_a, sums_a),
+                               BinarySumMetric(metric, terms_b, sums_b));
+        } else if (way[k] == Way::kSorted) {
+          const bool pr = metric == "pr_auc";
+          deltas[k][r] =
+              Delta(SortedMetric(sorted_a, counts, pr), SortedMetric(sorted_b, counts, pr));
+        } else if (way[k] == Way::kWeighted) {
+          if (!have_weights) {
+            wr.resize(n);
+            for (size_t i = 0; i < n; ++i) {
+              wr[i] = static_cast<float>(counts[i]) * (weights.empty() ? 1.0f : weights[i]);
+            }
+            have_weights = true;
+          }
+          deltas[k][r] =
+              Delta(MetricValue(metric, task, num_classes, preds_a, labels, wr, options),
+                    MetricValue(metric, task, num_classes, preds_b, labels, wr, options));
+        } else {
+          // The drawn rows themselves, row i c_i times: the metric sees exactly a resampled table.
+          if (!have_rows) {
+            a.clear();
+            b.clear();
+            y.clear();
+            w.clear();
+            for (size_t i = 0; i < n; ++i) {
+              for (uint32_t copy = 0; copy < counts[i]; ++copy) {
+                a.insert(a.end(), preds_a.begin() + i * width, preds_a.begin() + (i + 1) * width);
+                b.insert(b.end(), preds_b.begin() + i * width, preds_b.begin() + (i + 1) * width);
+                y.push_back(labels[i]);
+                if (!weights.empty()) w.push_back(weights[i]);
+              }
+            }
+            have_rows = true;
+          }
+          deltas[k][r] = Delta(MetricValue(metric, task, num_classes, a, y, w, options),
+                               MetricValue(metric, task, num_classes, b, y, w, options));
+        }
+      }
+    }
+  });
+  return deltas;
+}
+
 std::vector<double> ResampleDeltas(const std::string& metric, Task task, int64_t num_classes,
                                    const std::vector<float>& preds_a,
                                    const std::vector<float>& preds_b,
                                    const std::vector<float>& labels,
                                    const std::vector<float>& weights, int resamples, uint64_t seed,
                                    const MetricOptions& options, bool generic) {
-  FRESHET_CHECK(resamples >= 0, "the bootstrap needs resamples >= 0");
-  FRESHET_CHECK(preds_a.size() == preds_b.size(), "the two models' predictions differ in length");
-  const size_t n = labels.size();
-  std::vector<double> deltas(resamples, metrics_internal::Nan());
-  if (n == 0 || resamples == 0) return deltas;
-  const size_t width = preds_a.size() / n;
-  const bool fast = !generic && task == Task::kBinary && (metric == "auc" || metric == "pr_auc") &&
-                    n < kMaxSortedRows;
-  SortedScores sorted_a, sorted_b;
-  if (fast) {
-    sorted_a = Sort(preds_a, labels, weights);
-    sorted_b = Sort(preds_b, labels, weights);
-  }
-  const bool pr = metric == "pr_auc";
-  kernels::ParallelFor(resamples, 1, [&](int64_t begin, int64_t end) {
-    std::vector<uint32_t> counts;
-    ByteCounts small_counts(fast ? n : 0);
-    std::vector<float> a, b, y, w;
-    for (int64_t r = begin; r < end; ++r) {
-      if (fast && small_counts.Fill(seed, r)) {
-        deltas[r] = Delta(SortedMetric(sorted_a, small_counts, pr),
-                          SortedMetric(sorted_b, small_counts, pr));
-        continue;
-      }
-      counts.resize(n);
-      FillCounts(counts, seed, r);
-      if (fast) {
-        deltas[r] = Delta(SortedMetric(sorted_a, counts, pr), SortedMetric(sorted_b, counts, pr));
-        continue;
-      }
-      // The drawn rows themselves, row i c_i times: the metric sees exactly a resampled table.
-      a.clear();
-      b.clear();
-      y.clear();
-      w.clear();
-      for (size_t i = 0; i < n; ++i) {
-        for (uint32_t copy = 0; copy < counts[i]; ++copy) {
-          a.insert(a.end(), preds_a.begin() + i * width, preds_a.begin() + (i + 1) * width);
-          b.insert(b.end(), preds_b.begin() + i * width, preds_b.begin() + (i + 1) * width);
-          y.push_back(labels[i]);
-          if (!weights.empty()) w.push_back(weights[i]);
-        }
-      }
-      deltas[r] = Delta(MetricValue(metric, task, num_classes, a, y, w, options),
-                        MetricValue(metric, task, num_classes, b, y, w, options));
-    }
-  });
-  return deltas;
+  return ResampleDeltasOf({metric}, task, num_classes, preds_a, preds_b, labels, weights, resamples,
+                          seed, options, generic)
+      .front();
 }
 
 double LinearQuantile(const std::vector<double>& sorted, double q) {
@@ -317,21 +388,12 @@ double LinearQuantile(const std::vector<double>& sorted, double q) {
 
 }  // namespace bootstrap_internal
 
-BootstrapInterval PairedBootstrap(const std::string& metric, Task task, int64_t num_classes,
-                                  const std::vector<float>& preds_a,
-                                  const std::vector<float>& preds_b,
-                                  const std::vector<float>& labels,
-                                  const std::vector<float>& weights, int resamples, uint64_t seed,
-                                  double confidence, const MetricOptions& options) {
-  FRESHET_CHECK(confidence > 0 && confidence < 1, "the bootstrap confidence must be in (0, 1)");
+namespace {
+
+BootstrapInterval IntervalOf(double delta, const std::vector<double>& deltas, int resamples,
+                             double confidence) {
   BootstrapInterval out;
-  // First: it checks the metric's name and the shapes.
-  out.delta = bootstrap_internal::Delta(
-      MetricValue(metric, task, num_classes, preds_a, labels, weights, options),
-      MetricValue(metric, task, num_classes, preds_b, labels, weights, options));
-  std::vector<double> deltas = bootstrap_internal::ResampleDeltas(
-      metric, task, num_classes, preds_a, preds_b, labels, weights, resamples, seed, options,
-      /*generic=*/false);
+  out.delta = delta;
   std::vector<double> kept;
   kept.reserve(deltas.size());
   for (double d : deltas) {
@@ -347,6 +409,42 @@ BootstrapInterval PairedBootstrap(const std::string& metric, Task task, int64_t 
   out.lower = bootstrap_internal::LinearQuantile(kept, (1 - confidence) / 2);
   out.upper = bootstrap_internal::LinearQuantile(kept, (1 + confidence) / 2);
   return out;
+}
+
+}  // namespace
+
+std::vector<BootstrapInterval> PairedBootstraps(
+    const std::vector<std::string>& metrics, Task task, int64_t num_classes,
+    const std::vector<float>& preds_a, const std::vector<float>& preds_b,
+    const std::vector<float>& labels, const std::vector<float>& weights, int resamples,
+    uint64_t seed, double confidence, const MetricOptions& options) {
+  FRESHET_CHECK(confidence > 0 && confidence < 1, "the bootstrap confidence must be in (0, 1)");
+  std::vector<double> full;
+  // First: it checks each metric's name and the shapes.
+  for (const auto& metric : metrics) {
+    full.push_back(bootstrap_internal::Delta(
+        MetricValue(metric, task, num_classes, preds_a, labels, weights, options),
+        MetricValue(metric, task, num_classes, preds_b, labels, weights, options)));
+  }
+  const auto deltas = bootstrap_internal::ResampleDeltasOf(
+      metrics, task, num_classes, preds_a, preds_b, labels, weights, resamples, seed, options,
+      /*generic=*/false);
+  std::vector<BootstrapInterval> out;
+  for (size_t k = 0; k < metrics.size(); ++k) {
+    out.push_back(IntervalOf(full[k], deltas[k], resamples, confidence));
+  }
+  return out;
+}
+
+BootstrapInterval PairedBootstrap(const std::string& metric, Task task, int64_t num_classes,
+                                  const std::vector<float>& preds_a,
+                                  const std::vector<float>& preds_b,
+                                  const std::vector<float>& labels,
+                                  const std::vector<float>& weights, int resamples, uint64_t seed,
+                                  double confidence, const MetricOptions& options) {
+  return PairedBootstraps({metric}, task, num_classes, preds_a, preds_b, labels, weights, resamples,
+                          seed, confidence, options)
+      .front();
 }
 
 }  // namespace freshet

@@ -10,6 +10,7 @@
 #include "eval/metrics_internal.h"
 #include "freshet/comparison.hpp"
 #include "freshet/error.hpp"
+#include "freshet/evaluation.hpp"
 #include "freshet/metrics.hpp"
 #include "kernels/parallel.h"
 
@@ -262,9 +263,13 @@ nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const Eval
   }
   double total_weight = 0;
   for (size_t i = 0; i < n; ++i) total_weight += metrics_internal::WeightAt(weights, i);
-  Json set = {
-      {"name", rows.name},      {"files", files},           {"rows", static_cast<int64_t>(n)},
-      {"weight", total_weight}, {"models", Json::object()}, {"comparisons", Json::object()}};
+  Json set = {{"name", rows.name},
+              {"files", files},
+              {"rows", static_cast<int64_t>(n)},
+              {"weight", total_weight},
+              {"label", LabelSummary(ctx.task, std::max<int64_t>(num_classes, 1), labels)},
+              {"models", Json::object()},
+              {"comparisons", Json::object()}};
 
   for (const ModelScores& m : scored) {
     Json mj = {{"version", m.version}};
@@ -287,18 +292,20 @@ nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const Eval
   for (const ModelScores& other : scored) {
     if (other.role == "challenger" || !challenger.error.empty() || !other.error.empty()) continue;
     Json cmp = Json::object();
-    for (const std::string& metric : TaskMetricNames(ctx.task)) {
-      BootstrapInterval b;
-      if (interval) {
-        b = PairedBootstrap(metric, ctx.task, num_classes, challenger.preds, other.preds, labels,
-                            weights, ctx.bootstrap.resamples, ctx.bootstrap.seed,
-                            ctx.bootstrap.confidence, ctx.options);
-      }
+    const std::vector<std::string> names = TaskMetricNames(ctx.task);
+    std::vector<BootstrapInterval> intervals(names.size());
+    if (interval) {
+      intervals = PairedBootstraps(names, ctx.task, num_classes, challenger.preds, other.preds,
+                                   labels, weights, ctx.bootstrap.resamples, ctx.bootstrap.seed,
+                                   ctx.bootstrap.confidence, ctx.options);
+    }
+    for (size_t k = 0; k < names.size(); ++k) {
+      const std::string& metric = names[k];
       const Json& cm = set["models"]["challenger"]["metrics"];
       const Json& om = set["models"][other.role]["metrics"];
       const double a = cm[metric].is_number() ? cm[metric].get<double>() : std::nan("");
       const double o = om[metric].is_number() ? om[metric].get<double>() : std::nan("");
-      cmp[metric] = ComparisonJson(a, o, b, HigherIsBetter(metric), interval);
+      cmp[metric] = ComparisonJson(a, o, intervals[k], HigherIsBetter(metric), interval);
     }
     for (size_t i = 0; i < product_inputs.size(); ++i) {
       const auto& spec = config.evaluation.product_metrics[i];

@@ -43,8 +43,9 @@ std::string VarianceSection(const Json& eval, const std::string& primary) {
                                 primary) +
                   VarianceTable(At(v, "seeds"), "Repeated seeds on the primary set", primary);
   if (o.empty()) return "";
-  return "<h2>Variance</h2>\n<p class=\"note\">The main model retrained on folds of the training "
-         "rows and with other seeds: how much its metrics move by chance.</p>\n" +
+  return "<h2>Variance</h2>\n<p class=\"note\">The main model retrained from scratch on folds of "
+         "the "
+         "training rows and with other seeds: how much its metrics move by chance.</p>\n" +
          o;
 }
 

@@ -185,8 +185,31 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
                              psi, ok ? "<=" : ">", policy.max_score_psi)});
   }
   if (labelled) {
-    if (bad_challenger == 0 && bad_champion == 0) {
-      const Json set = EvaluateSet(config, num_classes, rows, {challenger, champion});
+    // The metrics compare the two models on the rows both scored.
+    EvalRows finite = rows;
+    ModelScores a = challenger, b = champion;
+    if (bad_challenger > 0 || bad_champion > 0) {
+      std::vector<int64_t> keep;
+      for (size_t i = 0; i < n; ++i) {
+        if (RowFinite(challenger, i) && RowFinite(champion, i))
+          keep.push_back(static_cast<int64_t>(i));
+      }
+      finite.table = rows.table.Take(keep);
+      const auto take = [&](const ModelScores& m) {
+        ModelScores t = m;
+        t.preds.clear();
+        for (int64_t i : keep) {
+          const auto at = m.preds.begin() + i * m.outputs;
+          t.preds.insert(t.preds.end(), at, at + m.outputs);
+        }
+        return t;
+      };
+      a = take(challenger);
+      b = take(champion);
+    }
+    summary["evaluated_rows"] = finite.table.rows();
+    {
+      const Json set = EvaluateSet(config, num_classes, finite, {a, b});
       summary["evaluation"] = set;
       const std::string& primary = config.evaluation.primary_metric;
       const Json& c = set["comparisons"]["champion"][primary];
@@ -205,8 +228,6 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
                   "%.2f%%, %s %.2f%%",
                   upper ? "upper bound of the " : "", primary.c_str(), imp * 100, ok ? ">=" : "<",
                   -policy.max_metric_drop * 100)});
-    } else {
-      summary["evaluation"] = nullptr;
     }
   }
 

@@ -31,12 +31,15 @@ nlohmann::json ModelJson(const ModelResult& r, const nlohmann::json& metrics) {
   return j;
 }
 
-// Label statistics of the eval rows: positive rate, class counts or mean and spread.
 nlohmann::json LabelJson(Task task, int64_t num_classes, const std::vector<float>& labels) {
   const double n = static_cast<double>(std::max<size_t>(labels.size(), 1));
   if (task == Task::kMulticlass) {
     std::vector<int64_t> counts(static_cast<size_t>(num_classes), 0);
-    for (float y : labels) counts[static_cast<size_t>(y)] += 1;
+    for (float y : labels) {
+      const size_t c = static_cast<size_t>(std::max(0.0f, y));
+      if (c >= counts.size()) counts.resize(c + 1, 0);
+      counts[c] += 1;
+    }
     return {{"class_counts", counts}};
   }
   double sum = 0, sq = 0;
@@ -47,6 +50,10 @@ nlohmann::json LabelJson(Task task, int64_t num_classes, const std::vector<float
 }
 
 }  // namespace
+
+nlohmann::json LabelSummary(Task task, int64_t num_classes, const std::vector<float>& labels) {
+  return LabelJson(task, num_classes, labels);
+}
 
 nlohmann::json EvalSummary(const Config& config, const std::string& version,
                            const TrainOutcome& out, const nlohmann::json& evaluation) {
@@ -96,6 +103,11 @@ nlohmann::json EvalSummary(const Config& config, const std::string& version,
                                                                          : nlohmann::json();
       };
       j["rows"] = set["rows"];
+      if (set.contains("label")) {
+        j["label"] = set["label"];
+        if (task == Task::kBinary)
+          j["positive_rate"] = set["label"].value("positive_rate", nlohmann::json());
+      }
       j["metrics"] = metrics_of("challenger");
       j["model"]["metrics"] = j["metrics"];
       if (out.fallback) j["fallback"]["metrics"] = metrics_of("fallback");

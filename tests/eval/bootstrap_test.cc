@@ -100,6 +100,68 @@ TEST(PairedBootstrap, FastPathEqualsReference) {
   }
 }
 
+// The weighted sums (rows weighted by count * weight) give what the drawn rows themselves give.
+TEST(PairedBootstrap, WeightedPathEqualsTheDrawnRows) {
+  const TwoModels m = Binormal(3, 700, 1.0, 0.6, 0.4);
+  std::vector<float> pa(m.a.size()), pb(m.b.size()), w(m.a.size());
+  std::mt19937 rng(5);
+  for (size_t i = 0; i < m.a.size(); ++i) {
+    pa[i] = 1.0f / (1.0f + std::exp(-m.a[i]));
+    pb[i] = 1.0f / (1.0f + std::exp(-m.b[i]));
+    w[i] = static_cast<float>(rng() % 4) * 0.5f;
+  }
+  const std::vector<std::string> binary = {"log_loss", "brier", "accuracy", "precision",
+                                           "recall",   "f1",    "ece"};
+  for (bool weighted : {false, true}) {
+    const std::vector<float> ww = weighted ? w : std::vector<float>{};
+    const auto fast = bootstrap_internal::ResampleDeltasOf(binary, Task::kBinary, 0, pa, pb,
+                                                           m.labels, ww, 30, 7, {}, false);
+    const auto ref = bootstrap_internal::ResampleDeltasOf(binary, Task::kBinary, 0, pa, pb,
+                                                          m.labels, ww, 30, 7, {}, true);
+    for (size_t k = 0; k < binary.size(); ++k) {
+      for (size_t r = 0; r < 30; ++r) {
+        EXPECT_NEAR(fast[k][r], ref[k][r], 1e-9) << binary[k] << " weighted " << weighted;
+      }
+    }
+  }
+  // Regression, with labels near 0 for MAPE.
+  std::vector<float> y(m.a.size()), a(m.a.size()), b(m.a.size());
+  for (size_t i = 0; i < y.size(); ++i) {
+    y[i] = m.labels[i] + 0.1f * m.b[i];
+    a[i] = y[i] + 0.3f * m.a[i];
+    b[i] = y[i] - 0.2f * m.b[i];
+  }
+  const std::vector<std::string> reg = {"rmse", "mae", "r2", "mape"};
+  const auto fast =
+      bootstrap_internal::ResampleDeltasOf(reg, Task::kRegression, 0, a, b, y, w, 20, 2, {}, false);
+  const auto ref =
+      bootstrap_internal::ResampleDeltasOf(reg, Task::kRegression, 0, a, b, y, w, 20, 2, {}, true);
+  for (size_t k = 0; k < reg.size(); ++k) {
+    for (size_t r = 0; r < 20; ++r) {
+      EXPECT_NEAR(fast[k][r], ref[k][r], 1e-9 * std::max(1.0, std::fabs(ref[k][r]))) << reg[k];
+    }
+  }
+}
+
+TEST(PairedBootstrap, ManyMetricsEqualSeparateCalls) {
+  const TwoModels m = Binormal(4, 500, 1.0, 0.7, 0.5);
+  std::vector<float> pa(m.a.size()), pb(m.b.size());
+  for (size_t i = 0; i < m.a.size(); ++i) {
+    pa[i] = 1.0f / (1.0f + std::exp(-m.a[i]));
+    pb[i] = 1.0f / (1.0f + std::exp(-m.b[i]));
+  }
+  const auto names = TaskMetricNames(Task::kBinary);
+  const auto many = PairedBootstraps(names, Task::kBinary, 0, pa, pb, m.labels, {}, 60, 8, 0.9);
+  ASSERT_EQ(many.size(), names.size());
+  for (size_t k = 0; k < names.size(); ++k) {
+    const auto one = PairedBootstrap(names[k], Task::kBinary, 0, pa, pb, m.labels, {}, 60, 8, 0.9);
+    EXPECT_EQ(many[k].delta, one.delta) << names[k];
+    EXPECT_EQ(many[k].lower, one.lower) << names[k];
+    EXPECT_EQ(many[k].upper, one.upper) << names[k];
+    EXPECT_EQ(many[k].resamples, one.resamples) << names[k];
+  }
+}
+
 TEST(PairedBootstrap, DeterministicWhateverTheThreads) {
   const TwoModels m = Binormal(3, 3000, 1.0, 0.8, 0.6);
   std::vector<float> w(m.labels.size());
