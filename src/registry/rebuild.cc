@@ -22,6 +22,7 @@ struct OldIndex {
   std::map<std::string, std::vector<ChannelInfo>> channels;
   std::map<std::string, std::vector<Event>> events;
   std::map<std::string, std::vector<RunRecord>> runs;
+  std::map<std::string, std::vector<EvaluationRecord>> evaluations;
   std::map<std::string, std::map<int64_t, std::string>> state;  // deleted / broken versions
   std::map<std::string, std::map<int64_t, std::pair<bool, std::string>>> pins;
 };
@@ -34,6 +35,7 @@ std::optional<OldIndex> ReadOld(const std::string& root, Env* env) {
       o.channels[m] = old.Channels(m);
       o.events[m] = old.History(m);
       o.runs[m] = old.Runs(m, 1 << 30);
+      o.evaluations[m] = old.Evaluations(m);
       Stmt s(old.index(), "SELECT number, state, pinned, pin_reason FROM versions WHERE model = ?");
       s.Bind(1, m);
       while (s.Step()) {
@@ -44,7 +46,7 @@ std::optional<OldIndex> ReadOld(const std::string& root, Env* env) {
     return o;
   } catch (const std::exception& e) {
     LogInfo(std::string("fsck --rebuild: the old index cannot be read (") + e.what() +
-            "); channels, events and runs start afresh");
+            "); channels, events, runs and evaluations start afresh");
     return std::nullopt;
   }
 }
@@ -104,6 +106,18 @@ void AddOldRecords(Index& index, const std::string& model, const OldIndex& old,
       r->exit_code ? s.Bind(4, int64_t{*r->exit_code}) : s.BindNull(4);
       s.Bind(5, r->reason).Bind(6, r->version).Bind(7, r->user).Bind(8, r->host);
       s.Bind(9, r->pid).Bind(10, r->command).Bind(11, r->inputs.dump());
+      s.Run();
+    }
+  }
+  if (auto it = old.evaluations.find(model); it != old.evaluations.end()) {
+    for (const auto& e : it->second) {
+      if (!adopted.count(e.number)) continue;
+      Stmt s(index,
+             "INSERT INTO evaluations (model, number, kind, time, passed, reason, summary, user, "
+             "host, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      s.Bind(1, model).Bind(2, e.number).Bind(3, e.kind).Bind(4, e.time);
+      s.Bind(5, int64_t{e.passed}).Bind(6, e.reason).Bind(7, e.summary.dump()).Bind(8, e.user);
+      s.Bind(9, e.host).Bind(10, e.command);
       s.Run();
     }
   }
