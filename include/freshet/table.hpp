@@ -76,6 +76,12 @@ Column NumericColumn(const std::string& name, DType dtype, const std::vector<T>&
   return c;
 }
 
+// Column `name` of `table` as float32 values, for labels and row weights: every value must be
+// finite (and >= 0 when `non_negative`). Throws DataError naming the column as `what` ("label",
+// "weight") and the first bad row (0-based), or saying the column was not read or holds strings.
+std::vector<float> FiniteFloats(const Table& table, const std::string& name, const char* what,
+                                bool non_negative);
+
 // A string column holding `values`; `valid` as in Column (empty = all present).
 Column StringColumn(const std::string& name, const std::vector<std::string>& values,
                     std::vector<uint8_t> valid = {});

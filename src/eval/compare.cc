@@ -20,31 +20,9 @@ namespace {
 using Json = nlohmann::json;
 using metrics_internal::Num;
 
-// Column `name` of `table` as floats; every value finite (and >= 0 when `weight`).
-std::vector<float> NumericColumn(const Table& table, const std::string& name, const char* what,
-                                 bool weight) {
-  const Column* col = table.Find(name);
-  if (col == nullptr)
-    throw DataError("the " + std::string(what) + " column \"" + name + "\" was not read");
-  if (col->is_string()) {
-    throw DataError(std::string(what) + " column \"" + name + "\": expected numbers, got strings");
-  }
-  std::vector<float> out(static_cast<size_t>(col->size()));
-  for (int64_t i = 0; i < col->size(); ++i) {
-    const double v = col->as_double(i);
-    if (!std::isfinite(v) || (weight && v < 0)) {
-      throw DataError(std::string(what) + " column \"" + name + "\", row " + std::to_string(i) +
-                      ": expected a finite" + (weight ? " non-negative" : "") + " number, got " +
-                      (std::isnan(v) ? "a missing value" : std::to_string(v)));
-    }
-    out[static_cast<size_t>(i)] = static_cast<float>(v);
-  }
-  return out;
-}
-
 std::vector<float> PayoffVector(const Table& table, const PayoffValue& v) {
   if (v.column.empty()) return {static_cast<float>(v.constant)};
-  return NumericColumn(table, v.column, "payoff", false);
+  return FiniteFloats(table, v.column, "payoff", false);
 }
 
 // Rows [i] of `v` repeated counts[i] times, `width` values a row; a single value stays.
@@ -87,7 +65,7 @@ ProductInputs ProductInputsOf(const ProductMetricSpec& spec, const Table& table,
                  PayoffVector(table, spec.fn), PayoffVector(table, spec.tn)};
     in.weights = weights;
   } else if (spec.kind == "weighted") {
-    in.weights = NumericColumn(table, spec.weight_column, "product metric weight", true);
+    in.weights = FiniteFloats(table, spec.weight_column, "product metric weight", true);
     for (size_t i = 0; i < weights.size(); ++i) in.weights[i] *= weights[i];
   } else {
     in.weights = weights;
@@ -149,15 +127,12 @@ Json ComparisonJson(double challenger, double other, const BootstrapInterval& b,
 using namespace compare_internal;
 
 std::vector<float> EvalLabels(const Config& config, const Table& table) {
-  const Column* col = table.Find(config.data.label);
-  if (col == nullptr)
-    throw DataError("the label column \"" + config.data.label + "\" was not read");
-  return NumericColumn(table, config.data.label, "label", false);
+  return FiniteFloats(table, config.data.label, "label", false);
 }
 
 std::vector<float> EvalWeights(const Config& config, const Table& table) {
   if (config.train.weight_column.empty()) return {};
-  return NumericColumn(table, config.train.weight_column, "weight", true);
+  return FiniteFloats(table, config.train.weight_column, "weight", true);
 }
 
 namespace {

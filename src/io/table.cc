@@ -127,4 +127,24 @@ Table Table::Take(const std::vector<int64_t>& rows) const {
   return out;
 }
 
+std::vector<float> FiniteFloats(const Table& table, const std::string& name, const char* what,
+                                bool non_negative) {
+  const Column* col = table.Find(name);
+  if (!col) throw DataError("the " + std::string(what) + " column \"" + name + "\" was not read");
+  if (col->is_string()) {
+    throw DataError(std::string(what) + " column \"" + name + "\": expected numbers, got strings");
+  }
+  std::vector<float> out(static_cast<size_t>(col->size()));
+  for (int64_t i = 0; i < col->size(); ++i) {
+    const double v = col->as_double(i);
+    if (!std::isfinite(v) || (non_negative && v < 0)) {
+      throw DataError(std::string(what) + " column \"" + name + "\", row " + std::to_string(i) +
+                      ": expected a finite" + (non_negative ? " non-negative" : "") +
+                      " number, got " + (std::isnan(v) ? "a missing value" : std::to_string(v)));
+    }
+    out[static_cast<size_t>(i)] = static_cast<float>(v);
+  }
+  return out;
+}
+
 }  // namespace freshet

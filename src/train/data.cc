@@ -9,28 +9,6 @@
 namespace freshet {
 namespace {
 
-// Column `name` of `table` as float32 values; every row must be finite (and >= 0 when
-// `non_negative`).
-std::vector<float> ReadColumn(const Table& table, const std::string& name, const char* what,
-                              bool non_negative) {
-  const Column* col = table.Find(name);
-  if (!col) throw DataError("the " + std::string(what) + " column \"" + name + "\" was not read");
-  if (col->is_string()) {
-    throw DataError(std::string(what) + " column \"" + name + "\": expected numbers, got strings");
-  }
-  std::vector<float> out(static_cast<size_t>(col->size()));
-  for (int64_t i = 0; i < col->size(); ++i) {
-    const double v = col->as_double(i);
-    if (!std::isfinite(v) || (non_negative && v < 0)) {
-      throw DataError(std::string(what) + " column \"" + name + "\", row " + std::to_string(i) +
-                      ": expected a finite" + (non_negative ? " non-negative" : "") +
-                      " number, got " + (std::isnan(v) ? "a missing value" : std::to_string(v)));
-    }
-    out[static_cast<size_t>(i)] = static_cast<float>(v);
-  }
-  return out;
-}
-
 torch::Tensor ToTensor(std::vector<float> host, const torch::Device& dev) {
   const int64_t n = static_cast<int64_t>(host.size());
   return torch::from_blob(host.data(), {n}, torch::kFloat32).to(dev, false, /*copy=*/true);
@@ -59,9 +37,9 @@ FeatureStore BuildFeatureStore(const Table& table, const FeatureState& state,
   s.cats = torch::empty({n, state.categorical_dim()}, torch::dtype(torch::kInt64).device(dev));
   TransformFeatures(table, state, where, s.dense.data_ptr<float>(), s.cats.data_ptr<int64_t>(),
                     torch_cuda::CurrentStream(dev));
-  if (!label.empty()) s.labels = ToTensor(ReadColumn(table, label, "label", false), dev);
+  if (!label.empty()) s.labels = ToTensor(FiniteFloats(table, label, "label", false), dev);
   if (!weight_column.empty()) {
-    s.weights = ToTensor(ReadColumn(table, weight_column, "weight", true), dev);
+    s.weights = ToTensor(FiniteFloats(table, weight_column, "weight", true), dev);
   }
   return s;
 }

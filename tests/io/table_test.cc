@@ -223,5 +223,42 @@ TEST(TableTest, AppendRefusesAnotherShape) {
             std::string::npos);
 }
 
+TEST(TableTest, TakePicksRowsInOrderWithRepeats) {
+  Table t = TwoColumns({1, 2, 3}, {"a", "bb", "c"});
+  t.columns[1].valid = {1, 0, 1};
+  const Table s = t.Take({2, 0, 2});
+  EXPECT_EQ(s.rows(), 3);
+  EXPECT_EQ(s.columns[0].as_double(0), 3);
+  EXPECT_EQ(s.columns[0].as_double(1), 1);
+  EXPECT_EQ(Strings(s.columns[1]), (std::vector<std::string>{"c", "a", "c"}));
+  EXPECT_EQ(s.columns[1].valid, (std::vector<uint8_t>{1, 1, 1}));
+  EXPECT_EQ(t.Take({1}).columns[1].valid, std::vector<uint8_t>{0});
+  EXPECT_EQ(t.Take({}).rows(), 0);
+}
+
+TEST(TableTest, FiniteFloatsNamesTheColumnAndTheRow) {
+  Table t;
+  t.columns.push_back(NumericColumn<double>("w", DType::kF64, {1, 2.5, -1}));
+  t.columns.push_back(StringColumn("s", {"a", "b", "c"}));
+  EXPECT_EQ(FiniteFloats(t, "w", "weight", false), (std::vector<float>{1, 2.5f, -1}));
+  EXPECT_NE(MessageOf<DataError>([&] {
+              FiniteFloats(t, "w", "weight", true);
+            }).find("weight column \"w\", row 2: expected a finite non-negative number"),
+            std::string::npos);
+  EXPECT_NE(MessageOf<DataError>([&] {
+              FiniteFloats(t, "s", "label", false);
+            }).find("label column \"s\": expected numbers, got strings"),
+            std::string::npos);
+  EXPECT_NE(MessageOf<DataError>([&] {
+              FiniteFloats(t, "y", "label", false);
+            }).find("the label column \"y\" was not read"),
+            std::string::npos);
+  t.columns[0].mutable_values<double>()[1] = NAN;
+  EXPECT_NE(MessageOf<DataError>([&] {
+              FiniteFloats(t, "w", "weight", false);
+            }).find("row 1: expected a finite number, got a missing value"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace freshet
