@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # LibTorch is loaded only by the verbs that need a model: --version, --help, synth, the registry
-# verbs and a retrain with nothing to do never map it (LD_DEBUG=files lists every library the
+# verbs, report and a retrain with nothing to do never map it (LD_DEBUG=files lists every library the
 # dynamic linker loads, dlopen'ed ones included); a retrain that trains, and predict, do. A missing
 # libfreshet_torch.so is one error naming the file, and only for the verbs that need it.
 set -uo pipefail
@@ -21,6 +21,9 @@ check "a no-op retrain does not" no "$(loads_torch "$F" -q retrain -c "$work/chu
 for verb in "list" "list churn" "show churn champion" "history churn" "runs churn" "fsck"; do
   check "registry $verb does not" no "$(loads_torch "$F" -q registry $verb --registry "$work/registry")"
 done
+check "report does not" no \
+  "$(loads_torch "$F" -q report churn latest --registry "$work/registry" --out "$work/r.html")"
+check "no library: report works" 0 "$(cp "$F" "$work/f2" && rc_of "$work/f2" -q report churn latest --registry "$work/registry" --out "$work/r2.html")"
 check "features fit does not" no \
   "$(loads_torch "$F" -q features fit -c "$work/churn.yaml" --input "$work/all/day-0001.h5" --out "$work/f.json")"
 check "predict does" yes \
