@@ -32,12 +32,17 @@ struct ModelScores {
   std::string error;    // "" when scored
 };
 
-// An evaluation set's rows and where they came from. `table` holds at least the label and the
-// columns of Config::Columns() that the evaluation reads (weights, slices, payoffs).
+// An evaluation set's rows and where they came from: `table`, or the table `view` points at (not
+// owned; it must outlive this) when set, so the run's held-out rows are not copied. The rows hold
+// at least the label and the columns of Config::Columns() that the evaluation reads (weights,
+// slices, payoffs).
 struct EvalRows {
   std::string name;
   std::vector<InputFile> files;
   Table table;
+  const Table* view = nullptr;
+
+  const Table& rows() const { return view != nullptr ? *view : table; }
 };
 
 // The labels of `table` as the metrics take them (class ids for multiclass), and its row weights

@@ -39,7 +39,7 @@ std::vector<EvalRows> ReadEvalSets(const Config& config, const Table& latest_row
     EvalRows rows;
     rows.name = spec.name;
     if (spec.name == "latest") {
-      rows.table = latest_rows;
+      rows.view = &latest_rows;
       for (const auto& in : inputs) {
         if (in.role == "eval") rows.files.push_back(in);
       }
@@ -79,8 +79,8 @@ std::vector<ModelScores> ScoreOn(const Config& config, const ScoredVersion& v, c
   try {
     const std::vector<ColumnRequest> need = StateColumns(*v.state);
     VersionScores s;
-    if (HasColumns(set.table, need)) {
-      s = ScoreVersion(*v.artifacts, *v.state, set.table, device, with_fallback);
+    if (HasColumns(set.rows(), need)) {
+      s = ScoreVersion(*v.artifacts, *v.state, set.rows(), device, with_fallback);
     } else {
       Table t;
       for (const auto& f : set.files) {

@@ -204,8 +204,8 @@ nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const Eval
   FRESHET_CHECK(!models.empty() && models.front().role == "challenger",
                 "EvaluateSet needs the challenger first");
   EvalContext ctx = ContextOf(config, num_classes);
-  const std::vector<float> labels = EvalLabels(config, rows.table);
-  const std::vector<float> weights = EvalWeights(config, rows.table);
+  const std::vector<float> labels = EvalLabels(config, rows.rows());
+  const std::vector<float> weights = EvalWeights(config, rows.rows());
   const size_t n = labels.size();
 
   // Multiclass: every model's probabilities over the same K classes.
@@ -229,7 +229,7 @@ nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const Eval
 
   std::vector<ProductInputs> product_inputs;
   for (const auto& spec : config.evaluation.product_metrics) {
-    product_inputs.push_back(ProductInputsOf(spec, rows.table, weights));
+    product_inputs.push_back(ProductInputsOf(spec, rows.rows(), weights));
   }
 
   Json files = Json::array();
@@ -295,7 +295,7 @@ nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const Eval
     set["comparisons"][other.role] = cmp;
   }
 
-  set["slices"] = SlicesJson(config, ctx, rows.table, labels, weights, scored);
+  set["slices"] = SlicesJson(config, ctx, rows.rows(), labels, weights, scored);
   if (ctx.task == Task::kBinary) {
     Json curves = Json::object();
     for (const ModelScores& m : scored) {

@@ -58,7 +58,7 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
   const Task task = config.task;
   const double threshold = config.evaluation.threshold;
   const ShadowPolicy& policy = config.gate.shadow;
-  const size_t n = static_cast<size_t>(rows.table.rows());
+  const size_t n = static_cast<size_t>(rows.rows().rows());
   FRESHET_CHECK(challenger.preds.size() == n * static_cast<size_t>(challenger.outputs) &&
                     champion.preds.size() == n * static_cast<size_t>(champion.outputs),
                 "shadow scores of the wrong size");
@@ -186,7 +186,8 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
   }
   if (labelled) {
     // The metrics compare the two models on the rows both scored.
-    EvalRows finite = rows;
+    // A view of the logged rows, or a copy of those both models scored.
+    EvalRows finite{rows.name, rows.files, {}, &rows.rows()};
     ModelScores a = challenger, b = champion;
     if (bad_challenger > 0 || bad_champion > 0) {
       std::vector<int64_t> keep;
@@ -194,7 +195,8 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
         if (RowFinite(challenger, i) && RowFinite(champion, i))
           keep.push_back(static_cast<int64_t>(i));
       }
-      finite.table = rows.table.Take(keep);
+      finite.table = rows.rows().Take(keep);
+      finite.view = nullptr;
       const auto take = [&](const ModelScores& m) {
         ModelScores t = m;
         t.preds.clear();
@@ -207,7 +209,7 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
       a = take(challenger);
       b = take(champion);
     }
-    summary["evaluated_rows"] = finite.table.rows();
+    summary["evaluated_rows"] = finite.rows().rows();
     {
       const Json set = EvaluateSet(config, num_classes, finite, {a, b});
       summary["evaluation"] = set;
