@@ -39,13 +39,15 @@ GateDecision DecideGate(const GateConfig& gate, const nlohmann::json& evaluation
 // then the decision, for the log.
 std::vector<std::string> GateLines(const GateDecision& decision);
 
-// Why `freshet registry promote` may not move `channel` to `v` without --force; "" when it may.
-// Guarded are `champion` and the channels of the gate.stages the version's eval.json records: the
-// version's gate must have passed, and each stage before `channel` (all of them, for champion)
-// must be behind it: a passing shadow evaluation for "shadow", an earlier move of that channel to
-// `v` for any other stage. A version published without a gate decision (by an older freshet) is
-// not guarded. Throws what reading the version's eval.json throws (IoError for a changed file).
+// Why `v` may not be moved to `channel` without --force; "" when it may. Guarded are `champion`,
+// the channels of the gate.stages the version's eval.json records, and every move of a shadow
+// run (`shadow_passing`: the move a passing `freshet shadow` is about to make): the version's gate
+// must have passed, and each stage before `channel` (all of them, for champion or a channel the
+// version's gate did not list) must be behind it: a passing shadow evaluation for "shadow" (or
+// `shadow_passing`), an earlier move of that channel to `v` for any other stage. A version
+// published without a gate decision (by an older freshet) is not guarded. Throws what reading the
+// version's eval.json throws (IoError for a changed file).
 std::string PromotionBlocker(const Registry& registry, const VersionInfo& v,
-                             const std::string& channel);
+                             const std::string& channel, bool shadow_passing = false);
 
 }  // namespace freshet

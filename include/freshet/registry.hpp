@@ -92,6 +92,8 @@ struct ChannelMove {
   std::string channel;
   std::optional<int64_t> version;
   std::string reason;
+  // Made only when the publish's condition holds (PublishRecord::condition_channel).
+  bool conditional = false;
 };
 
 // An evaluation of a version recorded after its publish: a shadow run on logged traffic.
@@ -259,6 +261,11 @@ struct PublishRecord {
   std::vector<std::string> promote_to;                // channels to move to the new version
   Change change;                                      // the promotion's command and reason
   std::vector<ChannelMove> moves;                     // then these, in order (change.command)
+  // The conditional moves are made only when `condition_channel` still holds `condition_holder`
+  // (nullopt: no version) at the commit: a retrain judged the challenger against the champion it
+  // read at its start, and a rollback since then voids that comparison. "" = no condition.
+  std::string condition_channel;
+  std::optional<int64_t> condition_holder;
 };
 
 // What a writer that died left in a model's folder: its unfinished draft (draft_folder), a version

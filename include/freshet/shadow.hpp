@@ -18,9 +18,10 @@ struct ShadowOutcome {
   bool passed = false;
   std::string reason;  // one line: the failed checks, or that every check passed
   // {format, challenger, champion, inputs, rows, labelled, threshold, nonfinite, agreement,
-  //  flips, score_shift, evaluated_rows and evaluation (with labels: EvaluateSet of the two
-  //  models on the rows both scored), checks: [{name, value, threshold, passed, reason}], passed,
-  //  reason} (docs/eval-schema.md, "The shadow summary").
+  //  flips, score_shift, unlabelled_rows, evaluated_rows and evaluation (with labels:
+  //  EvaluateSet of the two models on the rows both scored and whose label is present), checks:
+  //  [{name, value, threshold, passed, reason}], passed, reason} (docs/eval-schema.md, "The shadow
+  //  summary").
   nlohmann::json summary;
 };
 

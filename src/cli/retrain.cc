@@ -50,7 +50,9 @@ std::vector<ChannelMove> GateMoves(const Config& config, const GateDecision& dec
   std::vector<ChannelMove> moves = {{"challenger", std::nullopt, "the newest challenger"}};
   if (!decision.passed) return moves;
   const std::string why = "the promotion gate passed: " + decision.reason;
-  if (!config.gate.stages.empty()) {
+  // With no champion yet there is nothing to shadow against: the first model goes straight to
+  // champion.
+  if (!config.gate.stages.empty() && champion) {
     const std::string& stage = config.gate.stages.front();
     moves.push_back({stage, std::nullopt, why + " (next: " + stage + ", then champion)"});
     promoted_to->push_back(stage);
@@ -143,8 +145,10 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   eval["gate"]["promoted_to"] = promoted_to;
   eval["gate"]["held_by"] = decision.passed ? nlohmann::json() : nlohmann::json("challenger");
   const std::string& primary = config.evaluation.primary_metric;
-  eval["history"] = MetricHistory(registry, config.model, primary, draft.name(),
-                                  eval["metrics"].value(primary, nlohmann::json()));
+  const nlohmann::json& metrics = eval["metrics"];
+  eval["history"] =
+      MetricHistory(registry, config.model, primary, draft.name(),
+                    metrics.is_object() ? metrics.value(primary, nlohmann::json()) : nullptr);
   for (const auto& line : GateLines(decision)) {
     decision.passed ? spdlog::info("{}", line) : spdlog::warn("{}", line);
   }
@@ -179,6 +183,10 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   record.run = run;
   record.change = {CommandLine(), ""};
   record.moves = moves;
+  // The moves the gate earned hold only against the champion it compared with.
+  for (auto& m : record.moves) m.conditional = config.gate.enabled && m.channel != "challenger";
+  record.condition_channel = "champion";
+  if (champion) record.condition_holder = champion->number;
   const VersionInfo v = writer.Publish(draft, BuildManifest(config, fields), record);
   // The first run's inferred schema becomes the model's, for people to review and edit.
   if (config.validate.enabled && gate.schema_inferred()) {
@@ -192,6 +200,20 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   std::printf("published %s %s -> %s (eval rows %zu, %s); gate: %s; champion: %s\n",
               config.model.c_str(), v.name.c_str(), v.path.c_str(), out.eval_labels.size(),
               headline.c_str(), decision.passed ? "pass" : "FAIL", champion_now.c_str());
+  if (decision.passed && !promoted_to.empty()) {
+    const std::string& to = promoted_to.front().get<std::string>();
+    const std::optional<VersionInfo> holder = registry.Holder(config.model, to);
+    if (!holder || holder->number != v.number) {
+      const std::string why = "the champion moved during the run (" +
+                              (champion ? champion->name : std::string("none")) +
+                              " at its start, " + champion_now +
+                              " now): the comparison no longer holds, nothing was "
+                              "promoted";
+      spdlog::warn("{}", why);
+      return {kExitGateKept, "published " + v.name + " (" + headline + ") as challenger; " + why,
+              v.number};
+    }
+  }
   if (!decision.passed) {
     return {kExitGateKept,
             "published " + v.name + " (" + headline + ") as challenger; the gate kept champion " +

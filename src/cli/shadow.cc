@@ -148,9 +148,11 @@ int Shadow(const ShadowArgs& args) {
   std::vector<ChannelMove> moves;
   std::string blocked;
   if (outcome.passed) {
-    blocked = PromotionBlocker(registry, challenger, "shadow");
-    if (blocked.empty()) {
-      moves = Moves(config, *champion, "the shadow run passed: " + outcome.reason);
+    moves = Moves(config, *champion, "the shadow run passed: " + outcome.reason);
+    if (!moves.empty()) {
+      blocked = PromotionBlocker(registry, challenger, moves.front().channel,
+                                 /*shadow_passing=*/true);
+      if (!blocked.empty()) moves.clear();
     }
   }
   const EvaluationRecord rec =
@@ -178,7 +180,8 @@ int Shadow(const ShadowArgs& args) {
                 moved.empty() ? "" : ("; promoted to " + moved).c_str(),
                 blocked.empty() ? "" : ("; not promoted: " + blocked).c_str());
   }
-  return outcome.passed ? kExitPublished : kExitGateKept;
+  // A pass that may not move the challenger on (its gate failed) keeps the champion too.
+  return outcome.passed && blocked.empty() ? kExitPublished : kExitGateKept;
 }
 
 }  // namespace

@@ -436,10 +436,10 @@ void ResolveEvaluation(Config* c) {
                         "].against: a first run has no champion to compare with");
     }
   }
-  for (const auto& s : e.slices) {
-    if (s.column == c->data.label) {
-      throw ConfigError(file + "evaluation.slices: the label column " + s.column +
-                        " cannot be a slice");
+  for (size_t i = 0; i < e.slices.size(); ++i) {
+    if (e.slices[i].column == c->data.label) {
+      throw ConfigError(file + "evaluation.slices[" + std::to_string(i) +
+                        "].column: the label column " + e.slices[i].column + " cannot be a slice");
     }
   }
 }

@@ -208,9 +208,24 @@ nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const Eval
   const std::vector<float> weights = EvalWeights(config, rows.rows());
   const size_t n = labels.size();
 
-  // Multiclass: every model's probabilities over the same K classes.
+  // Multiclass: every model's probabilities over the same K classes, every label one of them.
+  if (ctx.task == Task::kMulticlass) {
+    for (size_t i = 0; i < n; ++i) {
+      if (!(labels[i] >= 0 && labels[i] < static_cast<float>(num_classes) &&
+            labels[i] == std::floor(labels[i]))) {
+        throw DataError("evaluation set " + rows.name + ": label column \"" + config.data.label +
+                        "\", row " + std::to_string(i) + ": " + std::to_string(labels[i]) +
+                        " is not a class id the models know (0 to " +
+                        std::to_string(num_classes - 1) + ")");
+      }
+    }
+  }
   std::vector<ModelScores> scored;
   for (ModelScores m : models) {
+    if (m.error.empty() && m.preds.size() != n * static_cast<size_t>(m.outputs)) {
+      m.error =
+          "gave " + std::to_string(m.preds.size()) + " values for " + std::to_string(n) + " rows";
+    }
     if (m.error.empty() && ctx.task == Task::kMulticlass && m.outputs < num_classes && n > 0) {
       std::vector<float> padded(n * static_cast<size_t>(num_classes), 0.0f);
       for (size_t i = 0; i < n; ++i) {
@@ -219,10 +234,6 @@ nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const Eval
       }
       m.preds = std::move(padded);
       m.outputs = num_classes;
-    }
-    if (m.error.empty() && m.preds.size() != n * static_cast<size_t>(m.outputs)) {
-      m.error =
-          "gave " + std::to_string(m.preds.size()) + " values for " + std::to_string(n) + " rows";
     }
     scored.push_back(std::move(m));
   }

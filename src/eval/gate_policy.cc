@@ -133,26 +133,36 @@ RuleResult Apply(const GateRule& r, const Json& evaluation, double confidence) {
   const Json& slices = At(set, "slices");
   std::string worst;
   int checked = 0;
+  std::string broken;  // a slice where the challenger has no value but the other model has
+  const auto describe = [](const Json& s) {
+    const Json& v = At(s, "value");
+    return (At(s, "column").is_string() ? At(s, "column").get<std::string>() : "?") + " = " +
+           (v.is_string() ? v.get<std::string>()
+            : v.is_null() ? "(missing)"
+                          : v.dump()) +
+           " (" + std::to_string(At(s, "rows").is_number() ? At(s, "rows").get<int64_t>() : 0) +
+           " rows)";
+  };
   if (slices.is_array()) {
     for (const Json& s : slices) {
       const Json& m = At(s, "metrics");
       const double a = Number(At(At(m, "challenger"), r.metric));
       const double b = Number(At(At(m, r.against), r.metric));
+      if (std::isnan(a) && !std::isnan(b) && broken.empty()) broken = describe(s);
       if (std::isnan(a) || std::isnan(b)) continue;
       ++checked;
       const double imp = HigherIsBetter(r.metric) ? a - b : b - a;
       if (std::isnan(out.value) || imp < out.value) {
         out.value = imp;
-        const Json& v = At(s, "value");
-        worst = (At(s, "column").is_string() ? At(s, "column").get<std::string>() : "?") + " = " +
-                (v.is_string() ? v.get<std::string>()
-                 : v.is_null() ? "(missing)"
-                               : v.dump()) +
-                " (" +
-                std::to_string(At(s, "rows").is_number() ? At(s, "rows").get<int64_t>() : 0) +
-                " rows)";
+        worst = describe(s);
       }
     }
+  }
+  if (!broken.empty()) {
+    out.value = std::nan("");
+    out.reason = r.metric + " of the challenger is not a number on the slice " + broken +
+                 ", where the " + other + " has one";
+    return out;
   }
   if (checked == 0) {
     out.skipped = true;

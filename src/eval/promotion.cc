@@ -9,7 +9,7 @@
 namespace freshet {
 
 std::string PromotionBlocker(const Registry& registry, const VersionInfo& v,
-                             const std::string& channel) {
+                             const std::string& channel, bool shadow_passing) {
   const auto source = registry.Artifacts(v);
   if (!source->Has(kEvalFile)) return "";
   const nlohmann::json eval =
@@ -22,13 +22,17 @@ std::string PromotionBlocker(const Registry& registry, const VersionInfo& v,
       if (s.is_string()) stages.push_back(s.get<std::string>());
     }
   }
+  // Every stage before `channel` (all of them, for champion or a channel the version's gate did
+  // not list) must be behind the version.
   const auto at = std::find(stages.begin(), stages.end(), channel);
-  if (channel != "champion" && at == stages.end()) return "";
+  const bool guarded = channel == "champion" || at != stages.end() || shadow_passing;
+  if (!guarded) return "";
   if (gate.value("decision", "") != "pass") {
     return v.name + " did not pass the promotion gate: " + gate.value("reason", std::string("?"));
   }
   for (auto it = stages.begin(); it != at; ++it) {
     if (*it == "shadow") {
+      if (shadow_passing) continue;
       const auto evals = registry.Evaluations(v.model, v.number);
       const bool passed = std::any_of(evals.begin(), evals.end(), [](const EvaluationRecord& e) {
         return e.kind == "shadow" && e.passed;

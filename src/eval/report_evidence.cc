@@ -37,11 +37,12 @@ std::string VarianceTable(const Json& v, const std::string& what, const std::str
 std::string VarianceSection(const Json& eval, const std::string& primary) {
   const Json& v = At(eval, "variance");
   if (!v.is_object()) return "";
-  std::string o = VarianceTable(At(v, "cross_validation"),
-                                "Cross-validation over the training "
-                                "rows",
-                                primary) +
-                  VarianceTable(At(v, "seeds"), "Repeated seeds on the primary set", primary);
+  std::string o =
+      VarianceTable(At(v, "cross_validation"),
+                    "Cross-validation over the training "
+                    "rows",
+                    primary) +
+      VarianceTable(At(v, "seeds"), "Repeated seeds, scored on the latest set", primary);
   if (o.empty()) return "";
   return "<h2>Variance</h2>\n<p class=\"note\">The main model retrained from scratch on folds of "
          "the "

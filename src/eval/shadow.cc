@@ -186,14 +186,23 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
   }
   if (labelled) {
     // The metrics compare the two models on the rows both scored.
-    // A view of the logged rows, or a copy of those both models scored.
+    // A view of the logged rows, or a copy of those both models scored and whose label has
+    // arrived (fresh traffic's labels come late: rows without one are left out).
     EvalRows finite{rows.name, rows.files, {}, &rows.rows()};
     ModelScores a = challenger, b = champion;
-    if (bad_challenger > 0 || bad_champion > 0) {
+    const Column* label = rows.rows().Find(config.data.label);
+    int64_t unlabelled = 0;
+    for (size_t i = 0; label != nullptr && i < n; ++i) {
+      unlabelled += std::isnan(label->as_double(static_cast<int64_t>(i))) ? 1 : 0;
+    }
+    summary["unlabelled_rows"] = unlabelled;
+    if (bad_challenger > 0 || bad_champion > 0 || unlabelled > 0) {
       std::vector<int64_t> keep;
       for (size_t i = 0; i < n; ++i) {
-        if (RowFinite(challenger, i) && RowFinite(champion, i))
+        if (RowFinite(challenger, i) && RowFinite(champion, i) &&
+            (label == nullptr || !std::isnan(label->as_double(static_cast<int64_t>(i))))) {
           keep.push_back(static_cast<int64_t>(i));
+        }
       }
       finite.table = rows.rows().Take(keep);
       finite.view = nullptr;

@@ -252,7 +252,16 @@ VersionInfo ModelWriter::Publish(VersionDraft& draft, nlohmann::json manifest,
     for (const auto& channel : record.promote_to) {
       MoveChannel(index, model_, channel, number, "promote", record.change);
     }
+    bool condition = true;
+    if (!record.condition_channel.empty()) {
+      Stmt h(index, "SELECT number FROM channels WHERE model = ? AND name = ?");
+      h.Bind(1, model_).Bind(2, record.condition_channel);
+      const std::optional<int64_t> holder =
+          h.Step() ? std::optional<int64_t>(h.Int(0)) : std::nullopt;
+      condition = holder == record.condition_holder;
+    }
     for (const auto& m : record.moves) {
+      if (m.conditional && !condition) continue;
       MoveChannel(index, model_, m.channel, m.version.value_or(number), "promote",
                   {record.change.command, m.reason});
     }

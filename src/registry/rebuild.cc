@@ -51,6 +51,15 @@ std::optional<OldIndex> ReadOld(const std::string& root, Env* env) {
   }
 }
 
+// Whether a version's eval.json says its publish made it champion: its gate passed and
+// promoted it to champion, or it has no gate decision (an older freshet made every version
+// champion). A version the gate kept out, or sent to a stage first, was not.
+bool PromotedToChampion(const nlohmann::json& eval) {
+  if (!eval.is_object() || !eval.contains("gate") || !eval["gate"].is_object()) return true;
+  const nlohmann::json& to = eval["gate"].value("promoted_to", nlohmann::json::array());
+  return to.is_array() && std::find(to.begin(), to.end(), "champion") != to.end();
+}
+
 nlohmann::json ParseOrNull(const std::string& text) {
   return nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
@@ -184,7 +193,7 @@ FsckReport RebuildIndex(const std::string& root_in, const Change& change, Env* e
     m.Bind(1, model).Bind(2, UtcNow());
     m.Run();
     const std::string dir = root + "/" + model;
-    std::set<int64_t> adopted;
+    std::set<int64_t> adopted, champions;
     for (const auto& name : env->ListDir(dir)) {
       int64_t n = 0;
       if (!ParseVersionName(name, &n)) continue;
@@ -218,6 +227,7 @@ FsckReport RebuildIndex(const std::string& root_in, const Change& change, Env* e
                     eval.is_object() ? IndexedMetrics(eval) : nlohmann::json::object(),
                     std::nullopt);
       adopted.insert(n);
+      if (PromotedToChampion(eval)) champions.insert(n);
       ++report.versions;
     }
     Change c = change;
@@ -227,12 +237,12 @@ FsckReport RebuildIndex(const std::string& root_in, const Change& change, Env* e
     RecordEvent(index, model, "rebuild", "", std::nullopt, std::nullopt, c);
     Stmt has(index, "SELECT 1 FROM channels WHERE model = ? AND name = 'champion'");
     has.Bind(1, model);
-    if (!has.Step() && !adopted.empty()) {
+    if (!has.Step() && !champions.empty()) {
       Change cc = change;
       cc.reason =
-          "fsck --rebuild: the champion's history was lost with the index; set to the "
-          "newest version";
-      MoveChannel(index, model, "champion", *adopted.rbegin(), "promote", cc);
+          "fsck --rebuild: the champion's history was lost with the index; set to the newest "
+          "version the promotion gate made champion";
+      MoveChannel(index, model, "champion", *champions.rbegin(), "promote", cc);
     }
   }
   txn.Commit("index: rebuild");

@@ -168,6 +168,19 @@ check "  ... champion v000004, fallback v000003" "v000004 v000003" "$(channel ch
 expect "  ... the move's reason cites the shadow run" test -n \
   "$(jrun '[e["reason"] for e in d if e["channel"] == "champion"][-1]' "$FRESHET" registry history churn "${reg[@]}" --json | grep '^the shadow run passed')"
 
+# A passing shadow run never moves a version its gate kept out (v000002), even when the config
+# now asks for stages: exit 4, nothing moved.
+rc=0; "$FRESHET" shadow -c "$work/staged.yaml" --input "$work/logged.csv" --challenger 2 > "$work/sh4.txt" 2>&1 || rc=$?
+check "shadow of a gate failure under stages: exit 4" 4 $rc
+expect "  ... saying it did not pass the gate" grep -q "not promoted: v000002 did not pass the promotion gate" "$work/sh4.txt"
+check "  ... champion still v000004" v000004 "$(channel champion)"
+# A first run has no champion to shadow against: a staged config promotes it straight to champion.
+sed 's/^model: churn/model: fresh/' "$work/staged.yaml" > "$work/fresh.yaml"
+rc=0; "$FRESHET" -q retrain -c "$work/fresh.yaml" > /dev/null || rc=$?
+check "a staged first run: exit 0" 0 $rc
+check "  ... champion v000001" v000001 \
+  "$("$FRESHET" registry list fresh "${reg[@]}" --json | "$py" -c "import json,sys; print(' '.join(v['version'] for v in json.load(sys.stdin) if 'champion' in v['channels']))")"
+
 # 7. Bad input: a pinned golden file that changed stops the run (exit 5); a bad rule is exit 2.
 good_config pinned "" 
 sed -i "s|files: \[golden.h5\]|files: [{path: golden.h5, sha256: $(printf '0%.0s' $(seq 64))}]|" "$work/pinned.yaml"

@@ -231,6 +231,35 @@ evaluation: {bootstrap: {resamples: 10}}
   EXPECT_FALSE(set.contains("curves"));
 }
 
+TEST(EvaluateSet, MulticlassChecksSizesBeforePaddingAndLabelsAgainstTheClasses) {
+  const Config config = ParseConfig(R"(
+model: m
+task: multiclass
+data: {landing: landing, label: y}
+features: [{column: x, type: numeric}]
+evaluation: {bootstrap: {resamples: 0}}
+)",
+                                    "/tmp/compare/m.yaml");
+  Table t;
+  t.columns.push_back(NumericColumn("x", DType::kF64, std::vector<double>{0, 1}));
+  t.columns.push_back(NumericColumn("y", DType::kF64, std::vector<double>{0, 2}));
+  const std::vector<float> three = {0.8f, 0.1f, 0.1f, 0.1f, 0.1f, 0.8f};
+  const Json set = EvaluateSet(config, 3, {"golden", {}, t},
+                               {{"challenger", "v2", three, 3, ""},
+                                {"champion", "v1", {0.5f, 0.5f, 0.5f}, 2, ""}});  // 3 of 4 values
+  EXPECT_NE(set["models"]["champion"]["error"].get<std::string>().find("3 values for 2 rows"),
+            std::string::npos);
+  t.columns[1].mutable_values<double>()[1] = 5;
+  try {
+    EvaluateSet(config, 3, {"golden", {}, t}, {{"challenger", "v2", three, 3, ""}});
+    FAIL() << "a label beyond the classes was accepted";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("evaluation set golden: label column \"y\", row 1"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(EvalWeights, NamesTheColumnAndTheRow) {
   const Config config = BinaryConfig("train: {weight_column: gain}\n");
   Data d = Make();

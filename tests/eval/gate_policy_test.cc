@@ -190,6 +190,17 @@ TEST(DecideGate, MaxSliceDropNamesTheWorstSlice) {
   EXPECT_DOUBLE_EQ(OnlyRule(d)["threshold"].get<double>(), -0.05);
 }
 
+TEST(DecideGate, ASliceWhereOnlyTheChallengerHasNoValueFails) {
+  Json e = Evaluation();
+  e["sets"][0]["slices"][1]["metrics"]["challenger"]["auc"] = nullptr;
+  const GateDecision d =
+      DecideGate(Gate({Rule("max_slice_drop", "auc", 0.5, "champion")}), e, std::string("v1"));
+  EXPECT_FALSE(d.passed);
+  EXPECT_NE(d.reason.find("auc of the challenger is not a number on the slice country = FR"),
+            std::string::npos)
+      << d.reason;
+}
+
 TEST(DecideGate, FirstRunSkipsTheChampionRulesAndNeedsToBeatTheFallback) {
   GateConfig g = Gate({Rule("min_change", "auc", 0.0, "champion"), Rule("max_value", "ece", 0.05)});
   GateDecision d = DecideGate(g, Evaluation(/*champion=*/false), std::nullopt);

@@ -129,6 +129,17 @@ TEST(CompareShadow, NonFiniteAndTooFewRows) {
   EXPECT_NE(o.reason.find("check 'finite_predictions' failed"), std::string::npos);
 }
 
+TEST(CompareShadow, RowsWhoseLabelHasNotArrivedAreLeftOutOfTheMetrics) {
+  Logged l = Make(300, 0.0f, true);
+  for (int64_t i = 0; i < 300; i += 3) l.rows.table.columns[1].mutable_values<double>()[i] = NAN;
+  const ShadowOutcome o = Shadow(BinaryConfig(), l, true);
+  EXPECT_EQ(o.summary["unlabelled_rows"], 100);
+  EXPECT_EQ(o.summary["evaluated_rows"], 200);
+  EXPECT_EQ(o.summary["evaluation"]["rows"], 200);
+  EXPECT_EQ(o.summary["rows"], 300);
+  EXPECT_TRUE(o.passed) << o.reason;
+}
+
 TEST(CompareShadow, RegressionHasNoDecisions) {
   const Config c = ParseConfig(R"(
 model: m

@@ -69,6 +69,41 @@ TEST_F(RegistryUnit, PublishRecordsArtifactsLineageMetricsAndTheChannelMove) {
   EXPECT_FALSE(h[1].previous);
 }
 
+// A publish of the next version of churn with `moves`, conditional on champion holding `holder`.
+VersionInfo PublishMoving(Registry& r, std::vector<ChannelMove> moves,
+                          std::optional<int64_t> holder, const std::string& eval = "{}") {
+  ModelWriter w = r.Lock("churn");
+  VersionDraft d = w.NewVersion();
+  d.Write(kEvalFile, eval);
+  PublishRecord rec;
+  rec.change = kWhy;
+  rec.moves = std::move(moves);
+  rec.condition_channel = "champion";
+  rec.condition_holder = holder;
+  return w.Publish(d, {{"created", "2026-12-02T00:00:00Z"}}, rec);
+}
+
+TEST_F(RegistryUnit, ConditionalMovesNeedTheChannelToHoldWhatTheRunSaw) {
+  Registry r = Open();
+  Publish(r);  // v1 champion
+  const std::vector<ChannelMove> gate_moves = {{"challenger", std::nullopt, "new", false},
+                                               {"champion", std::nullopt, "gate passed", true},
+                                               {"fallback", 1, "replaced", true}};
+  VersionInfo v = PublishMoving(r, gate_moves, 1);
+  EXPECT_EQ(r.Resolve("churn", "champion").number, 2);
+  EXPECT_EQ(r.Resolve("churn", "fallback").number, 1);
+  EXPECT_EQ(r.History("churn", "champion").back().reason, "gate passed");
+  // The run compared with v2, but on-call rolled champion back to v1 meanwhile: only challenger.
+  r.Rollback("churn", "champion", kWhy);
+  std::vector<ChannelMove> again = gate_moves;
+  again[2].version = 2;
+  v = PublishMoving(r, again, 2);
+  EXPECT_EQ(v.number, 3);
+  EXPECT_EQ(r.Resolve("churn", "champion").number, 1);
+  EXPECT_EQ(r.Resolve("churn", "fallback").number, 1);
+  EXPECT_EQ(r.Resolve("churn", "challenger").number, 3);
+}
+
 TEST_F(RegistryUnit, TheNextWriterRemovesWhatADeadOneLeft) {
   Registry r = Open();
   Publish(r);

@@ -44,5 +44,27 @@ TEST_F(RegistryUnit, RebuildRestoresVersionsAndKeepsTheOldIndexsChannels) {
   EXPECT_TRUE(Fsck(Root(), FsckMode::kCheck, kWhy).problems.empty());
 }
 
+TEST_F(RegistryUnit, RebuildNeverMakesAVersionTheGateKeptOutChampion) {
+  {
+    Registry r = Open();
+    Publish(r);  // v1: no gate decision (an older freshet): champion
+    for (const char* to : {R"(["champion"])", "[]", R"(["shadow"])"}) {
+      ModelWriter w = r.Lock("churn");
+      VersionDraft d = w.NewVersion();
+      d.Write(kEvalFile, std::string(R"({"gate": {"decision": "x", "promoted_to": )") + to + "}}");
+      PublishRecord rec;
+      rec.change = kWhy;
+      w.Publish(d, {{"created", "2026-12-02T00:00:00Z"}}, rec);
+    }
+  }
+  // v2 promoted to champion, v3 kept out, v4 sent to shadow first; the index is lost.
+  for (const auto& e : fs::directory_iterator(Root())) {
+    if (e.path().filename().string().rfind("index.sqlite", 0) == 0) fs::remove(e.path());
+  }
+  Fsck(Root(), FsckMode::kRebuild, kWhy);
+  const Registry r = Registry::Open(Root(), Registry::Mode::kReadOnly);
+  EXPECT_EQ(r.Resolve("churn", "champion").number, 2);
+}
+
 }  // namespace
 }  // namespace freshet
