@@ -18,9 +18,9 @@
 namespace freshet::cli {
 
 // The config's evaluation sets: `latest` views `latest_rows` (the run's held-out partitions, the
-// inputs of role "eval"; it must outlive the sets); every other set's files are read with config.Columns() and checked like
-// training partitions. Throws DataError naming the file for an unreadable file or one whose
-// SHA-256 differs from the pinned one (both checksums in the message).
+// inputs of role "eval"; it must outlive the sets); every other set's files are read with
+// config.Columns() and checked like training partitions. Throws DataError naming the file for an
+// unreadable file or one whose SHA-256 differs from the pinned one (both checksums in the message).
 std::vector<EvalRows> ReadEvalSets(const Config& config, const Table& latest_rows,
                                    const std::vector<InputFile>& inputs);
 
