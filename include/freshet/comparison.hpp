@@ -64,6 +64,11 @@ nlohmann::json EvaluateSet(const Config& config, int64_t num_classes, const Eval
 // {resamples, seed, confidence, method}, "sets": [...]}.
 nlohmann::json EvaluationJson(const Config& config, nlohmann::json sets);
 
+// The held-out rows of each fold of a seeded k-fold split of `rows` rows (cross-validation): the
+// row indices shuffled by a mt19937_64 seeded with `seed` and dealt out in turn, each fold's rows
+// in increasing order. The folds partition [0, rows). REQUIRES: folds >= 2.
+std::vector<std::vector<int64_t>> KFoldRows(int64_t rows, int folds, uint64_t seed);
+
 // Mean and (sample) standard deviation of each metric over runs of the main model: `runs` holds one
 // metrics object per fold or seed. {"runs": n, "metrics": {name: {"mean", "std", "values"}}}.
 nlohmann::json VarianceSummary(const std::vector<nlohmann::json>& runs);

@@ -10,11 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "freshet/eval_spec.hpp"
+#include "freshet/registry.hpp"
 
 namespace freshet {
-
-class Registry;
-struct VersionInfo;
 
 struct GateDecision {
   bool passed = false;
@@ -34,6 +32,35 @@ struct GateDecision {
 // when no rule failed. A disabled gate passes with no rules. Pure; never throws on any JSON shape.
 GateDecision DecideGate(const GateConfig& gate, const nlohmann::json& evaluation,
                         const std::optional<std::string>& champion);
+
+// The channel moves a promotion earns, in order, and the channels on the way to serving it moves
+// the version to (a stage or champion; not `challenger` or `fallback`).
+struct Promotion {
+  std::vector<ChannelMove> moves;
+  std::vector<std::string> promoted_to;
+};
+
+// After a retrain's gate decision, `champion` the version it compared with (none on a first
+// run): `challenger` always; on a pass, the first of gate.stages (a first run, with no champion to
+// shadow against, skips them) or `champion`, then `fallback` to the champion it replaced by
+// gate.fallback_channel. Every move but `challenger`'s is conditional on `champion` still holding
+// what the decision compared with (PublishRecord's condition). A disabled gate: `champion` alone.
+Promotion RetrainPromotion(const GateConfig& gate, const GateDecision& decision,
+                           std::optional<int64_t> champion);
+
+// After a passing shadow run against `champion`: the stage after `shadow` in gate.stages, or
+// `champion` (and `fallback` by its policy) when shadow is the last; nothing when the stages
+// lack shadow. Each move recorded with `reason`.
+Promotion ShadowPromotion(const GateConfig& gate, int64_t champion, const std::string& reason);
+
+// eval.json's "gate": the decision's JSON with promoted_to and held_by ("challenger" when the
+// gate failed, else null).
+nlohmann::json GateJson(const GateDecision& decision, const Promotion& promotion);
+
+// The channel of `promotion` that does not hold version `number` of `model` after its publish (a
+// conditional move skipped because champion moved meanwhile), "" when every one does.
+std::string UnmadeMove(const Registry& registry, const std::string& model,
+                       const Promotion& promotion, int64_t number);
 
 // One line per rule ("gate: pass  auc vs champion: the improvement ... is 0.0123, >= 0.0000"),
 // then the decision, for the log.

@@ -1,8 +1,6 @@
 #include "cli/evaluate.h"
 
 #include <algorithm>
-#include <numeric>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
@@ -160,16 +158,15 @@ nlohmann::json VarianceEvidence(const Config& config, const FeatureState& state,
                         " folds need at least " + std::to_string(e.cv_folds * 2) +
                         " training rows (there are " + std::to_string(n) + ")");
     }
-    std::vector<int64_t> perm(static_cast<size_t>(n));
-    std::iota(perm.begin(), perm.end(), 0);
-    std::mt19937_64 rng(config.train.seed);
-    std::shuffle(perm.begin(), perm.end(), rng);
+    const auto folds = KFoldRows(n, e.cv_folds, config.train.seed);
     std::vector<nlohmann::json> runs;
     for (int f = 0; f < e.cv_folds; ++f) {
-      std::vector<int64_t> fit, held;
-      for (int64_t i = 0; i < n; ++i) (i % e.cv_folds == f ? held : fit).push_back(perm[i]);
+      const std::vector<int64_t>& held = folds[static_cast<size_t>(f)];
+      std::vector<int64_t> fit;
+      for (int g = 0; g < e.cv_folds; ++g) {
+        if (g != f) fit.insert(fit.end(), folds[g].begin(), folds[g].end());
+      }
       std::sort(fit.begin(), fit.end());
-      std::sort(held.begin(), held.end());
       const Table held_rows = train.Take(held);
       spdlog::info("cross-validation: fold {} of {} ({} rows held out)", f + 1, e.cv_folds,
                    held.size());

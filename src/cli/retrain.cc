@@ -35,38 +35,6 @@ struct Outcome {
   std::optional<int64_t> version;
 };
 
-// The channel moves a gate decision earns, in order: `challenger` always; on a pass, the first of
-// gate.stages, or `champion` (and `fallback` to the champion it replaces, by the policy). A
-// disabled gate moves `champion` alone.
-std::vector<ChannelMove> GateMoves(const Config& config, const GateDecision& decision,
-                                   const std::optional<VersionInfo>& champion,
-                                   nlohmann::json* promoted_to) {
-  *promoted_to = nlohmann::json::array();
-  if (!config.gate.enabled) {
-    // As before the gate existed: straight to champion, no other channel moves.
-    promoted_to->push_back("champion");
-    return {{"champion", std::nullopt, decision.reason}};
-  }
-  std::vector<ChannelMove> moves = {{"challenger", std::nullopt, "the newest challenger"}};
-  if (!decision.passed) return moves;
-  const std::string why = "the promotion gate passed: " + decision.reason;
-  // With no champion yet there is nothing to shadow against: the first model goes straight to
-  // champion.
-  if (!config.gate.stages.empty() && champion) {
-    const std::string& stage = config.gate.stages.front();
-    moves.push_back({stage, std::nullopt, why + " (next: " + stage + ", then champion)"});
-    promoted_to->push_back(stage);
-    return moves;
-  }
-  moves.push_back({"champion", std::nullopt, why});
-  promoted_to->push_back("champion");
-  if (champion && config.gate.fallback_channel == "previous_champion") {
-    moves.push_back({"fallback", champion->number,
-                     "the champion it replaced (gate.fallback_channel: previous_champion)"});
-  }
-  return moves;
-}
-
 Outcome RunStages(const Config& config, const Device& device, Registry& registry, int64_t run,
                   double wait, std::vector<InputFile>* inputs, StageTimer& timer) {
   ModelWriter writer = registry.Lock(config.model, wait);
@@ -139,11 +107,9 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   const GateDecision decision =
       DecideGate(config.gate, evaluation,
                  champion ? std::optional<std::string>(champion->name) : std::nullopt);
-  nlohmann::json promoted_to;
-  const std::vector<ChannelMove> moves = GateMoves(config, decision, champion, &promoted_to);
-  eval["gate"] = decision.json;
-  eval["gate"]["promoted_to"] = promoted_to;
-  eval["gate"]["held_by"] = decision.passed ? nlohmann::json() : nlohmann::json("challenger");
+  const Promotion promotion = RetrainPromotion(
+      config.gate, decision, champion ? std::optional<int64_t>(champion->number) : std::nullopt);
+  eval["gate"] = GateJson(decision, promotion);
   const std::string& primary = config.evaluation.primary_metric;
   const nlohmann::json& metrics = eval["metrics"];
   eval["history"] =
@@ -182,9 +148,7 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   record.metrics = IndexedMetrics(eval);
   record.run = run;
   record.change = {CommandLine(), ""};
-  record.moves = moves;
-  // The moves the gate earned hold only against the champion it compared with.
-  for (auto& m : record.moves) m.conditional = config.gate.enabled && m.channel != "challenger";
+  record.moves = promotion.moves;
   record.condition_channel = "champion";
   if (champion) record.condition_holder = champion->number;
   const VersionInfo v = writer.Publish(draft, BuildManifest(config, fields), record);
@@ -200,19 +164,15 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   std::printf("published %s %s -> %s (eval rows %zu, %s); gate: %s; champion: %s\n",
               config.model.c_str(), v.name.c_str(), v.path.c_str(), out.eval_labels.size(),
               headline.c_str(), decision.passed ? "pass" : "FAIL", champion_now.c_str());
-  if (decision.passed && !promoted_to.empty()) {
-    const std::string& to = promoted_to.front().get<std::string>();
-    const std::optional<VersionInfo> holder = registry.Holder(config.model, to);
-    if (!holder || holder->number != v.number) {
-      const std::string why = "the champion moved during the run (" +
-                              (champion ? champion->name : std::string("none")) +
-                              " at its start, " + champion_now +
-                              " now): the comparison no longer holds, nothing was "
-                              "promoted";
-      spdlog::warn("{}", why);
-      return {kExitGateKept, "published " + v.name + " (" + headline + ") as challenger; " + why,
-              v.number};
-    }
+  if (const std::string unmade = UnmadeMove(registry, config.model, promotion, v.number);
+      !unmade.empty()) {
+    const std::string why = "the champion moved during the run (" +
+                            (champion ? champion->name : std::string("none")) + " at its start, " +
+                            champion_now + " now): the comparison no longer holds, " + unmade +
+                            " was not moved";
+    spdlog::warn("{}", why);
+    return {kExitGateKept, "published " + v.name + " (" + headline + ") as challenger; " + why,
+            v.number};
   }
   if (!decision.passed) {
     return {kExitGateKept,
@@ -221,7 +181,7 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
             v.number};
   }
   std::string moved;
-  for (const auto& c : promoted_to) moved += (moved.empty() ? "" : ", ") + c.get<std::string>();
+  for (const auto& c : promotion.promoted_to) moved += (moved.empty() ? "" : ", ") + c;
   return {
       kExitPublished,
       "published " + v.name + " (" + headline + "); promoted to " + moved + ": " + decision.reason,

@@ -24,76 +24,6 @@ struct ShadowArgs {
   bool json = false;
 };
 
-// The logged rows: every column either model's features read, plus the label, the weight column
-// and the evaluation's own columns (slices, payoffs, product-metric weights) where every file has
-// them. `labelled` says whether the label came with them.
-EvalRows ReadLogged(const Config& config, const std::vector<std::string>& paths,
-                    const std::vector<ColumnRequest>& features, bool* labelled) {
-  std::vector<std::vector<StoredColumn>> stored;
-  for (const auto& p : paths) stored.push_back(PartitionColumns(p, config.data.hdf5_group));
-  const auto everywhere = [&](const std::string& name) {
-    return std::all_of(stored.begin(), stored.end(), [&](const std::vector<StoredColumn>& cs) {
-      return std::any_of(cs.begin(), cs.end(),
-                         [&](const StoredColumn& c) { return c.name == name; });
-    });
-  };
-  std::vector<ColumnRequest> cols = features;
-  for (const auto& c : config.Columns()) {
-    const bool have = std::any_of(cols.begin(), cols.end(),
-                                  [&](const ColumnRequest& x) { return x.name == c.name; });
-    if (!have && c.name != config.data.label && everywhere(c.name)) cols.push_back(c);
-  }
-  *labelled = everywhere(config.data.label);
-  if (*labelled) cols.push_back({config.data.label, ColumnKind::kNumeric});
-  EvalRows rows;
-  rows.name = "shadow";
-  for (const auto& p : paths) {
-    InputFile in;
-    in.path = p;
-    in.role = "shadow";
-    in.sha256 = Sha256File(p);
-    Table t = ReadPartition(p, cols, config.data.hdf5_group);
-    in.rows = t.rows();
-    rows.table.Append(t);
-    rows.files.push_back(in);
-  }
-  return rows;
-}
-
-// `config` without the slices, product metrics and row weights whose columns the logged rows lack.
-Config WithLoggedColumns(Config config, const Table& rows) {
-  auto& e = config.evaluation;
-  const auto missing = [&](const std::string& c) { return !c.empty() && !rows.Find(c); };
-  if (missing(config.train.weight_column)) config.train.weight_column.clear();
-  e.slices.erase(std::remove_if(e.slices.begin(), e.slices.end(),
-                                [&](const SliceSpec& s) { return missing(s.column); }),
-                 e.slices.end());
-  e.product_metrics.erase(std::remove_if(e.product_metrics.begin(), e.product_metrics.end(),
-                                         [&](const ProductMetricSpec& p) {
-                                           return missing(p.tp.column) || missing(p.fp.column) ||
-                                                  missing(p.fn.column) || missing(p.tn.column) ||
-                                                  missing(p.weight_column);
-                                         }),
-                          e.product_metrics.end());
-  return config;
-}
-
-// The channel moves a passing shadow run earns: the stage after `shadow` in gate.stages, or
-// champion (and the fallback channel by its policy) when shadow is the last.
-std::vector<ChannelMove> Moves(const Config& config, const VersionInfo& champion,
-                               const std::string& reason) {
-  const auto& stages = config.gate.stages;
-  const auto at = std::find(stages.begin(), stages.end(), "shadow");
-  if (at == stages.end()) return {};
-  if (at + 1 != stages.end()) return {{*(at + 1), std::nullopt, reason}};
-  std::vector<ChannelMove> moves = {{"champion", std::nullopt, reason}};
-  if (config.gate.fallback_channel == "previous_champion") {
-    moves.push_back({"fallback", champion.number,
-                     "the champion it replaced (gate.fallback_channel: previous_champion)"});
-  }
-  return moves;
-}
-
 int Shadow(const ShadowArgs& args) {
   const Config config = LoadConfig(args.config);
   const Device device = ResolveDevice(config.train.device);
@@ -126,7 +56,7 @@ int Shadow(const ShadowArgs& args) {
     }
   }
   bool labelled = false;
-  const EvalRows rows = ReadLogged(config, args.inputs, cols, &labelled);
+  const EvalRows rows = ReadLoggedRows(config, args.inputs, cols, &labelled);
   spdlog::info("shadow: {} rows of logged traffic ({}), champion {} vs challenger {}",
                rows.table.rows(), labelled ? "with labels" : "without labels", champion->name,
                challenger.name);
@@ -142,30 +72,26 @@ int Shadow(const ShadowArgs& args) {
   const ModelScores champ = score(*champion_art, champion_state, *champion, "champion");
   const ModelScores chall = score(*challenger_art, challenger_state, challenger, "challenger");
   const int64_t k = config.task == Task::kMulticlass ? std::max(champ.outputs, chall.outputs) : 0;
-  const ShadowOutcome outcome =
-      CompareShadow(WithLoggedColumns(config, rows.table), k, rows, chall, champ, labelled);
+  const ShadowOutcome outcome = CompareShadow(config, k, rows, chall, champ, labelled);
 
-  std::vector<ChannelMove> moves;
+  Promotion promotion;
   std::string blocked;
   if (outcome.passed) {
-    moves = Moves(config, *champion, "the shadow run passed: " + outcome.reason);
-    if (!moves.empty()) {
-      blocked = PromotionBlocker(registry, challenger, moves.front().channel,
+    promotion =
+        ShadowPromotion(config.gate, champion->number, "the shadow run passed: " + outcome.reason);
+    if (!promotion.moves.empty()) {
+      blocked = PromotionBlocker(registry, challenger, promotion.moves.front().channel,
                                  /*shadow_passing=*/true);
-      if (!blocked.empty()) moves.clear();
+      if (!blocked.empty()) promotion = {};
     }
   }
-  const EvaluationRecord rec =
-      registry.RecordEvaluation(config.model, challenger.number, "shadow", outcome.passed,
-                                outcome.reason, outcome.summary, moves, {CommandLine(), ""});
+  const EvaluationRecord rec = registry.RecordEvaluation(
+      config.model, challenger.number, "shadow", outcome.passed, outcome.reason, outcome.summary,
+      promotion.moves, {CommandLine(), ""});
   if (args.json) {
     nlohmann::json j = outcome.summary;
     j["id"] = rec.id;
-    nlohmann::json moved = nlohmann::json::array();
-    for (const auto& m : moves) {
-      if (m.channel != "fallback") moved.push_back(m.channel);
-    }
-    j["promoted_to"] = moved;
+    j["promoted_to"] = promotion.promoted_to;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     for (const auto& c : outcome.summary["checks"]) {
@@ -173,7 +99,7 @@ int Shadow(const ShadowArgs& args) {
                   c["reason"].get<std::string>().c_str());
     }
     std::string moved;
-    for (const auto& m : moves) moved += (moved.empty() ? "" : ", ") + m.channel;
+    for (const auto& c : promotion.promoted_to) moved += (moved.empty() ? "" : ", ") + c;
     std::printf("shadow %s %s vs champion %s on %lld rows: %s%s%s\n", config.model.c_str(),
                 challenger.name.c_str(), champion->name.c_str(),
                 static_cast<long long>(rows.table.rows()), outcome.passed ? "PASS" : "FAIL",

@@ -152,6 +152,7 @@ Config ParseConfig(const std::string& text, const std::string& path) {
   top.Finish();
   CheckModelConfig(c);
   config_detail::ResolveEvaluation(&c);
+  config_detail::ResolveGate(&c);
   return c;
 }
 

@@ -10,11 +10,7 @@ namespace {
 
 double NumberIn(Node parent, const std::string& key, double lo, double hi, bool lo_open,
                 const char* what) {
-  const double v = parent.Get(key).Number();
-  if (!(lo_open ? v > lo : v >= lo) || !(v <= hi) || !std::isfinite(v)) {
-    parent.Child(key).Fail(std::string("expected ") + what);
-  }
-  return v;
+  return parent.Get(key).NumberIn(lo, hi, what, lo_open);
 }
 
 void ParseSchedule(Node s, LrSchedule* out) {

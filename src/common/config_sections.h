@@ -30,13 +30,17 @@ void ParseValidate(Node validate, ValidateConfig* validate_config);
 nlohmann::json ValidateToJson(const ValidateConfig& validate);
 
 // config_eval.cc. `base` is the config file's folder (set files resolve against it).
-// ResolveEvaluation fills in the defaults that depend on the task and checks the two sections
-// against each other (metric names, set names), throwing ConfigError naming the key path.
+// ResolveEvaluation fills in the defaults that depend on the task (the primary metric and set)
+// and checks product metrics and slices, throwing ConfigError naming the key path.
 void ParseEvaluation(Node evaluation, const std::string& base, EvaluationConfig* out);
-void ParseGate(Node gate, GateConfig* out);
 void ResolveEvaluation(Config* config);
 std::vector<std::string> EvaluationColumns(const EvaluationConfig& evaluation);
 nlohmann::json EvaluationToJson(const EvaluationConfig& evaluation);
+
+// config_gate.cc. ResolveGate (after ResolveEvaluation) fills in the default rules and checks
+// every rule against the evaluation (metric, set, bootstrap), throwing ConfigError naming the key.
+void ParseGate(Node gate, GateConfig* out);
+void ResolveGate(Config* config);
 nlohmann::json GateToJson(const GateConfig& gate);
 
 }  // namespace freshet::config_detail

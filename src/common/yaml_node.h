@@ -79,6 +79,12 @@ class Node {
     if (!std::isfinite(v)) Fail("expected a finite number, got \"" + s + "\"");
     return v;
   }
+  // A number in [lo, hi] ((lo, hi] when `lo_open`); `what` says what was expected.
+  double NumberIn(double lo, double hi, const char* what, bool lo_open = false) const {
+    const double v = Number();
+    if (!(lo_open ? v > lo : v >= lo) || !(v <= hi)) Fail(std::string("expected ") + what);
+    return v;
+  }
   int64_t Integer(int64_t lo, int64_t hi) const {
     if (!node_.IsScalar()) Fail("expected an integer, got " + Describe());
     const std::string s = node_.Scalar();

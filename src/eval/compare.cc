@@ -2,6 +2,8 @@
 // curves (slices are in slices.cc).
 #include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -330,6 +332,18 @@ nlohmann::json EvaluationJson(const Config& config, nlohmann::json sets) {
             {"confidence", e.bootstrap.confidence},
             {"method", "paired percentile"}}},
           {"sets", std::move(sets)}};
+}
+
+std::vector<std::vector<int64_t>> KFoldRows(int64_t rows, int folds, uint64_t seed) {
+  FRESHET_CHECK(folds >= 2, "k-fold needs at least 2 folds");
+  std::vector<int64_t> perm(static_cast<size_t>(std::max<int64_t>(rows, 0)));
+  std::iota(perm.begin(), perm.end(), 0);
+  std::mt19937_64 rng(seed);
+  std::shuffle(perm.begin(), perm.end(), rng);
+  std::vector<std::vector<int64_t>> out(static_cast<size_t>(folds));
+  for (size_t i = 0; i < perm.size(); ++i) out[i % static_cast<size_t>(folds)].push_back(perm[i]);
+  for (auto& f : out) std::sort(f.begin(), f.end());
+  return out;
 }
 
 nlohmann::json VarianceSummary(const std::vector<nlohmann::json>& runs) {

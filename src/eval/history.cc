@@ -3,6 +3,7 @@
 
 #include "freshet/artifacts.hpp"
 #include "freshet/error.hpp"
+#include "freshet/eval_spec.hpp"
 
 namespace freshet {
 
@@ -40,7 +41,12 @@ nlohmann::json ReportEval(const Registry& registry, const VersionInfo& v) {
   nlohmann::json eval =
       nlohmann::json::parse(artifacts->Read(kEvalFile), nullptr, /*allow_exceptions=*/false);
   if (!eval.is_object()) throw IoError(artifacts->Describe(kEvalFile) + ": not a JSON object");
-  const std::string metric = eval.value("primary_metric", std::string("auc"));
+  // An older eval.json has no primary metric: the task's default.
+  const std::string task = eval.value("task", std::string("binary"));
+  const std::string metric = eval.value(
+      "primary_metric", ResolvedPrimaryMetric({}, task == "multiclass"   ? Task::kMulticlass
+                                                  : task == "regression" ? Task::kRegression
+                                                                         : Task::kBinary));
   eval["history"] = MetricHistory(registry, v.model, metric, v.name);
   eval["channels"] = v.channels;
   nlohmann::json shadow = nlohmann::json::array();

@@ -220,7 +220,8 @@ ShadowOutcome CompareShadow(const Config& config, int64_t num_classes, const Eva
     }
     summary["evaluated_rows"] = finite.rows().rows();
     {
-      const Json set = EvaluateSet(config, num_classes, finite, {a, b});
+      const Json set =
+          EvaluateSet(WithLoggedColumns(config, finite.rows()), num_classes, finite, {a, b});
       summary["evaluation"] = set;
       const std::string& primary = config.evaluation.primary_metric;
       const Json& c = set["comparisons"]["champion"][primary];

@@ -31,7 +31,9 @@ nlohmann::json ModelJson(const ModelResult& r, const nlohmann::json& metrics) {
   return j;
 }
 
-nlohmann::json LabelJson(Task task, int64_t num_classes, const std::vector<float>& labels) {
+}  // namespace
+
+nlohmann::json LabelSummary(Task task, int64_t num_classes, const std::vector<float>& labels) {
   const double n = static_cast<double>(std::max<size_t>(labels.size(), 1));
   if (task == Task::kMulticlass) {
     std::vector<int64_t> counts(static_cast<size_t>(num_classes), 0);
@@ -49,12 +51,6 @@ nlohmann::json LabelJson(Task task, int64_t num_classes, const std::vector<float
   return {{"mean", Num(mean)}, {"stddev", Num(std::sqrt(std::max(0.0, sq / n - mean * mean)))}};
 }
 
-}  // namespace
-
-nlohmann::json LabelSummary(Task task, int64_t num_classes, const std::vector<float>& labels) {
-  return LabelJson(task, num_classes, labels);
-}
-
 nlohmann::json EvalSummary(const Config& config, const std::string& version,
                            const TrainOutcome& out, const nlohmann::json& evaluation) {
   const Task task = config.task;
@@ -64,7 +60,7 @@ nlohmann::json EvalSummary(const Config& config, const std::string& version,
       {"version", version},
       {"task", TaskName(task)},
       {"rows", out.eval_labels.size()},
-      {"label", LabelJson(task, out.num_classes, out.eval_labels)},
+      {"label", LabelSummary(task, out.num_classes, out.eval_labels)},
       {"metrics", metrics},
       {"model", ModelJson(out.main, metrics)},
       {"fallback", nullptr},

@@ -2,6 +2,7 @@
 // curves, EvalLabels / EvalWeights and VarianceSummary.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -287,6 +288,21 @@ TEST(EvaluateSet, WeightsCountAsRepeatedRows) {
   EXPECT_DOUBLE_EQ(set["models"]["challenger"]["metrics"]["log_loss"].get<double>(),
                    LogLoss(d.a, d.labels, w));
   EXPECT_DOUBLE_EQ(set["weight"].get<double>(), 900.0);
+}
+
+TEST(KFoldRows, PartitionTheRowsSeeded) {
+  const auto folds = KFoldRows(103, 5, 42);
+  ASSERT_EQ(folds.size(), 5u);
+  std::vector<int> seen(103, 0);
+  for (const auto& f : folds) {
+    EXPECT_TRUE(f.size() == 20 || f.size() == 21) << f.size();
+    EXPECT_TRUE(std::is_sorted(f.begin(), f.end()));
+    for (int64_t r : f) ++seen[static_cast<size_t>(r)];
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 103);
+  EXPECT_EQ(KFoldRows(103, 5, 42), folds);
+  EXPECT_NE(KFoldRows(103, 5, 43), folds);
+  EXPECT_THROW(KFoldRows(10, 1, 0), Error);
 }
 
 TEST(VarianceSummary, MeanAndSampleStd) {

@@ -268,6 +268,61 @@ TEST(DecideGate, ADisabledGatePassesWithoutRules) {
   EXPECT_NE(d.reason.find("gate.enabled: false"), std::string::npos);
 }
 
+std::string Channels(const Promotion& p) {
+  std::string out;
+  for (const auto& m : p.moves) {
+    out += (out.empty() ? "" : " ") + m.channel +
+           (m.version ? "=" + std::to_string(*m.version) : "") + (m.conditional ? "?" : "");
+  }
+  return out;
+}
+
+TEST(RetrainPromotion, ChannelsADecisionMoves) {
+  GateConfig g;
+  GateDecision pass, fail;
+  pass.passed = true;
+  pass.reason = "2 of 2 rule(s) passed";
+  // A pass: challenger, then champion and fallback (conditional on the champion compared with).
+  Promotion p = RetrainPromotion(g, pass, 4);
+  EXPECT_EQ(Channels(p), "challenger champion? fallback=4?");
+  EXPECT_EQ(p.promoted_to, std::vector<std::string>{"champion"});
+  EXPECT_EQ(p.moves[1].reason, "the promotion gate passed: 2 of 2 rule(s) passed");
+  // A first run has no fallback to move; a fail moves challenger alone.
+  EXPECT_EQ(Channels(RetrainPromotion(g, pass, std::nullopt)), "challenger champion?");
+  p = RetrainPromotion(g, fail, 4);
+  EXPECT_EQ(Channels(p), "challenger");
+  EXPECT_TRUE(p.promoted_to.empty());
+  const Json j = GateJson(fail, p);
+  EXPECT_EQ(j["held_by"], "challenger");
+  EXPECT_TRUE(j["promoted_to"].empty());
+  EXPECT_TRUE(GateJson(pass, RetrainPromotion(g, pass, 4))["held_by"].is_null());
+  // fallback_channel: none.
+  g.fallback_channel = "none";
+  EXPECT_EQ(Channels(RetrainPromotion(g, pass, 4)), "challenger champion?");
+  // Stages: the first stage; a first run straight to champion.
+  g.stages = {"shadow", "canary"};
+  p = RetrainPromotion(g, pass, 4);
+  EXPECT_EQ(Channels(p), "challenger shadow?");
+  EXPECT_EQ(p.promoted_to, std::vector<std::string>{"shadow"});
+  EXPECT_EQ(Channels(RetrainPromotion(g, pass, std::nullopt)), "challenger champion?");
+  // A disabled gate: champion alone, unconditional.
+  g.enabled = false;
+  EXPECT_EQ(Channels(RetrainPromotion(g, fail, 4)), "champion");
+}
+
+TEST(ShadowPromotion, TheStageAfterShadowOrChampion) {
+  GateConfig g;
+  EXPECT_TRUE(ShadowPromotion(g, 3, "passed").moves.empty());  // no stages: recorded only
+  g.stages = {"shadow", "canary"};
+  Promotion p = ShadowPromotion(g, 3, "passed");
+  EXPECT_EQ(Channels(p), "canary");
+  EXPECT_EQ(p.moves[0].reason, "passed");
+  g.stages = {"shadow"};
+  p = ShadowPromotion(g, 3, "passed");
+  EXPECT_EQ(Channels(p), "champion fallback=3");
+  EXPECT_EQ(p.promoted_to, std::vector<std::string>{"champion"});
+}
+
 TEST(GateLines, OneLinePerRuleThenTheDecision) {
   const GateDecision d =
       DecideGate(Gate({Rule("max_value", "ece", 0.05), Rule("min_value", "auc", 0.9)}),
