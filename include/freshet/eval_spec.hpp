@@ -65,8 +65,8 @@ struct EvaluationConfig {
   double threshold = 0.5;     // binary decisions: accuracy, precision, recall, f1, payoff
   int calibration_bins = 10;  // ece and the calibration chart
   BootstrapSpec bootstrap;
-  std::vector<EvalSetSpec> sets;  // default: {latest}
-  std::string primary_set;        // default: the first set
+  std::vector<EvalSetSpec> sets = {{"latest", {}, {}}};
+  std::string primary_set;  // default: the first set
   std::vector<SliceSpec> slices;
   int64_t min_slice_rows = 100;  // a slice with fewer rows is not reported or gated
   std::vector<ProductMetricSpec> product_metrics;

@@ -139,7 +139,6 @@ Config ParseConfig(const std::string& text, const std::string& path) {
   if (top.Has("evaluation")) {
     config_detail::ParseEvaluation(top.Get("evaluation"), base.string(), &c.evaluation);
   }
-  if (c.evaluation.sets.empty()) c.evaluation.sets.push_back({"latest", {}, {}});
   if (top.Has("gate")) config_detail::ParseGate(top.Get("gate"), &c.gate);
 
   c.registry = Resolve("registry", base);

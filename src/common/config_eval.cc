@@ -187,6 +187,7 @@ void ParseEvaluation(Node e, const std::string& base, EvaluationConfig* out) {
   }
   if (e.Has("sets")) {
     Node sets = e.Get("sets");
+    out->sets.clear();
     std::set<std::string> names;
     for (Node s : sets.Items()) {
       out->sets.push_back(ParseSet(s, base));
@@ -196,7 +197,6 @@ void ParseEvaluation(Node e, const std::string& base, EvaluationConfig* out) {
     }
     if (out->sets.empty()) sets.Fail("expected at least one set");
   }
-  if (out->sets.empty()) out->sets.push_back({"latest", {}, {}});
   if (e.Has("primary_set")) {
     Node p = e.Get("primary_set");
     out->primary_set = p.String();
