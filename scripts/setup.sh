@@ -43,9 +43,11 @@ if [ -z "${Torch_DIR:-}" ]; then
     sed -i "s|$venv.tmp|$venv|g" "$venv"/bin/* 2>/dev/null || true
     touch "$venv/.complete"
   fi
-  # The Python peers the tests compare against (scikit-learn, SciPy, Evidently), into the same
-  # cached environment; a marker per version list, so an older cache gets them once.
-  peers=(scikit-learn==1.9.1 scipy==1.17.1 pandas==2.3.3 evidently==0.7.23)
+  # The Python peers the tests compare against (scikit-learn, SciPy, Evidently, River, Vowpal
+  # Wabbit), into the same cached environment; a marker per version list, so an older cache gets
+  # them once.
+  peers=(scikit-learn==1.9.1 scipy==1.17.1 pandas==2.3.3 evidently==0.7.23 river==0.26.1
+    vowpalwabbit==9.11.9)
   marker="$venv/.peers-$(echo "${peers[*]}" | md5sum | cut -c1-8)"
   if [ ! -f "$marker" ]; then
     echo "setup: installing the test peers (${peers[*]}) into $venv" >&2
