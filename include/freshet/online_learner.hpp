@@ -68,6 +68,9 @@ class OnlineLearner {
   virtual std::string Name() const = 0;
   // The linear learners' weights (null for the LibTorch families).
   virtual const LinearWeights* Linear() { return nullptr; }
+  // Linear learners: start again from `weights` (a champion's), accumulators and step counts
+  // reset. Throws ArtifactError when the shapes differ from the learner's. Others: ConfigError.
+  virtual void SetLinear(const LinearWeights& weights) = 0;
 };
 
 // A native linear learner for `task` (binary: logistic loss; regression: squared loss; multiclass
