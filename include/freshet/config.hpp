@@ -12,6 +12,7 @@
 #include "freshet/feature_spec.hpp"
 #include "freshet/io.hpp"
 #include "freshet/model_spec.hpp"
+#include "freshet/online_spec.hpp"
 #include "freshet/validate_spec.hpp"
 
 namespace freshet {
@@ -37,6 +38,7 @@ struct Config {
   ValidateConfig validate;
   EvaluationConfig evaluation;
   GateConfig gate;
+  OnlineConfig online;
   std::string registry;  // absolute; default "registry" beside the config
 
   // The columns to read from each partition: features in config order, the weight column, the

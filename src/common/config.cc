@@ -140,6 +140,8 @@ Config ParseConfig(const std::string& text, const std::string& path) {
     config_detail::ParseEvaluation(top.Get("evaluation"), base.string(), &c.evaluation);
   }
   if (top.Has("gate")) config_detail::ParseGate(top.Get("gate"), &c.gate);
+  const bool online = top.Has("online");
+  if (online) config_detail::ParseOnline(top.Get("online"), &c.online);
 
   c.registry = Resolve("registry", base);
   if (top.Has("registry")) {
@@ -152,6 +154,7 @@ Config ParseConfig(const std::string& text, const std::string& path) {
   CheckModelConfig(c);
   config_detail::ResolveEvaluation(&c);
   config_detail::ResolveGate(&c);
+  config_detail::ResolveOnline(&c, online);
   return c;
 }
 
@@ -166,7 +169,7 @@ Config LoadConfig(const std::string& path) {
 nlohmann::json ConfigToJson(const Config& c) {
   using nlohmann::json;
   const json features = config_detail::FeaturesToJson(c.features);
-  return {
+  json j = {
       {"model", c.model},
       {"task", TaskName(c.task)},
       {"data",
@@ -184,6 +187,12 @@ nlohmann::json ConfigToJson(const Config& c) {
       {"gate", config_detail::GateToJson(c.gate)},
       {"registry", {{"path", c.registry}}},
   };
+  // A config without an `online:` section hashes as it did before the section existed.
+  OnlineConfig defaults;
+  defaults.detectors.push_back(DetectorSpec{.kind = "adwin"});
+  auto online = config_detail::OnlineToJson(c.online);
+  if (online != config_detail::OnlineToJson(defaults)) j["online"] = std::move(online);
+  return j;
 }
 
 std::string ConfigHash(const Config& config) {

@@ -43,4 +43,10 @@ void ParseGate(Node gate, GateConfig* out);
 void ResolveGate(Config* config);
 nlohmann::json GateToJson(const GateConfig& gate);
 
+// config_online.cc. ResolveOnline adds the default detector and checks the section against the
+// task and features (`has_section`: the config has an `online:` section).
+void ParseOnline(Node online, OnlineConfig* out);
+void ResolveOnline(Config* config, bool has_section);
+nlohmann::json OnlineToJson(const OnlineConfig& online);
+
 }  // namespace freshet::config_detail
