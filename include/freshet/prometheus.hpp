@@ -21,17 +21,26 @@ struct MetricFamily {
 };
 
 // The exposition text: # HELP and # TYPE lines then the samples, families in the given order,
-// label values escaped (\\, \", \n), values as Prometheus writes them (NaN, +Inf, -Inf).
+// label values escaped (\\, \", \n), values as Prometheus writes them (NaN, +Inf, -Inf;
+// integers up to 2^53 in full, other values in the shortest form that reads back exactly).
+// REQUIRES: names match [a-zA-Z_:][a-zA-Z0-9_:]*, label names [a-zA-Z_][a-zA-Z0-9_]* and do not
+// start with "__", type is "counter" or "gauge", and no name is given twice; otherwise throws
+// Error(kInternal), since the names are freshet's own and never user input.
 std::string RenderMetrics(const std::vector<MetricFamily>& families);
 
 // Writes `text` to `path` the way node_exporter's textfile collector needs: a temporary file in
-// the same folder, fsynced, renamed over `path`. Throws IoError naming the path.
+// the same folder (hidden and not ending in .prom, so the collector never reads it), fsynced,
+// renamed over `path`, then the folder fsynced. Throws IoError naming the path, after removing
+// the temporary file. Safe to call from several threads or processes at once.
 void WriteMetricsTextfile(const std::string& path, const std::string& text);
 
 // Serves the latest text set with Set() on http://127.0.0.1:<port>/metrics from a thread of its
-// own (GET /metrics → 200 text/plain; version=0.0.4; any other path → 404). Port 0 picks a free
-// one (port() says which). Only the loopback interface is bound. Throws IoError when the port
-// cannot be bound. Stops and joins its thread on destruction.
+// own (GET /metrics, with or without a query string → 200 text/plain; version=0.0.4; any other
+// path → 404; any other method → 405). Port 0 picks a free one (port() says which). Only the
+// loopback interface is bound. Throws IoError naming "127.0.0.1:<port>" when the port cannot be
+// bound. One connection at a time, closed after each answer; a client that has not sent its
+// request within 2 s is dropped. Set() is thread-safe. Stops and joins its thread on destruction,
+// within about 100 ms.
 class MetricsServer {
  public:
   explicit MetricsServer(int port);
