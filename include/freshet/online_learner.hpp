@@ -111,8 +111,26 @@ class PrequentialMetrics {
   void Restore(const nlohmann::json& state);
 
  private:
-  struct State;
-  std::shared_ptr<State> state_;
+  void Push(double x, double y);
+  void Resum();
+  int64_t Slot(int64_t i) const;  // the ring index of the window's i-th oldest row
+
+  Task task_;
+  int64_t outputs_, window_;
+  double alpha_;
+  // The window's rows, oldest at (head_ - filled_) mod window_: binary (p, label), regression
+  // (prediction, label), multiclass (log loss, 1 if right). Enough to evict a row exactly and,
+  // for binary, to compute the AUC.
+  std::vector<double> ring_x_, ring_y_;
+  int64_t head_ = 0, filled_ = 0;
+  // Per row two numbers are summed: classification (log loss, 1 if right), regression (absolute
+  // error, squared error). The window's running sums are recomputed from the ring every
+  // `window` rows, so that rounding cannot build up.
+  int64_t since_resum_ = 0;
+  double window_a_ = 0, window_b_ = 0;
+  double faded_n_ = 0, faded_a_ = 0, faded_b_ = 0;
+  int64_t rows_ = 0;
+  double total_a_ = 0, total_b_ = 0;
 };
 
 }  // namespace freshet
