@@ -26,8 +26,11 @@ class DriftDetector {
   virtual bool warning() const { return false; }
   // River's class name: "ADWIN", "PageHinkley", "DDM".
   virtual std::string Name() const = 0;
-  // The state as JSON. Finite doubles are written with 17 significant digits (exact); Restore of
-  // Save's output gives a detector whose future signals equal this one's.
+  // The state as JSON. A finite double is written as the shortest text that reads back to the
+  // same double (exact), a non-finite one as the string "inf", "-inf" or "nan"; Restore of
+  // Save's output gives a detector whose future signals equal this one's. Restore throws
+  // ArtifactError, naming what is wrong, for a state that is malformed, saved by another kind
+  // of detector or saved under other parameters; the detector is then unchanged.
   virtual nlohmann::json Save() const = 0;
   virtual void Restore(const nlohmann::json& state) = 0;
   // A short description of the current state for logs (ADWIN: window width and mean, ...).
