@@ -71,18 +71,18 @@ struct OnlineConfig {
   double alpha = 0.1, beta = 1.0;
   // AdaGrad and SGD: lr; SGD decays it as lr * (1 + t)^-power_t (VW's default power_t 0.5).
   double lr = 0.1, power_t = 0.5;
-  double l1 = 0.0, l2 = 0.0;  // regularisation of every learner except "model"
+  double l1 = 0.0, l2 = 0.0;    // regularisation of every learner except "model"
   std::string format = "auto";  // csv | jsonl | auto (by extension; stdin: csv)
   int64_t batch_rows = 1024;    // a micro-batch ends at this many records,
   double batch_seconds = 1.0;   // or this long after its first record
   int64_t warmup_rows = 1000;   // rows the FeatureState is fitted on when no champion has one
   int64_t checkpoint_records = 100000;
   double checkpoint_seconds = 60.0;
-  double publish_minutes = 60.0;   // 0 = only on SIGTERM / a `publish` response
-  int64_t metric_window = 10000;   // rows in the sliding prequential window
-  double fading_factor = 0.999;    // the exponentially faded prequential metrics
+  double publish_minutes = 60.0;  // 0 = only on SIGTERM / a `publish` response
+  int64_t metric_window = 10000;  // rows in the sliding prequential window
+  double fading_factor = 0.999;   // the exponentially faded prequential metrics
   int64_t max_record_bytes = 1 << 20;
-  std::string dead_letters;        // default <registry>/<model>/online/dead_letters.jsonl
+  std::string dead_letters;  // default <registry>/<model>/online/dead_letters.jsonl
   LabelJoin labels;
   std::vector<DetectorSpec> detectors;  // default: one ADWIN on the error, responses [log]
   DriftResponse response;

@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   freshet::cli::AddValidate(app, &exit_code);
   freshet::cli::AddShadow(app, &exit_code);
   freshet::cli::AddReport(app, &exit_code);
+  freshet::cli::AddOnline(app, &exit_code);
   freshet::cli::AddRegistry(app, &exit_code);
 
   try {

@@ -37,5 +37,6 @@ void AddRegistry(CLI::App& app, int* exit_code);
 void AddValidate(CLI::App& app, int* exit_code);
 void AddShadow(CLI::App& app, int* exit_code);
 void AddReport(CLI::App& app, int* exit_code);
+void AddOnline(CLI::App& app, int* exit_code);
 
 }  // namespace freshet::cli
