@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "freshet/artifacts.hpp"
 #include "freshet/config.hpp"
 #include "freshet/features.hpp"
+#include "freshet/online_learner.hpp"
 #include "freshet/table.hpp"
 #include "kernels/device.h"
 
@@ -127,6 +129,41 @@ struct VersionScores {
 // feature column; model failures are reported in the result, not thrown.
 VersionScores ScoreVersion(const ArtifactSource& version, const FeatureState& state,
                            const Table& input, const Device& device, bool with_fallback);
+
+// The learner of `online.learner: model` (src/train/online_torch.h): a TabularNet of
+// config.model_spec's family (linear | mlp | wide_deep) for config.task over the outputs of
+// `state`, on `device`, trained by one step of train.optimizer (lr, weight_decay, momentum;
+// train.lr_schedule does not apply) on the mean loss of each micro-batch. When `start` (a
+// version's artifacts, typically the champion's; may be null; not owned, read only during the
+// call) holds a model of the same architecture (embedding tables may have grown), the learner
+// starts from its weights, label scaler and, for the same optimiser, model.pt's optimiser state;
+// otherwise from fresh weights after torch::manual_seed(train.seed). A multiclass task takes K from
+// model_spec.num_classes, else from the start's model. Save()/Restore() are bit-exact on the CPU
+// at the same intra-op thread count. Throws ConfigError ("online.learner: model: ...") for a
+// multiclass task without K, IoError (ArtifactError) naming a start file that cannot be read.
+std::unique_ptr<OnlineLearner> MakeOnlineModel(const Config& config, const FeatureState& state,
+                                               const Device& device, const ArtifactSource* start);
+
+// Writes `learner`'s model as kModelFiles to `sink`, in the batch trainer's formats, so that
+// PredictVersion, ScoreVersion, a batch warm start and scripts/load_checkpoint.py read it as a
+// batch-trained model. A learner of MakeOnlineModel: its network, and in model.pt its optimiser
+// (name and state) and step count, as a finished run of epoch 0. A linear learner
+// (learner.Linear() not null): a model of kind linear for config.task over `state`'s outputs with
+// its weights (categorical rows beyond the learner's tables zero, no label scaler), and in
+// model.pt the learner's Name() as the optimiser with no state (a batch warm start then starts its
+// optimiser afresh). Throws IoError from the sink. REQUIRES: a LibTorch learner has been grown to
+// `state`'s cardinalities; linear weights fit `state` (tables may be shorter); else Error
+// (internal), as for a learner of neither kind.
+void ExportOnlineModel(OnlineLearner& learner, const Config& config, const FeatureState& state,
+                       ArtifactSink& sink);
+
+// The weights of `version`'s main model, which must be of kind linear, for a linear learner
+// (OnlineLearner::SetLinear): laid out for `state`'s outputs, tables padded with zero rows to the
+// state's cardinalities (vocabularies grown since), a regression label scaler folded in (weights
+// times std, bias times std plus mean). Throws ArtifactError naming model.json when the model is
+// not linear or its feature outputs differ from the state's (names, or a table larger than the
+// state's), and IoError naming a file that cannot be read.
+LinearWeights ReadLinearWeights(const ArtifactSource& version, const FeatureState& state);
 
 // Versions of the libraries linked in, for the manifest: {"torch": "2.11.0", "cuda": "13.0" or
 // null}.

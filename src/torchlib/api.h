@@ -10,6 +10,7 @@
 #include "freshet/artifacts.hpp"
 #include "freshet/config.hpp"
 #include "freshet/features.hpp"
+#include "freshet/online_learner.hpp"
 #include "freshet/table.hpp"
 #include "freshet/trainer.hpp"
 #include "kernels/device.h"
@@ -17,7 +18,7 @@
 namespace freshet {
 
 // Bump when TorchApi or any type it passes changes.
-inline constexpr int kTorchApiVersion = 2;
+inline constexpr int kTorchApiVersion = 3;
 
 // The library's file name; it sits beside the freshet binary.
 inline constexpr char kTorchLibrary[] = "libfreshet_torch.so";
@@ -31,6 +32,12 @@ struct TorchApi {
   nlohmann::json (*runtime_versions)() = nullptr;
   VersionScores (*score_version)(const ArtifactSource&, const FeatureState&, const Table&,
                                  const Device&, bool) = nullptr;
+  std::unique_ptr<OnlineLearner> (*make_online_model)(const Config&, const FeatureState&,
+                                                      const Device&,
+                                                      const ArtifactSource*) = nullptr;
+  void (*export_online_model)(OnlineLearner&, const Config&, const FeatureState&,
+                              ArtifactSink&) = nullptr;
+  LinearWeights (*read_linear_weights)(const ArtifactSource&, const FeatureState&) = nullptr;
 };
 
 }  // namespace freshet

@@ -1,7 +1,8 @@
-// The binary's side of the TorchApi: TrainModel, PredictVersion, ScoreVersion and RuntimeVersions
-// forward to libfreshet_torch.so, opened from beside the binary on the first call. RTLD_LOCAL
-// keeps LibTorch's symbols (its own copies of libstdc++'s among them) out of the binary's lookup
-// scope.
+// The binary's side of the TorchApi: TrainModel, PredictVersion, ScoreVersion, RuntimeVersions,
+// MakeOnlineModel, ExportOnlineModel and ReadLinearWeights forward to libfreshet_torch.so, opened
+// from beside the binary on the first call. RTLD_LOCAL keeps LibTorch's symbols (its own copies of
+// libstdc++'s among them) out of the binary's lookup scope. The library is never closed, so the
+// learners it makes (their code and vtables) stay valid for the life of the process.
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -72,6 +73,20 @@ nlohmann::json RuntimeVersions() { return Api().runtime_versions(); }
 VersionScores ScoreVersion(const ArtifactSource& version, const FeatureState& state,
                            const Table& input, const Device& device, bool with_fallback) {
   return Api().score_version(version, state, input, device, with_fallback);
+}
+
+std::unique_ptr<OnlineLearner> MakeOnlineModel(const Config& config, const FeatureState& state,
+                                               const Device& device, const ArtifactSource* start) {
+  return Api().make_online_model(config, state, device, start);
+}
+
+void ExportOnlineModel(OnlineLearner& learner, const Config& config, const FeatureState& state,
+                       ArtifactSink& sink) {
+  Api().export_online_model(learner, config, state, sink);
+}
+
+LinearWeights ReadLinearWeights(const ArtifactSource& version, const FeatureState& state) {
+  return Api().read_linear_weights(version, state);
 }
 
 }  // namespace freshet

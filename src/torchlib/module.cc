@@ -9,6 +9,9 @@ extern "C" __attribute__((visibility("default"))) const freshet::TorchApi* fresh
     a.predict_version = &freshet::PredictVersion;
     a.runtime_versions = &freshet::RuntimeVersions;
     a.score_version = &freshet::ScoreVersion;
+    a.make_online_model = &freshet::MakeOnlineModel;
+    a.export_online_model = &freshet::ExportOnlineModel;
+    a.read_linear_weights = &freshet::ReadLinearWeights;
     return a;
   }();
   return &kApi;
