@@ -42,8 +42,9 @@ struct OnlineHooks {
 };
 
 struct OnlineOptions {
-  std::string source;  // "-", a followed file, or a chunk folder
-  std::string format;  // csv | jsonl; "" = the config's online.format
+  std::string source;         // "-", a followed file, or a chunk folder
+  std::string format;         // csv | jsonl; "" = the config's online.format
+  std::string pattern = "*";  // a chunk folder's files (hidden files are never read)
   // Stop once the source has had nothing new for `idle_exit_seconds` (0 = never; standard input
   // stops at its end anyway).
   double idle_exit_seconds = 0;
@@ -65,6 +66,7 @@ struct OnlineSummary {
   int64_t trained = 0;       // rows learnt from this run
   int64_t dead_letters = 0;  // this run
   int64_t expired = 0;       // held records whose label never came, this run
+  int64_t unmatched = 0;     // label-only records whose record was not held, this run
   int64_t drift_events = 0;  // this run
   double seconds = 0;
   bool resumed = false;

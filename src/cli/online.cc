@@ -91,6 +91,9 @@ void AddOnline(CLI::App& app, int* exit_code) {
   cmd->add_option("--format", args->options.format,
                   "Record format of standard input and followed files (default online.format)")
       ->check(CLI::IsMember({"csv", "jsonl"}));
+  cmd->add_option("--pattern", args->options.pattern,
+                  "A chunk folder's files to read, in name order (hidden files never are)")
+      ->capture_default_str();
   cmd->add_option("--idle-exit", args->options.idle_exit_seconds,
                   "Stop once the source has had nothing new for this many seconds (0 = never)");
   cmd->add_option("--max-records", args->options.max_records,

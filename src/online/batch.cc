@@ -29,6 +29,19 @@ std::string BadLabel(Task task, double y, int64_t outputs) {
   return "";
 }
 
+}  // namespace
+
+// Whether row i has no feature value: a late label's line (key and label only).
+bool Runner::LabelOnly(const Table& table, int64_t i) const {
+  for (const auto& c : table.columns) {
+    if (c.name == config_.data.label || c.name == oc_.labels.key) continue;
+    if (c.is_valid(i) && (c.is_string() || !std::isnan(c.as_double(i)))) return false;
+  }
+  return true;
+}
+
+namespace {
+
 std::string Num(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.17g", v);
@@ -125,7 +138,12 @@ void Runner::Process(const Table& table, const StreamPosition& end) {
     }
     std::string key_value;
     const bool keyed = key != nullptr && key->is_valid(i);
-    if (keyed) key_value = Token(*key, i);
+    if (keyed) {
+      key_value = Token(*key, i);
+      const int64_t gone = pending_->ExpireBefore(record);
+      expired_ += gone;
+      summary_.expired += gone;
+    }
     if (predictions_ != nullptr) {
       const double* served = fallback_left_ > 0 && ch != nullptr ? ch : s;
       lines += std::to_string(record) + "," + key_value + "," + Num(served[0]);
@@ -149,6 +167,11 @@ void Runner::Process(const Table& table, const StreamPosition& end) {
       if (auto h = pending_->Take(key_value)) {
         score(h->scores.data(), y, h->champion.empty() ? nullptr : h->champion.data(), record);
         learn(h->dense.data(), h->cats.data(), y);
+        continue;
+      }
+      if (LabelOnly(table, i)) {  // the label of a record no longer held (expired, or never seen)
+        ++unmatched_;
+        ++summary_.unmatched;
         continue;
       }
     } else if (!has_label) {

@@ -42,9 +42,11 @@ double Lag(const StreamPosition& p, const std::string& source, Env* env) {
 
 }  // namespace
 
-void Runner::ExportMetrics() {
-  if (server_ == nullptr && options_.metrics_file.empty()) return;
+void Runner::ExportMetrics(bool textfile) {
+  if (server_ == nullptr && (options_.metrics_file.empty() || !textfile)) return;
   const auto now = Clock::now();
+  if (!textfile && now - exported_at_ < std::chrono::milliseconds(500)) return;
+  exported_at_ = now;
   const double dt = std::chrono::duration<double>(now - rate_at_).count();
   if (dt >= 1.0) {
     rate_ = static_cast<double>(summary_.records - rate_records_) / dt;
@@ -103,7 +105,7 @@ void Runner::ExportMetrics() {
   }
   const std::string text = RenderMetrics(f);
   if (server_) server_->Set(text);
-  if (!options_.metrics_file.empty()) {
+  if (textfile && !options_.metrics_file.empty()) {
     try {
       WriteMetricsTextfile(options_.metrics_file, text);
     } catch (const IoError& e) {
@@ -121,6 +123,7 @@ nlohmann::json OnlineSummary::ToJson() const {
           {"trained", trained},
           {"dead_letters", dead_letters},
           {"labels_expired", expired},
+          {"labels_unmatched", unmatched},
           {"drift_events", drift_events},
           {"seconds", seconds},
           {"records_per_second", seconds > 0 ? static_cast<double>(records) / seconds : 0.0},

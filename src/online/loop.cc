@@ -147,6 +147,7 @@ OnlineSummary Runner::Run() {
       }
       MaybeCheckpoint(false);
       MaybePublish(false);
+      ExportMetrics(false);
       continue;
     }
     idle_since = Clock::now();
@@ -165,6 +166,7 @@ OnlineSummary Runner::Run() {
     }
     MaybeCheckpoint(false);
     MaybePublish(false);
+    ExportMetrics(false);
   }
   if (!ready_ && warmup_.rows() > 0) EndWarmup();
   WriteCheckpointNow();
@@ -193,8 +195,8 @@ void Runner::Start() {
   if (!options_.predictions.empty()) {
     predictions_ = OpenAppendAt(options_.predictions, resumed ? predictions_bytes_ : 0);
   }
-  source_ = OpenStreamSource(options_.source, schema, config_.data.pattern,
-                             resumed ? &position_ : nullptr);
+  source_ =
+      OpenStreamSource(options_.source, schema, options_.pattern, resumed ? &position_ : nullptr);
   if (!resumed) position_ = source_->Position();
   publish_from_ = resumed ? publish_from_ : position_;
   if (options_.metrics_port >= 0) {
@@ -204,7 +206,7 @@ void Runner::Start() {
   }
   Log(std::string(resumed ? "resuming" : "starting") + " at " + position_.Describe() + " of " +
       source_->Describe() + " (learner " + oc_.learner + ", " + format + ")");
-  ExportMetrics();
+  ExportMetrics(true);
 }
 
 void Runner::StartFresh() {
@@ -330,6 +332,7 @@ void Runner::WriteCheckpointNow() {
                {"expired", expired_},
                {"drift_events", drift_events_},
                {"unlabelled", unlabelled_},
+               {"unmatched", unmatched_},
                {"boost_left", boost_left_},
                {"fallback_left", fallback_left_},
                {"window_trained", window_trained_}}}};
@@ -339,7 +342,7 @@ void Runner::WriteCheckpointNow() {
   last_checkpoint_ = Clock::now();
   checkpoint_unix_ = UnixNow();
   records_at_checkpoint_ = position_.records;
-  ExportMetrics();
+  ExportMetrics(true);
 }
 
 bool Runner::Restore() {
@@ -385,6 +388,7 @@ bool Runner::Restore() {
     expired_ = n.at("expired").get<int64_t>();
     drift_events_ = n.at("drift_events").get<int64_t>();
     unlabelled_ = n.at("unlabelled").get<int64_t>();
+    unmatched_ = n.at("unmatched").get<int64_t>();
     boost_left_ = n.at("boost_left").get<int64_t>();
     fallback_left_ = n.at("fallback_left").get<int64_t>();
     window_trained_ = n.at("window_trained").get<int64_t>();

@@ -52,6 +52,7 @@ class Runner {
   std::unique_ptr<OnlineLearner> NewLearner(const ArtifactSource* start);
   // batch.cc
   void Process(const Table& table, const StreamPosition& end);
+  bool LabelOnly(const Table& table, int64_t i) const;
   void OnDrift(const DriftDetector& d, size_t index, int64_t record);
   void RunCommand(const std::string& what, const std::string& command, int64_t record,
                   const std::string& detector);
@@ -59,7 +60,8 @@ class Runner {
   void MaybePublish(bool force);
   void Publish(const std::string& why);
   // exposition.cc
-  void ExportMetrics();
+  // The metrics to the /metrics server (at most every 0.5 s) and, with `textfile`, the textfile.
+  void ExportMetrics(bool textfile);
 
   const Config& config_;
   const OnlineConfig& oc_;
@@ -88,6 +90,7 @@ class Runner {
   bool has_champion_ = false;
   StreamPosition position_, publish_from_;
   int64_t trained_ = 0, dead_letters_ = 0, expired_ = 0, drift_events_ = 0, unlabelled_ = 0;
+  int64_t unmatched_ = 0;  // labels whose record was not held
   int64_t dead_letter_bytes_ = 0, predictions_bytes_ = 0, boost_left_ = 0, fallback_left_ = 0;
   int64_t window_trained_ = 0;  // rows learnt since the last publish
   std::vector<std::string> published_;
@@ -101,7 +104,7 @@ class Runner {
   int64_t records_at_checkpoint_ = 0;
   double checkpoint_unix_ = 0;  // wall time of the last checkpoint
   double rate_ = 0;             // records/s over the last interval
-  Clock::time_point rate_at_;
+  Clock::time_point rate_at_, exported_at_;
   int64_t rate_records_ = 0;
 };
 
