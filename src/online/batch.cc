@@ -4,6 +4,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -63,15 +64,20 @@ void Runner::Process(const Table& table, const StreamPosition& end) {
     if (champion_.snapshot) champion_.snapshot->Grow(cards);
   }
   const int64_t dd = state_.dense_dim(), cd = state_.categorical_dim(), k = learner_->outputs();
-  std::vector<float> dense(static_cast<size_t>(n * dd));
-  std::vector<int64_t> cats(static_cast<size_t>(n * cd));
+  // The batch's buffers live as long as the run: a batch allocates nothing once they are grown.
+  std::vector<float>& dense = buffers_.dense;
+  std::vector<int64_t>& cats = buffers_.cats;
+  std::vector<double>& scores = buffers_.scores;
+  dense.resize(static_cast<size_t>(n * dd));
+  cats.resize(static_cast<size_t>(n * cd));
   TransformFeatures(table, state_, Device{}, dense.data(), cats.data(), nullptr);
   const FeatureRows rows{n, dd, cd, dense.data(), cats.data()};
-  std::vector<double> scores(static_cast<size_t>(n * k));
+  scores.resize(static_cast<size_t>(n * k));
   learner_->Predict(rows, scores.data());
 
   // The champion on the same rows, for the gate and for use_fallback.
-  std::vector<double> champ;
+  std::vector<double>& champ = buffers_.champion;
+  champ.clear();
   if (has_champion_ && champion_.error.empty()) {
     if (champion_.snapshot) {
       champ.resize(scores.size());
@@ -97,12 +103,14 @@ void Runner::Process(const Table& table, const StreamPosition& end) {
 
   const Column* label = table.Find(config_.data.label);
   const Column* key = oc_.labels.key.empty() ? nullptr : table.Find(oc_.labels.key);
-  std::vector<float> tdense;
-  std::vector<int64_t> tcats;
-  std::vector<double> tlabels;
-  tdense.reserve(dense.size());
-  tcats.reserve(cats.size());
-  tlabels.reserve(static_cast<size_t>(n));
+  std::vector<float>& tdense = buffers_.train_dense;
+  std::vector<int64_t>& tcats = buffers_.train_cats;
+  std::vector<double>& tlabels = buffers_.train_labels;
+  tdense.clear();
+  tcats.clear();
+  tlabels.clear();
+  const bool needs_loss = std::any_of(oc_.detectors.begin(), oc_.detectors.end(),
+                                      [](const DetectorSpec& d) { return d.input == "loss"; });
   const auto learn = [&](const float* d, const int64_t* c, double y) {
     tdense.insert(tdense.end(), d, d + dd);
     tcats.insert(tcats.end(), c, c + cd);
@@ -110,9 +118,12 @@ void Runner::Process(const Table& table, const StreamPosition& end) {
   };
   const auto score = [&](const double* s, double y, const double* ch, int64_t record) {
     metrics_->Add(s, &y, 1);
-    window_->Add(s, &y, 1);
-    if (ch != nullptr) champ_window_->Add(ch, &y, 1);
-    const double error = metrics_->RowError(s, y), loss = metrics_->RowLoss(s, y);
+    if (options_.publish) {  // what the gate compares at the next publish
+      window_->Add(s, &y, 1);
+      if (ch != nullptr) champ_window_->Add(ch, &y, 1);
+    }
+    const double error = metrics_->RowError(s, y);
+    const double loss = needs_loss ? metrics_->RowLoss(s, y) : 0.0;
     for (size_t i = 0; i < detectors_.size(); ++i) {
       if (detectors_[i]->Update(oc_.detectors[i].input == "loss" ? loss : error)) {
         OnDrift(*detectors_[i], i, record);

@@ -97,6 +97,11 @@ class Runner {
   bool publish_requested_ = false, reset_requested_ = false;
 
   // This run only.
+  struct Buffers {
+    std::vector<float> dense, train_dense;
+    std::vector<int64_t> cats, train_cats;
+    std::vector<double> scores, champion, train_labels;
+  } buffers_;
   Table warmup_;
   OnlineSummary summary_;
   using Clock = std::chrono::steady_clock;
