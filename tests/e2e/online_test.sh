@@ -156,6 +156,28 @@ check "SIGTERM: stopped by the signal" signal "$(json "$work/o9.json" "d['stop_r
 check "SIGTERM: published" "['v000001']" "$(json "$work/o9.json" "d['published']")"
 expect "the textfile holds the metrics" grep -q '^freshet_online_trained_total{model="clicks"} 5000' "$work/freshet.prom"
 
+# --- a second publish is gated against the champion on the same records ---------------------------
+$gen --rows 4000 --seed 9 --no-header >> "$work/p.csv"
+"$F" -q online -c "$work/prom.yaml" --source "$work/p.csv" --idle-exit 1 --json > "$work/o10.json"
+check "resumed run publishes v000002" "['v000002']" "$(json "$work/o10.json" "d['published']")"
+check "v000002 learnt only the new records" 4000 "$(json "$work/o10.json" "d['trained']")"
+e2="$work/reg-prom/clicks/v000002/eval.json"
+check "its gate compared with the champion v000001" "v000001 stream" \
+  "$(json "$e2" "d['gate']['champion'] + ' ' + d['gate']['rules'][0]['set']")"
+check "both scored on the same records" True \
+  "$(json "$e2" "set(d['evaluation']['sets'][0]['models']) == {'challenger', 'champion'}")"
+
+# --- the config's model family through LibTorch ----------------------------------------------------
+config mlp ", learner: model"
+sed -i 's/^registry:/model_spec: {kind: mlp, hidden: [16]}\ntrain: {lr: 0.01, device: cpu}\nregistry:/' "$work/mlp.yaml"
+"$F" -q online -c "$work/mlp.yaml" --source - --json < "$work/s.csv" > "$work/o11.json"
+check "learner: model learns and publishes" "5000 ['v000001']" \
+  "$(json "$work/o11.json" "str(d['trained']) + ' ' + str(d['published'])")"
+auc=$(json "$work/o11.json" "d['metrics']['window']['auc']")
+expect "learner: model learnt (window AUC $auc > 0.7)" $py -c "import sys; sys.exit(0 if $auc > 0.7 else 1)"
+check "predict reads its mlp" 0 \
+  "$(rc_of "$F" -q predict -c "$work/mlp.yaml" --input "$work/head.csv" --output "$work/pred2.csv")"
+
 # --- bad config and bad source -----------------------------------------------------------------------
 config bad ", learner: bogus"
 "$F" -q online -c "$work/bad.yaml" --source - < /dev/null 2> "$work/bad.err"
