@@ -1,5 +1,6 @@
 // The `online:` section of the config (include/freshet/online_spec.hpp): the learner, the
 // stream's micro-batches, checkpoints, publishing, delayed labels and drift detectors.
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -146,7 +147,8 @@ void ResolveOnline(Config* config, bool has_section) {
   }
   if (!c.labels.key.empty()) {
     for (const auto& f : config->features) {
-      if (f.column == c.labels.key) {
+      const bool crossed = std::find(f.cross.begin(), f.cross.end(), c.labels.key) != f.cross.end();
+      if (f.column == c.labels.key || crossed) {
         throw ConfigError(where + ".labels.key: \"" + c.labels.key +
                           "\" is a feature column; the join key must not be a feature");
       }

@@ -1,7 +1,7 @@
 // The online checkpoint file (checkpoint.h).
 #include "online/checkpoint.h"
 
-#include <cstdlib>
+#include <cstdint>
 #include <string>
 
 #include "freshet/error.hpp"
@@ -30,7 +30,12 @@ void WriteCheckpoint(Env* env, const std::string& dir, const Checkpoint& c) {
     env->RemoveAll(tmp);
     throw;
   }
-  env->Rename(tmp, path);
+  try {
+    env->Rename(tmp, path);
+  } catch (...) {
+    env->RemoveAll(tmp);
+    throw;
+  }
   env->SyncDir(dir);
 }
 
@@ -46,13 +51,24 @@ std::optional<Checkpoint> ReadCheckpoint(Env* env, const std::string& dir) {
   const size_t eol = bytes.find('\n', magic);
   if (eol == std::string::npos) throw bad("no size line");
   const std::string sizes = bytes.substr(magic, eol - magic);
-  char* end = nullptr;
-  const unsigned long long json = std::strtoull(sizes.c_str(), &end, 10);
-  const unsigned long long learner = std::strtoull(end, &end, 10);
-  const unsigned long long champion = std::strtoull(end, &end, 10);
-  if (*end != '\0') throw bad("malformed size line \"" + sizes + "\"");
-  if (bytes.size() - (eol + 1) != json + learner + champion) {
-    throw bad("holds " + std::to_string(bytes.size() - eol - 1) + " bytes after its header, " +
+  // Three decimal counts separated by single spaces, each within the file.
+  uint64_t size[3] = {0, 0, 0};
+  size_t at = 0;
+  for (int i = 0; i < 3; ++i) {
+    const size_t begin = at;
+    while (at < sizes.size() && sizes[at] >= '0' && sizes[at] <= '9' && at - begin < 18) {
+      size[i] = size[i] * 10 + static_cast<uint64_t>(sizes[at++] - '0');
+    }
+    const bool last = i == 2;
+    if (at == begin || (last ? at != sizes.size() : (at >= sizes.size() || sizes[at] != ' '))) {
+      throw bad("malformed size line \"" + sizes + "\"");
+    }
+    ++at;
+  }
+  const uint64_t json = size[0], learner = size[1], champion = size[2];
+  const uint64_t body = bytes.size() - (eol + 1);
+  if (json > body || learner > body || champion > body || json + learner + champion != body) {
+    throw bad("holds " + std::to_string(body) + " bytes after its header, " +
               std::to_string(json + learner + champion) + " expected");
   }
   Checkpoint c;

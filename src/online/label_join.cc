@@ -65,11 +65,13 @@ nlohmann::json PendingLabels::Save() const {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : rows_) {
     nlohmann::json scores = nlohmann::json::array(), champion = nlohmann::json::array();
+    nlohmann::json dense = nlohmann::json::array();
+    for (float v : r.dense) dense.push_back(Number(v));
     for (double v : r.scores) scores.push_back(Number(v));
     for (double v : r.champion) champion.push_back(Number(v));
     rows.push_back({{"key", r.key},
                     {"record", r.record},
-                    {"dense", r.dense},
+                    {"dense", dense},
                     {"cats", r.cats},
                     {"scores", scores},
                     {"champion", champion}});
@@ -84,7 +86,7 @@ void PendingLabels::Restore(const nlohmann::json& state) {
     HeldRow r;
     r.key = j.at("key").get<std::string>();
     r.record = j.at("record").get<int64_t>();
-    r.dense = j.at("dense").get<std::vector<float>>();
+    for (const auto& v : j.at("dense")) r.dense.push_back(static_cast<float>(FromNumber(v)));
     r.cats = j.at("cats").get<std::vector<int64_t>>();
     for (const auto& v : j.at("scores")) r.scores.push_back(FromNumber(v));
     for (const auto& v : j.at("champion")) r.champion.push_back(FromNumber(v));
