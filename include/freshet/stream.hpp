@@ -45,9 +45,9 @@ struct DeadLetter {
 };
 
 struct RecordBatch {
-  Table table;                      // the good records, schema columns in schema order
-  std::vector<DeadLetter> dead;     // the refused ones, in stream order
-  StreamPosition end;               // after the last record of the batch (good or dead)
+  Table table;                   // the good records, schema columns in schema order
+  std::vector<DeadLetter> dead;  // the refused ones, in stream order
+  StreamPosition end;            // after the last record of the batch (good or dead)
   int64_t records() const { return table.rows() + static_cast<int64_t>(dead.size()); }
 };
 

@@ -24,11 +24,11 @@ namespace {
 using drift_internal::AdwinParams;
 using drift_internal::AdwinRow;
 using drift_internal::AdwinWindow;
-using json = nlohmann::json;
+using Json = nlohmann::json;
 
 // --- the state's numbers -------------------------------------------------------------------------
 
-json Num(double v) {
+Json Num(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   return v;
@@ -38,13 +38,13 @@ json Num(double v) {
   throw ArtifactError("drift detector state (" + name + "): " + what);
 }
 
-const json& Field(const json& state, const std::string& name, const std::string& key) {
+const Json& Field(const Json& state, const std::string& name, const std::string& key) {
   const auto it = state.find(key);
   if (it == state.end()) Bad(name, "missing \"" + key + "\"");
   return *it;
 }
 
-double AsDouble(const json& v, const std::string& name, const std::string& key) {
+double AsDouble(const Json& v, const std::string& name, const std::string& key) {
   if (v.is_number()) return v.get<double>();
   if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
@@ -55,32 +55,32 @@ double AsDouble(const json& v, const std::string& name, const std::string& key) 
   Bad(name, key + ": expected a number or \"inf\", \"-inf\", \"nan\", got " + v.dump());
 }
 
-double Double(const json& state, const std::string& name, const std::string& key) {
+double Double(const Json& state, const std::string& name, const std::string& key) {
   return AsDouble(Field(state, name, key), name, key);
 }
 
-int64_t Int(const json& state, const std::string& name, const std::string& key) {
-  const json& v = Field(state, name, key);
+int64_t Int(const Json& state, const std::string& name, const std::string& key) {
+  const Json& v = Field(state, name, key);
   if (!v.is_number_integer()) Bad(name, key + ": expected an integer, got " + v.dump());
   return v.get<int64_t>();
 }
 
-bool Bool(const json& state, const std::string& name, const std::string& key) {
-  const json& v = Field(state, name, key);
+bool Bool(const Json& state, const std::string& name, const std::string& key) {
+  const Json& v = Field(state, name, key);
   if (!v.is_boolean()) Bad(name, key + ": expected true or false, got " + v.dump());
   return v.get<bool>();
 }
 
 // Checks that `state` is an object saved by a detector named `name` with parameters `params`.
-void CheckHeader(const json& state, const std::string& name, const json& params) {
+void CheckHeader(const Json& state, const std::string& name, const Json& params) {
   if (!state.is_object()) {
     Bad(name, std::string("expected a JSON object, got ") + state.type_name());
   }
-  const json& saved_by = Field(state, name, "detector");
+  const Json& saved_by = Field(state, name, "detector");
   if (!saved_by.is_string() || saved_by.get_ref<const std::string&>() != name) {
     Bad(name, "saved by detector " + saved_by.dump() + ", restored into " + name);
   }
-  const json& saved = Field(state, name, "params");
+  const Json& saved = Field(state, name, "params");
   if (!saved.is_object()) Bad(name, "params: expected an object, got " + saved.dump());
   for (const auto& [key, want] : params.items()) {
     const auto it = saved.find(key);
@@ -114,10 +114,10 @@ class Adwin final : public DriftDetector {
 
   std::string Name() const override { return "ADWIN"; }
 
-  json Save() const override {
-    json rows = json::array();
+  Json Save() const override {
+    Json rows = Json::array();
     for (const AdwinRow& r : window_.rows) {
-      json totals = json::array(), variances = json::array();
+      Json totals = Json::array(), variances = Json::array();
       for (double t : r.totals) totals.push_back(Num(t));
       for (double v : r.variances) variances.push_back(Num(v));
       rows.push_back({{"totals", std::move(totals)}, {"variances", std::move(variances)}});
@@ -132,7 +132,7 @@ class Adwin final : public DriftDetector {
             {"rows", std::move(rows)}};
   }
 
-  void Restore(const json& state) override {
+  void Restore(const Json& state) override {
     const std::string name = Name();
     CheckHeader(state, name, Params());
     AdwinWindow w;
@@ -140,7 +140,7 @@ class Adwin final : public DriftDetector {
     w.variance = Double(state, name, "variance");
     w.width = Double(state, name, "width");
     w.tick = Int(state, name, "tick");
-    const json& rows = Field(state, name, "rows");
+    const Json& rows = Field(state, name, "rows");
     if (!rows.is_array()) Bad(name, "rows: expected an array, got " + rows.dump());
     w.rows.clear();
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -153,7 +153,7 @@ class Adwin final : public DriftDetector {
           Bad(name, where + "." + key + ": expected an array");
         }
         auto& out = std::string(key) == "totals" ? r.totals : r.variances;
-        for (const json& v : *values) out.push_back(AsDouble(v, name, where + "." + key));
+        for (const Json& v : *values) out.push_back(AsDouble(v, name, where + "." + key));
       }
       w.rows.push_back(std::move(r));
     }
@@ -171,7 +171,7 @@ class Adwin final : public DriftDetector {
   }
 
  private:
-  json Params() const {
+  Json Params() const {
     return {{"delta", Num(params_.delta)},
             {"clock", params_.clock},
             {"max_buckets", params_.max_buckets},
@@ -216,7 +216,7 @@ class PageHinkley final : public DriftDetector {
 
   std::string Name() const override { return "PageHinkley"; }
 
-  json Save() const override {
+  Json Save() const override {
     return {{"detector", Name()},
             {"params", Params()},
             {"drift", drift_},
@@ -228,7 +228,7 @@ class PageHinkley final : public DriftDetector {
             {"max_decrease", Num(max_decrease_)}};
   }
 
-  void Restore(const json& state) override {
+  void Restore(const Json& state) override {
     const std::string name = Name();
     CheckHeader(state, name, Params());
     const double n = Double(state, name, "n"), mean = Double(state, name, "mean");
@@ -258,7 +258,7 @@ class PageHinkley final : public DriftDetector {
     max_decrease_ = -1.0;  // River's -1, not -inf
   }
 
-  json Params() const {
+  Json Params() const {
     return {{"min_instances", min_instances_},
             {"delta", Num(delta_)},
             {"threshold", Num(threshold_)},
@@ -307,13 +307,13 @@ class Ddm final : public DriftDetector {
   bool warning() const override { return warning_; }
   std::string Name() const override { return "DDM"; }
 
-  json Save() const override {
+  Json Save() const override {
     return {{"detector", Name()},   {"params", Params()},   {"drift", drift_},
             {"warning", warning_},  {"n", Num(n_)},         {"p", Num(p_)},
             {"p_min", Num(p_min_)}, {"s_min", Num(s_min_)}, {"ps_min", Num(ps_min_)}};
   }
 
-  void Restore(const json& state) override {
+  void Restore(const Json& state) override {
     const std::string name = Name();
     CheckHeader(state, name, Params());
     const double n = Double(state, name, "n"), p = Double(state, name, "p");
@@ -343,7 +343,7 @@ class Ddm final : public DriftDetector {
     ps_min_ = std::numeric_limits<double>::infinity();
   }
 
-  json Params() const {
+  Json Params() const {
     return {{"warm_start", warm_start_},
             {"warning_threshold", Num(warning_threshold_)},
             {"drift_threshold", Num(drift_threshold_)}};

@@ -73,42 +73,42 @@ struct FtrlRule {
 
   // w = -(z - sign(z) l1) / ((beta + sqrt n) / alpha + l2), 0 when |z| <= l1; the bias has
   // neither l1 nor l2. Written as -sign(z) max(|z| - l1, 0) / ..., which is the same number.
-  template <bool kPenalised>
+  template <bool Penalised>
   void SetWeight(double* s) const {
     const double z = s[0];
-    if (kPenalised) {
+    if (Penalised) {
       s[3] = -std::copysign(std::max(std::fabs(z) - h.l1, 0.0), z) /
              ((h.beta + s[2]) * inv_alpha + h.l2);
     } else {
       s[3] = -z / ((h.beta + s[2]) * inv_alpha);
     }
   }
-  template <bool kPenalised>
+  template <bool Penalised>
   void Update(double* s, double g) const {
     const double n = s[1] + g * g;
     const double root = std::sqrt(n);
     s[0] += g - (root - s[2]) * inv_alpha * s[3];
     s[1] = n;
     s[2] = root;
-    SetWeight<kPenalised>(s);
+    SetWeight<Penalised>(s);
   }
   // With n = 0 the weight is -(z - sign(z) l1) / (beta / alpha + l2): solved for z.
-  template <bool kPenalised>
+  template <bool Penalised>
   void Load(double* s, double w) const {
     s[1] = 0.0;
     if (w == 0.0) {
       s[0] = 0.0;
-    } else if (kPenalised) {
+    } else if (Penalised) {
       s[0] = -w * (h.beta * inv_alpha + h.l2) - std::copysign(h.l1, w);
     } else {
       s[0] = -w * (h.beta * inv_alpha);
     }
-    Derive<kPenalised>(s);
+    Derive<Penalised>(s);
   }
-  template <bool kPenalised>
+  template <bool Penalised>
   void Derive(double* s) const {
     s[2] = std::sqrt(s[1]);
-    SetWeight<kPenalised>(s);
+    SetWeight<Penalised>(s);
   }
 };
 
@@ -127,23 +127,23 @@ struct AdagradRule {
   std::vector<double> Scalars() const { return {}; }
   void SetScalars(const double*) {}
 
-  template <bool kPenalised>
+  template <bool Penalised>
   void Update(double* s, double g) const {
     double w = s[0];
-    if (kPenalised) g += h.l2 * w;
+    if (Penalised) g += h.l2 * w;
     const double big_g = s[1] + g * g;
     const double rate = lr / std::sqrt(big_g + 1e-10);
     w -= rate * g;
-    if (kPenalised && h.l1 > 0.0) w = Truncate(w, rate * h.l1);
+    if (Penalised && h.l1 > 0.0) w = Truncate(w, rate * h.l1);
     s[0] = w;
     s[1] = big_g;
   }
-  template <bool kPenalised>
+  template <bool Penalised>
   void Load(double* s, double w) const {
     s[0] = w;
     s[1] = 0.0;
   }
-  template <bool kPenalised>
+  template <bool Penalised>
   void Derive(double*) const {}
 };
 
@@ -172,19 +172,19 @@ struct SgdRule {
   std::vector<double> Scalars() const { return {t}; }
   void SetScalars(const double* v) { t = v[0]; }
 
-  template <bool kPenalised>
+  template <bool Penalised>
   void Update(double* s, double g) const {
     double w = s[0];
-    if (kPenalised) g += h.l2 * w;
+    if (Penalised) g += h.l2 * w;
     w -= eta * g;
-    if (kPenalised && h.l1 > 0.0) w = Truncate(w, eta * h.l1);
+    if (Penalised && h.l1 > 0.0) w = Truncate(w, eta * h.l1);
     s[0] = w;
   }
-  template <bool kPenalised>
+  template <bool Penalised>
   void Load(double* s, double w) const {
     s[0] = w;
   }
-  template <bool kPenalised>
+  template <bool Penalised>
   void Derive(double*) const {}
 };
 
@@ -464,14 +464,14 @@ class LinearLearner final : public OnlineLearner {
     rule_.template Derive<false>(Coord(coords_ - 1));
   }
 
-  template <int kWrite>
+  template <int Write>
   void Prefetch(const FeatureRows& rows, int64_t r) const {
     if (r >= rows.rows) return;
     const int64_t cat_dim = static_cast<int64_t>(cards_.size());
     const int64_t* cats = rows.cats + r * cat_dim;
     for (int64_t k = 0; k < cat_dim; ++k) {
       if (static_cast<uint64_t>(cats[k]) < static_cast<uint64_t>(cards_[k])) {
-        __builtin_prefetch(Coord(offsets_[k] + cats[k]), kWrite);
+        __builtin_prefetch(Coord(offsets_[k] + cats[k]), Write);
       }
     }
   }

@@ -22,7 +22,7 @@
 namespace freshet {
 namespace {
 
-using json = nlohmann::json;
+using Json = nlohmann::json;
 
 const char* const kKinds[] = {"adwin", "page_hinkley", "ddm"};
 
@@ -212,7 +212,7 @@ TEST(DriftDetectorsTest, ResumedDetectorSignalsLikeAnUninterruptedOne) {
       const Signals s0 = Feed(before.get(), head);
       const std::string text = before->Save().dump();
       auto after = MakeDriftDetector(Spec(kind));
-      after->Restore(json::parse(text));
+      after->Restore(Json::parse(text));
       EXPECT_EQ(after->Save().dump(), text);
       EXPECT_EQ(after->warning(), before->warning());
       const Signals s1 = Feed(after.get(), xs, static_cast<size_t>(cut));
@@ -229,7 +229,7 @@ TEST(DriftDetectorsTest, NonFiniteNumbersSurviveSaveAndRestore) {
   for (const char* kind : kKinds) {
     SCOPED_TRACE(kind);
     auto d = MakeDriftDetector(Spec(kind));
-    const json fresh = d->Save();
+    const Json fresh = d->Save();
     // A fresh Page-Hinkley's minimum is +inf and a fresh DDM's p_min is unset (nan).
     if (std::string(kind) == "page_hinkley") {
       EXPECT_EQ(fresh["min_increase"], "inf");
@@ -244,7 +244,7 @@ TEST(DriftDetectorsTest, NonFiniteNumbersSurviveSaveAndRestore) {
     const std::string text = d->Save().dump();
     EXPECT_NE(text.find("\"nan\""), std::string::npos) << text;
     auto e = MakeDriftDetector(Spec(kind));
-    e->Restore(json::parse(text));
+    e->Restore(Json::parse(text));
     EXPECT_EQ(e->Save().dump(), text);
     EXPECT_FALSE(e->Describe().empty());
   }
@@ -256,23 +256,23 @@ TEST(DriftDetectorsTest, RestoreRejectsStatesThatAreNotItsOwn) {
     SCOPED_TRACE(kind);
     auto d = MakeDriftDetector(Spec(kind));
     Feed(d.get(), xs);
-    const json good = d->Save();
-    std::vector<json> bad = {json(42), json::array(), json::object(), json("ADWIN")};
+    const Json good = d->Save();
+    std::vector<Json> bad = {Json(42), Json::array(), Json::object(), Json("ADWIN")};
     for (const auto& [key, value] : good.items()) {
-      json missing = good;
+      Json missing = good;
       missing.erase(key);
       bad.push_back(missing);
-      json wrong = good;
+      Json wrong = good;
       wrong[key] = "garbage";
       bad.push_back(wrong);
     }
-    json params = good;
+    Json params = good;
     params["params"].begin().value() = 12345;
     bad.push_back(params);
     for (const char* other : kKinds) {
       if (std::string(other) != kind) bad.push_back(MakeDriftDetector(Spec(other))->Save());
     }
-    for (const json& state : bad) {
+    for (const Json& state : bad) {
       EXPECT_THROW(d->Restore(state), ArtifactError) << state.dump();
       EXPECT_EQ(d->Save(), good) << "a failed Restore leaves the detector as it was";
     }
@@ -287,24 +287,24 @@ TEST(DriftDetectorsTest, RestoreRejectsStatesThatAreNotItsOwn) {
 TEST(DriftDetectorsTest, AdwinRestoreChecksTheWindow) {
   auto d = MakeDriftDetector(Spec("adwin"));
   Feed(d.get(), Bernoulli(9, 0.3, 500, 0.3, 0));
-  const json good = d->Save();
+  const Json good = d->Save();
   ASSERT_GE(good["rows"].size(), 3u);
-  json wider = good;
+  Json wider = good;
   wider["width"] = good["width"].get<double>() + 1;
-  json uneven = good;
+  Json uneven = good;
   uneven["rows"][1]["variances"].push_back(0.0);
-  json overfull = good;
+  Json overfull = good;
   for (int i = 0; i < 6; ++i) {
     overfull["rows"][0]["totals"].push_back(1.0);
     overfull["rows"][0]["variances"].push_back(0.0);
   }
-  json no_rows = good;
-  no_rows["rows"] = json::array();
-  json empty_oldest = good;
-  empty_oldest["rows"].push_back({{"totals", json::array()}, {"variances", json::array()}});
-  json float_tick = good;
+  Json no_rows = good;
+  no_rows["rows"] = Json::array();
+  Json empty_oldest = good;
+  empty_oldest["rows"].push_back({{"totals", Json::array()}, {"variances", Json::array()}});
+  Json float_tick = good;
   float_tick["tick"] = 1.5;
-  for (const json& state : {wider, uneven, overfull, no_rows, empty_oldest, float_tick}) {
+  for (const Json& state : {wider, uneven, overfull, no_rows, empty_oldest, float_tick}) {
     EXPECT_THROW(d->Restore(state), ArtifactError) << state.dump();
   }
   // The message names what is wrong.
@@ -318,7 +318,7 @@ TEST(DriftDetectorsTest, AdwinRestoreChecksTheWindow) {
 TEST(DriftDetectorsTest, RestoreRejectsOtherParameters) {
   DetectorSpec other = Spec("adwin");
   other.delta = 0.01;
-  const json state = MakeDriftDetector(other)->Save();
+  const Json state = MakeDriftDetector(other)->Save();
   auto d = MakeDriftDetector(Spec("adwin"));
   try {
     d->Restore(state);
