@@ -377,7 +377,15 @@ bool Runner::Restore() {
     metrics_->Restore(s.at("metrics"));
     window_->Restore(s.at("window"));
     champ_window_->Restore(s.at("champion_window"));
-    for (size_t i = 0; i < detectors_.size(); ++i) detectors_[i]->Restore(s.at("detectors")[i]);
+    for (size_t i = 0; i < detectors_.size(); ++i) {
+      try {
+        detectors_[i]->Restore(s.at("detectors")[i]);
+      } catch (const ArtifactError& e) {  // its settings changed since: it starts afresh
+        spdlog::warn("online {}: {}: drift detector {} starts afresh: {}", config_.model, path, i,
+                     e.what());
+        detectors_[i] = MakeDriftDetector(oc_.detectors[i]);
+      }
+    }
     pending_->Restore(s.at("pending"));
     published_ = s.at("published").get<std::vector<std::string>>();
     const auto& n = s.at("counters");

@@ -2,7 +2,7 @@
 # freshet online from its three sources (standard input, a followed file that is rotated and
 # truncated, a folder of CSV and HDF5 chunks), with dead letters, delayed labels, drift responses,
 # Prometheus metrics, SIGTERM, the lock, a published version that `freshet predict` reads, and
-# resume exactness: SIGKILL at random moments $FRESHET_ONLINE_KILLS times (default 12), restart
+# resume exactness: SIGKILL at random moments $FRESHET_ONLINE_KILLS times (default 20), restart
 # each time, and the final weights, prequential metrics and counts equal an uninterrupted run's.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -108,6 +108,27 @@ cp "$work/chunks/0004.csv" "$work/chunks/0005.csv"
 "$F" -q online -c "$work/folder.yaml" --source "$work/chunks" --idle-exit 2 --json > "$work/o5.json"
 check "folder again: only the new chunk" 500 "$(json "$work/o5.json" "d['trained']")"
 
+# --- malformed records: bad quoting, a 10 MB line; the stream goes on ------------------------------
+config malformed
+$gen --rows 2000 --seed 3 > "$work/clean.csv"
+$py - "$work/clean.csv" "$work/m.csv" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().splitlines()
+bad = ['q2,1"x,1,1,c1,u1,1', 'q3,"1.5"x,1,1,c1,u1,1', 'q4,1,1,1,c1,' + 'z' * (10 << 20) + ',1']
+open(sys.argv[2], 'w').write('\n'.join(lines[:1000] + bad + lines[1000:] + ['q1,"1.0,2,3,c1,u1,1']) + '\n')
+PY
+"$F" -q online -c "$work/malformed.yaml" --source - --json < "$work/m.csv" > "$work/o12.json"
+check "malformed: every good record learnt, four dead letters" "2000 4" \
+  "$(json "$work/o12.json" "'%d %d' % (d['trained'], d['dead_letters'])")"
+dl="$work/reg-malformed/clicks/online/dead_letters.jsonl"
+expect "malformed: a quote inside a field is named" grep -q 'expected a number, got' "$dl"
+expect "malformed: text after a closing quote is named" grep -q 'after a closing quote' "$dl"
+expect "malformed: the 10 MB line is refused by its length, 1 KiB of it kept" $py -c "
+import json, sys
+d = [json.loads(l) for l in open('$dl')]
+sys.exit(0 if any('longer than' in x['reason'] and len(x['record']) <= 1024 for x in d) else 1)"
+expect "malformed: the unterminated quote at the end is named" grep -q 'unterminated quoted field' "$dl"
+
 # --- delayed labels joined by key -------------------------------------------------------------------
 config delayed ", labels: {key: id, window_records: 1000}"
 $gen --rows 3000 --seed 6 --delayed --delay 40 > "$work/d.csv"
@@ -185,7 +206,7 @@ check "an unknown learner is a config error (exit 2)" 2 $?
 expect "the message names the key" grep -q "online.learner" "$work/bad.err"
 
 # --- resume exactness under SIGKILL ------------------------------------------------------------------
-kills_wanted=${FRESHET_ONLINE_KILLS:-12}
+kills_wanted=${FRESHET_ONLINE_KILLS:-20}
 $gen --rows 120000 --bad 30 --seed 8 --drift-at 60000 > "$work/k.csv"
 config ref ", detectors: [{kind: adwin, responses: [boost_lr]}, {kind: ddm}]" 2000
 config kill ", detectors: [{kind: adwin, responses: [boost_lr]}, {kind: ddm}]" 2000
