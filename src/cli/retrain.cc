@@ -1,6 +1,8 @@
 // freshet retrain: the batch pipeline, composed from its stages. Every run is recorded in the
 // registry (start, end, exit code, reason, inputs), whatever its outcome.
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -17,7 +19,9 @@
 #include "freshet/gate_policy.hpp"
 #include "freshet/io.hpp"
 #include "freshet/log.hpp"
+#include "freshet/prometheus.hpp"
 #include "freshet/registry.hpp"
+#include "freshet/run_metrics.hpp"
 #include "freshet/trainer.hpp"
 #include "freshet/validate.hpp"
 
@@ -27,6 +31,7 @@ namespace {
 struct RetrainArgs {
   std::string config;
   double wait = 0;
+  std::string metrics_file;
 };
 
 struct Outcome {
@@ -35,8 +40,10 @@ struct Outcome {
   std::optional<int64_t> version;
 };
 
+// `report` receives the run's eval.json and data report as they are made (for --metrics-file).
 Outcome RunStages(const Config& config, const Device& device, Registry& registry, int64_t run,
-                  double wait, std::vector<InputFile>* inputs, StageTimer& timer) {
+                  double wait, std::vector<InputFile>* inputs, StageTimer& timer,
+                  RunReport* report) {
   ModelWriter writer = registry.Lock(config.model, wait);
 
   timer.Start("discover");
@@ -67,6 +74,7 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
     timer.Start("validate");
     if (gate.status() != Severity::kFail) gate.Check(tables, device);
     gate.Log();
+    report->data_report = gate.Report();
     if (gate.status() == Severity::kFail) {
       const std::string path = writer.WriteRunFile(run, kDataReportFile, gate.Report().dump(2));
       return {kExitDataRefused, gate.FailureLine() + " (report: " + path + ")", std::nullopt};
@@ -122,6 +130,7 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
   timer.Start("publish");
   draft.WriteJson(kFeaturesFile, state.ToJson());
   draft.WriteJson(kEvalFile, eval);
+  report->eval = eval;
   draft.Write(kReportFile, RenderReportHtml(eval));
   std::string schema_yaml;
   if (config.validate.enabled) {
@@ -188,31 +197,67 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
       v.number};
 }
 
-int Retrain(const RetrainArgs& args) {
-  StageTimer timer;
-  timer.Start("config");
-  const Config config = LoadConfig(args.config);
-  const Device device = ResolveDevice(config.train.device);
-  spdlog::info("model {} ({}), device {}", config.model, TaskName(config.task), device.str());
-  Registry registry = Registry::Open(config.registry, Registry::Mode::kReadWrite);
-  const int64_t run = registry.BeginRun(config.model, CommandLine());
-  std::vector<InputFile> inputs;
-  const auto end_run = [&](const Outcome& o) {
-    try {
-      registry.EndRun(run, o.exit_code, o.reason, o.version, inputs);
-    } catch (const std::exception& e) {
-      spdlog::warn("could not record the end of run {}: {}", run, e.what());
-    }
-  };
+// Writes the run's Prometheus textfile; a failure to write it is logged, never the run's outcome.
+void WriteRunMetrics(const std::string& path, RunReport report, const StageTimer& timer,
+                     std::chrono::steady_clock::time_point started) {
+  if (path.empty()) return;
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  report.end_unix =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  report.stage_seconds = timer.timings();
   try {
-    const Outcome o = RunStages(config, device, registry, run, args.wait, &inputs, timer);
-    end_run(o);
-    return o.exit_code;
-  } catch (const Error& e) {
-    end_run({ExitCodeFor(e.kind()), e.what(), std::nullopt});
-    throw;
+    WriteMetricsTextfile(path, RenderMetrics(RunMetricFamilies(report)));
   } catch (const std::exception& e) {
-    end_run({kExitFailure, e.what(), std::nullopt});
+    spdlog::warn("--metrics-file: {}", e.what());
+  }
+}
+
+int Retrain(const RetrainArgs& args) {
+  const auto started = std::chrono::steady_clock::now();
+  StageTimer timer;
+  RunReport report;
+  // Until the config names the model, the metrics name the config file.
+  report.model = std::filesystem::path(args.config).stem().string();
+  try {
+    timer.Start("config");
+    const Config config = LoadConfig(args.config);
+    report.model = config.model;
+    const Device device = ResolveDevice(config.train.device);
+    spdlog::info("model {} ({}), device {}", config.model, TaskName(config.task), device.str());
+    Registry registry = Registry::Open(config.registry, Registry::Mode::kReadWrite);
+    const int64_t run = registry.BeginRun(config.model, CommandLine());
+    std::vector<InputFile> inputs;
+    const auto end_run = [&](const Outcome& o) {
+      report.exit_code = o.exit_code;
+      report.version = o.version;
+      try {
+        registry.EndRun(run, o.exit_code, o.reason, o.version, inputs);
+        if (const auto c = registry.Holder(config.model, "champion")) report.champion = c->number;
+      } catch (const std::exception& e) {
+        spdlog::warn("could not record the end of run {}: {}", run, e.what());
+      }
+    };
+    try {
+      const Outcome o =
+          RunStages(config, device, registry, run, args.wait, &inputs, timer, &report);
+      end_run(o);
+      WriteRunMetrics(args.metrics_file, report, timer, started);
+      return o.exit_code;
+    } catch (const Error& e) {
+      end_run({ExitCodeFor(e.kind()), e.what(), std::nullopt});
+      throw;
+    } catch (const std::exception& e) {
+      end_run({kExitFailure, e.what(), std::nullopt});
+      throw;
+    }
+  } catch (const Error& e) {
+    report.exit_code = ExitCodeFor(e.kind());
+    WriteRunMetrics(args.metrics_file, report, timer, started);
+    throw;
+  } catch (const std::exception&) {
+    report.exit_code = kExitFailure;
+    WriteRunMetrics(args.metrics_file, report, timer, started);
     throw;
   }
 }
@@ -232,6 +277,11 @@ void AddRetrain(CLI::App& app, int* exit_code) {
                   "Seconds to wait for the model's lock when another run holds it (default: exit "
                   "6 at once)")
       ->check(CLI::Range(0.0, 1e7));
+  cmd->add_option(
+      "--metrics-file", args->metrics_file,
+      "Write the run's Prometheus metrics (status, exit code, stage durations, version, "
+      "gate decision, main metrics, data-gate counts) to this node_exporter textfile, "
+      "atomically, whatever the outcome");
   cmd->callback([args, exit_code] { *exit_code = Retrain(*args); });
 }
 
