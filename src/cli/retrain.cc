@@ -32,6 +32,7 @@ struct RetrainArgs {
   std::string config;
   double wait = 0;
   std::string metrics_file;
+  bool dry_run = false, json = false;
 };
 
 struct Outcome {
@@ -282,7 +283,14 @@ void AddRetrain(CLI::App& app, int* exit_code) {
       "Write the run's Prometheus metrics (status, exit code, stage durations, version, "
       "gate decision, main metrics, data-gate counts) to this node_exporter textfile, "
       "atomically, whatever the outcome");
-  cmd->callback([args, exit_code] { *exit_code = Retrain(*args); });
+  cmd->add_flag("--dry-run", args->dry_run,
+                "Print what the run would read, check, train and publish, and exit with the code "
+                "the real run would give (0 when it would publish: whether the gate then keeps the "
+                "champion needs the training); writes nothing, takes no lock");
+  cmd->add_flag("--json", args->json, "With --dry-run: print the plan as JSON");
+  cmd->callback([args, exit_code] {
+    *exit_code = args->dry_run ? DryRun(args->config, args->json) : Retrain(*args);
+  });
 }
 
 }  // namespace freshet::cli
