@@ -199,6 +199,29 @@ expect "learner: model learnt (window AUC $auc > 0.7)" $py -c "import sys; sys.e
 check "predict reads its mlp" 0 \
   "$(rc_of "$F" -q predict -c "$work/mlp.yaml" --input "$work/head.csv" --output "$work/pred2.csv")"
 
+# --- a batch-trained linear champion: the stream starts from its features and weights --------------
+mkdir -p "$work/lc/landing"
+$gen --rows 2500 --seed 20 > "$work/lc/landing/p1.csv"
+$gen --rows 500 --seed 21 > "$work/lc/landing/p2.csv"
+cat > "$work/lc/c.yaml" <<'YAML'
+model: clicks
+data: {landing: landing, pattern: "*.csv", label: y, window: {train: 1, eval: 1}}
+features:
+  - {column: x1, type: numeric, ops: [standardize]}
+  - {column: x2, type: numeric, ops: [standardize]}
+  - {column: x3, type: numeric, ops: [{clip: [-3, 3]}]}
+  - {column: c1, type: categorical, ops: [{vocab: {max_size: 100}}]}
+  - {column: c2, type: categorical, ops: [{hash: {buckets: 4096}}]}
+model_spec: {kind: linear}
+train: {device: cpu}
+online: {batch_rows: 100, publish_minutes: 0}
+YAML
+check "a batch retrain makes a linear champion" 0 "$(rc_of "$F" -q retrain -c "$work/lc/c.yaml")"
+$gen --rows 1000 --seed 22 | "$F" online -c "$work/lc/c.yaml" --source - --json > "$work/o13.json" 2> "$work/o13.err"
+expect "online starts from the champion's features and weights" grep -q 'starting from the champion v000001 (features and weights)' "$work/o13.err"
+check "and its first publish is gated against that champion" v000001 \
+  "$(json "$work/lc/registry/clicks/v000002/eval.json" "d['gate']['champion']")"
+
 # --- bad config and bad source -----------------------------------------------------------------------
 config bad ", learner: bogus"
 "$F" -q online -c "$work/bad.yaml" --source - < /dev/null 2> "$work/bad.err"
@@ -207,7 +230,7 @@ expect "the message names the key" grep -q "online.learner" "$work/bad.err"
 
 # --- resume exactness under SIGKILL ------------------------------------------------------------------
 kills_wanted=${FRESHET_ONLINE_KILLS:-20}
-$gen --rows 120000 --bad 30 --seed 8 --drift-at 60000 > "$work/k.csv"
+$gen --rows 200000 --bad 30 --seed 8 --drift-at 100000 > "$work/k.csv"
 config ref ", detectors: [{kind: adwin, responses: [boost_lr]}, {kind: ddm}]" 2000
 config kill ", detectors: [{kind: adwin, responses: [boost_lr]}, {kind: ddm}]" 2000
 t0=$(date +%s%N)
@@ -221,7 +244,9 @@ while [ $runs -lt $((kills_wanted * 3)) ]; do
     > "$work/kill.json" 2>> "$work/kill.err" &
   pid=$!
   if [ $kills -lt "$kills_wanted" ]; then
-    sleep "$($py -c "import random; print(round(random.uniform(0.02, max(0.05, $t_ref / 1000 - 1)), 3))")"
+    # Each killed run gets a moment of work (about a tenth of the uninterrupted run's), so that
+    # every kill lands while records remain: in start-up, mid-batch, mid-checkpoint.
+    sleep "$($py -c "import random; print(round(random.uniform(0.02, max(0.1, $t_ref / 10000)), 3))")"
     if kill -KILL $pid 2>/dev/null; then kills=$((kills + 1)); fi
     wait $pid 2>/dev/null
   else
