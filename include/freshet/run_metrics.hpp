@@ -45,4 +45,9 @@ const char* RunStatus(int exit_code);
 //   (when the data gate ran).
 std::vector<MetricFamily> RunMetricFamilies(const RunReport& report);
 
+// Writes RunMetricFamilies(report) to `path` as a node_exporter textfile (atomically), with
+// end_unix set to now when it is 0. A failure to write is logged as a warning, never thrown: the
+// metrics never change a run's outcome.
+void WriteRunMetricsFile(const std::string& path, RunReport report);
+
 }  // namespace freshet

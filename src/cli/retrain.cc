@@ -198,20 +198,14 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
       v.number};
 }
 
-// Writes the run's Prometheus textfile; a failure to write it is logged, never the run's outcome.
+// Completes `report` with the run's times and writes its textfile (when asked for one).
 void WriteRunMetrics(const std::string& path, RunReport report, const StageTimer& timer,
                      std::chrono::steady_clock::time_point started) {
   if (path.empty()) return;
   report.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  report.end_unix =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   report.stage_seconds = timer.timings();
-  try {
-    WriteMetricsTextfile(path, RenderMetrics(RunMetricFamilies(report)));
-  } catch (const std::exception& e) {
-    spdlog::warn("--metrics-file: {}", e.what());
-  }
+  WriteRunMetricsFile(path, report);
 }
 
 int Retrain(const RetrainArgs& args) {

@@ -1,8 +1,12 @@
 // A retrain run's Prometheus metrics (run_metrics.hpp).
 #include "freshet/run_metrics.hpp"
 
+#include <chrono>
 #include <cmath>
+#include <exception>
 #include <map>
+
+#include <spdlog/spdlog.h>
 
 namespace freshet {
 
@@ -113,6 +117,18 @@ std::vector<MetricFamily> RunMetricFamilies(const RunReport& r) {
     f.push_back(std::move(anomalies));
   }
   return f;
+}
+
+void WriteRunMetricsFile(const std::string& path, RunReport report) {
+  if (report.end_unix == 0) {
+    report.end_unix =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
+  try {
+    WriteMetricsTextfile(path, RenderMetrics(RunMetricFamilies(report)));
+  } catch (const std::exception& e) {
+    spdlog::warn("--metrics-file: {}", e.what());
+  }
 }
 
 }  // namespace freshet
