@@ -13,6 +13,7 @@ apt_packages=(
   libhdf5-dev libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libsqlite3-dev libxxhash-dev libssl-dev
   python3 python3-venv python3-pip clang-format clang-tidy
+  slurm-wlm munge libopenmpi-dev openmpi-bin
 )
 
 missing=()

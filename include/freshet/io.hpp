@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "freshet/table.hpp"
 
 namespace freshet {
@@ -91,6 +93,12 @@ struct InputFile {
   int64_t rows = -1;  // -1 until read
   int64_t bytes = -1, mtime_ns = 0, ctime_ns = 0, inode = 0;
 };
+
+// An input with every field ({path, role, sha256, rows, bytes, mtime_ns, ctime_ns, inode}), to pin
+// it (a submission's plan) or hand it to another process (data-parallel ranks), and back.
+// InputFileFromJson throws std::invalid_argument naming the missing or mistyped field.
+nlohmann::json InputFileToJson(const InputFile& in);
+InputFile InputFileFromJson(const nlohmann::json& j);
 
 // A SHA-256 already known for a file whose path and stat fields (bytes, mtime_ns, ctime_ns,
 // inode) are those of `in`, or "" when none is. The registry answers from earlier versions' inputs.

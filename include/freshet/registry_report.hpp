@@ -12,6 +12,9 @@ namespace freshet {
 //  "channels", "config_hash", "metrics", "inputs"}; with `manifest` also the manifest (verified).
 nlohmann::json VersionJson(const Registry& registry, const VersionInfo& v, bool manifest = false);
 nlohmann::json EventJson(const Event& e);
+// A run: id, status (the exit code's name, RunStatus, or for a run without an end "running" while
+// its process lives on this host, "died" when it does not, "unfinished" when it ran elsewhere),
+// model, started, ended, exit_code, reason, version, user, host, pid, command, inputs.
 nlohmann::json RunJson(const RunRecord& r);
 nlohmann::json InputJson(const InputFile& in);
 

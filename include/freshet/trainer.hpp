@@ -14,6 +14,7 @@
 
 #include "freshet/artifacts.hpp"
 #include "freshet/config.hpp"
+#include "freshet/dist.hpp"
 #include "freshet/features.hpp"
 #include "freshet/online_learner.hpp"
 #include "freshet/table.hpp"
@@ -68,6 +69,11 @@ struct TrainOptions {
   // Where the artifacts go: kModelFiles and, when train.fallback, kFallbackFiles. Required; not
   // owned.
   ArtifactSink* out = nullptr;
+  // The ranks of a data-parallel job, or null for a single process. With more than one rank,
+  // every rank calls TrainModel with the same config, state and tables (the global ones), and the
+  // ranks split each mini-batch and each full-batch pass between them (SessionOptions::comm in
+  // src/train/session.h); every rank writes the artifacts to its own `out`. Not owned.
+  Communicator* comm = nullptr;
 };
 
 // Fits the linear fallback to convergence on every row of `train` (full-batch L-BFGS), then

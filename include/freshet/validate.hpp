@@ -28,4 +28,12 @@ struct RunTables {
 // are empty.
 RunTables ReadInputs(const Config& config, std::vector<InputFile>* inputs);
 
+// ReadInputs without the check that each role has rows: one data-parallel rank's share of the
+// partitions (another rank may hold a role's rows).
+RunTables ReadInputShare(const Config& config, std::vector<InputFile>* inputs);
+
+// Throws DataError naming the files when the training or the evaluation rows of `tables` are
+// empty.
+void RequireRows(const RunTables& tables, const std::vector<InputFile>& inputs);
+
 }  // namespace freshet

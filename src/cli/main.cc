@@ -75,6 +75,10 @@ int main(int argc, char** argv) {
   freshet::cli::AddShadow(app, &exit_code);
   freshet::cli::AddReport(app, &exit_code);
   freshet::cli::AddOnline(app, &exit_code);
+  freshet::cli::AddSubmit(app, &exit_code);
+  freshet::cli::AddTrial(app, &exit_code);
+  freshet::cli::AddAggregate(app, &exit_code);
+  freshet::cli::AddBacktest(app, &exit_code);
   freshet::cli::AddRegistry(app, &exit_code);
 
   try {

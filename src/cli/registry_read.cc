@@ -153,8 +153,9 @@ void Runs(const ReadArgs& a) {
   for (const auto& run : runs) {
     std::printf("%-6lld %-20s %-20s %-4s %-8s %s\n",
                 static_cast<long long>(run["id"].get<int64_t>()), Or(run["started"]).c_str(),
-                Or(run["ended"], "(died)").c_str(), Or(run["exit_code"]).c_str(),
-                Or(run["version"]).c_str(), Or(run["reason"]).c_str());
+                Or(run["ended"], "(" + run["status"].get<std::string>() + ")").c_str(),
+                Or(run["exit_code"]).c_str(), Or(run["version"]).c_str(),
+                Or(run["reason"]).c_str());
   }
 }
 

@@ -3,20 +3,20 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/evaluate.h"
+#include "cli/publish_run.h"
+#include "cli/retrain_ranks.h"
 #include "cli/verbs.h"
 #include "freshet/config.hpp"
 #include "freshet/data_gate.hpp"
+#include "freshet/dist.hpp"
 #include "freshet/error.hpp"
-#include "freshet/eval_history.hpp"
-#include "freshet/eval_report.hpp"
-#include "freshet/evaluation.hpp"
 #include "freshet/features.hpp"
-#include "freshet/gate_policy.hpp"
 #include "freshet/io.hpp"
 #include "freshet/log.hpp"
 #include "freshet/prometheus.hpp"
@@ -35,54 +35,104 @@ struct RetrainArgs {
   bool dry_run = false, json = false;
 };
 
-struct Outcome {
-  int exit_code = kExitPublished;
-  std::string reason;
-  std::optional<int64_t> version;
-};
-
 // `report` receives the run's eval.json and data report as they are made (for --metrics-file).
-Outcome RunStages(const Config& config, const Device& device, Registry& registry, int64_t run,
-                  double wait, std::vector<InputFile>* inputs, StageTimer& timer,
-                  RunReport* report) {
-  ModelWriter writer = registry.Lock(config.model, wait);
+// With several ranks, `registry` is rank 0's (read-write, holding the lock) on rank 0 and opened
+// read-only by the other ranks once rank 0 has made it (`open_registry`); only rank 0 writes.
+RunOutcome RunStages(const Config& config, const Device& device, Registry* registry_in, int64_t run,
+                     double wait, std::vector<InputFile>* inputs, StageTimer& timer,
+                     RunReport* report, const Ranks& ranks,
+                     const std::function<Registry()>& open_registry) {
+  std::optional<ModelWriter> writer;
+  if (ranks.leader()) writer.emplace(registry_in->Lock(config.model, wait));
+  std::optional<Registry> follower_registry;
 
   timer.Start("discover");
-  std::string none;
-  // A file unchanged since an earlier version read it (same stat) is not hashed again.
-  *inputs = SelectInputs(config.data.landing, config.data.pattern, config.data.train_window,
-                         config.data.eval_window, &none,
-                         [&registry](const InputFile& in) { return registry.KnownSha256(in); });
-  if (inputs->empty()) {
-    spdlog::warn("nothing to do: {}", none);
-    return {kExitNoNewData, "nothing to do: " + none, std::nullopt};
+  std::optional<RunOutcome> stop;
+  std::optional<VersionInfo> champion;
+  if (ranks.leader()) {
+    Registry& registry = *registry_in;
+    std::string none;
+    // A file unchanged since an earlier version read it (same stat) is not hashed again.
+    *inputs = SelectInputs(config.data.landing, config.data.pattern, config.data.train_window,
+                           config.data.eval_window, &none,
+                           [&registry](const InputFile& in) { return registry.KnownSha256(in); });
+    const auto versions =
+        inputs->empty() ? std::vector<VersionInfo>() : registry.Versions(config.model);
+    if (inputs->empty()) {
+      spdlog::warn("nothing to do: {}", none);
+      stop = RunOutcome{kExitNoNewData, "nothing to do: " + none, std::nullopt};
+    } else if (!versions.empty() && registry.SameInputs(versions.back(), *inputs)) {
+      const std::string why = versions.back().name + " was trained on the same " +
+                              std::to_string(inputs->size()) + " partition(s)";
+      spdlog::info("nothing to do: {} {}", config.model, why);
+      stop = RunOutcome{kExitNoNewData, "nothing to do: " + why, std::nullopt};
+    } else {
+      champion = registry.Holder(config.model, "champion");
+    }
   }
-  const auto versions = registry.Versions(config.model);
-  if (!versions.empty() && registry.SameInputs(versions.back(), *inputs)) {
-    const std::string why = versions.back().name + " was trained on the same " +
-                            std::to_string(inputs->size()) + " partition(s)";
-    spdlog::info("nothing to do: {} {}", config.model, why);
-    return {kExitNoNewData, "nothing to do: " + why, std::nullopt};
+  if (ranks.dist()) {
+    std::string plan = ranks.leader() ? PlanJson(stop, *inputs, champion).dump() : "";
+    ranks.comm->Broadcast(&plan, 0);
+    if (!ranks.leader()) {
+      const nlohmann::json j = nlohmann::json::parse(plan);
+      if (j.at("stop").get<bool>()) {
+        stop = RunOutcome{j.at("exit_code").get<int>(), j.at("reason").get<std::string>(),
+                          std::nullopt};
+      } else {
+        for (const auto& in : j.at("inputs")) inputs->push_back(InputFileFromJson(in));
+        follower_registry.emplace(open_registry());
+        if (!j.at("champion").is_null()) {
+          const int64_t number = j.at("champion").get<int64_t>();
+          for (auto& v : follower_registry->Versions(config.model)) {
+            if (v.number == number) champion = v;
+          }
+          if (!champion) {
+            throw IoError("rank " + std::to_string(ranks.comm->rank()) + ": " + config.model +
+                          " version " + std::to_string(number) + " (rank 0's champion) not found");
+          }
+        }
+      }
+    }
   }
-  const std::optional<VersionInfo> champion = registry.Holder(config.model, "champion");
+  if (stop) return *stop;
+  Registry& registry = ranks.leader() ? *registry_in : *follower_registry;
 
   timer.Start("ingest");
   GateSetup setup = PrepareGate(registry, config, champion, *inputs);
   DataGate gate(config, std::move(setup.schema), std::move(setup.reference));
-  const RunTables tables =
-      config.validate.enabled ? gate.Read(inputs, setup.fresh, true) : ReadInputs(config, inputs);
+  RunTables tables;
+  bool gate_failed = false;
+  if (ranks.dist()) {
+    gate_failed = !ReadRanks(config, *ranks.comm, inputs, setup.fresh,
+                             config.validate.enabled ? &gate : nullptr, &tables);
+  } else {
+    tables =
+        config.validate.enabled ? gate.Read(inputs, setup.fresh, true) : ReadInputs(config, inputs);
+  }
   if (config.validate.enabled) {
     timer.Start("validate");
-    if (gate.status() != Severity::kFail) gate.Check(tables, device);
+    // Ranks: each checks the global training rows and its own share of the fresh rows; the run
+    // is refused when any rank's gate fails.
+    if (gate.status() != Severity::kFail && !gate_failed) gate.Check(tables, device);
     gate.Log();
     report->data_report = gate.Report();
-    if (gate.status() == Severity::kFail) {
-      const std::string path = writer.WriteRunFile(run, kDataReportFile, gate.Report().dump(2));
-      return {kExitDataRefused, gate.FailureLine() + " (report: " + path + ")", std::nullopt};
+    if (ranks.dist() && !gate_failed) {
+      gate_failed = ranks.comm->AllReduceMax(static_cast<int64_t>(gate.status())) ==
+                    static_cast<int64_t>(Severity::kFail);
+    }
+    if (gate.status() == Severity::kFail || gate_failed) {
+      if (!ranks.leader()) return {kExitDataRefused, "", std::nullopt};
+      const std::string path = writer->WriteRunFile(run, kDataReportFile, gate.Report().dump(2));
+      const std::string line = gate.status() == Severity::kFail
+                                   ? gate.FailureLine()
+                                   : "the data gate failed on another rank's partitions (its log "
+                                     "names the checks)";
+      return {kExitDataRefused, line + " (report: " + path + ")", std::nullopt};
     }
   }
   // The evaluation sets are read before anything is fitted: a changed golden file stops the run.
-  const std::vector<EvalRows> sets = ReadEvalSets(config, tables.eval, *inputs);
+  const std::vector<EvalRows> sets =
+      ranks.leader() ? ReadEvalSets(config, tables.eval, *inputs) : std::vector<EvalRows>();
 
   timer.Start("fit_features");
   std::optional<FeatureState> previous;
@@ -92,110 +142,51 @@ Outcome RunStages(const Config& config, const Device& device, Registry& registry
       FitFeatures(tables.train, config.features, previous ? &*previous : nullptr, device);
 
   timer.Start("train");
-  VersionDraft draft = writer.NewVersion();
   std::unique_ptr<ArtifactSource> parent;
   if (champion) parent = registry.Artifacts(*champion);
   TrainOptions options;
   options.warm_start = config.train.warm_start ? parent.get() : nullptr;
-  options.out = &draft;
+  options.comm = ranks.dist() ? ranks.comm : nullptr;
+  if (!ranks.leader()) {
+    DiscardArtifacts discard(ranks.comm->rank());
+    options.out = &discard;
+    TrainModel(config, state, tables.train, tables.eval, device, options);
+    // Rank 0 publishes only once every rank has finished training.
+    ranks.comm->AllReduceMax(0);
+    return {kExitPublished, "", std::nullopt};
+  }
+  // Ranks: rank 0 holds its artifacts in memory until every rank has finished training, so that a
+  // job that loses a rank leaves nothing in the registry, not even a draft.
+  BufferedArtifacts buffered;
+  std::optional<VersionDraft> started_draft;
+  if (!ranks.dist()) started_draft.emplace(writer->NewVersion());
+  options.out = ranks.dist() ? static_cast<ArtifactSink*>(&buffered) : &*started_draft;
   const TrainOutcome out = TrainModel(config, state, tables.train, tables.eval, device, options);
-
-  timer.Start("evaluate");
-  std::optional<ScoredVersion> champ;
-  if (champion) champ = ScoredVersion{champion->name, parent.get(), &*previous};
-  const nlohmann::json evaluation =
-      EvaluateChallenger(config, out, {draft.name(), &draft, &state}, champ, sets, device);
-  nlohmann::json eval = EvalSummary(config, draft.name(), out, evaluation);
+  if (ranks.dist()) {
+    ranks.comm->AllReduceMax(0);
+    spdlog::info("all {} ranks finished training", ranks.comm->size());
+    started_draft.emplace(writer->NewVersion());
+    buffered.CopyTo(*started_draft);
+  }
+  PublishArgs a;
+  a.config = &config;
+  a.device = &device;
+  a.registry = &registry;
+  a.writer = &*writer;
+  a.run = run;
+  a.draft = &*started_draft;
+  a.state = &state;
+  a.out = &out;
+  a.inputs = inputs;
+  a.sets = &sets;
+  a.gate = config.validate.enabled ? &gate : nullptr;
+  a.champion = champion;
+  a.champion_state = previous ? &*previous : nullptr;
+  a.champion_files = parent.get();
   if (config.evaluation.cv_folds > 0 || config.evaluation.seeds > 0) {
-    timer.Start("variance");
-    eval["variance"] = VarianceEvidence(config, state, tables.train, tables.eval, device);
+    a.variance = [&] { return VarianceEvidence(config, state, tables.train, tables.eval, device); };
   }
-  if (config.validate.enabled) eval["data_gate"] = DataGateSummary(gate);
-
-  timer.Start("gate");
-  const GateDecision decision =
-      DecideGate(config.gate, evaluation,
-                 champion ? std::optional<std::string>(champion->name) : std::nullopt);
-  const Promotion promotion = RetrainPromotion(
-      config.gate, decision, champion ? std::optional<int64_t>(champion->number) : std::nullopt);
-  eval["gate"] = GateJson(decision, promotion);
-  const std::string& primary = config.evaluation.primary_metric;
-  const nlohmann::json& metrics = eval["metrics"];
-  eval["history"] =
-      MetricHistory(registry, config.model, primary, draft.name(),
-                    metrics.is_object() ? metrics.value(primary, nlohmann::json()) : nullptr);
-  for (const auto& line : GateLines(decision)) {
-    decision.passed ? spdlog::info("{}", line) : spdlog::warn("{}", line);
-  }
-
-  timer.Start("publish");
-  draft.WriteJson(kFeaturesFile, state.ToJson());
-  draft.WriteJson(kEvalFile, eval);
-  report->eval = eval;
-  draft.Write(kReportFile, RenderReportHtml(eval));
-  std::string schema_yaml;
-  if (config.validate.enabled) {
-    draft.WriteJson(kProfileFile, ProfileToJson(gate.train_profile()));
-    draft.WriteJson(kDataReportFile, gate.Report());
-    Schema schema = gate.schema();
-    if (gate.schema_inferred()) schema.inferred_from = draft.name();
-    schema_yaml = SchemaToYaml(schema);
-    draft.Write(kSchemaFile, schema_yaml);
-  }
-  timer.Stop();
-  ManifestFields fields;
-  fields.version = draft.name();
-  fields.parent = champion;
-  fields.warm_started = out.main.warm_started;
-  fields.device = device.str();
-  fields.inputs = *inputs;
-  fields.parameters = out.main.parameters;
-  fields.stage_seconds = timer.timings();
-  for (auto& [k, v] : out.timings.items()) fields.stage_seconds["train." + k] = v;
-  fields.runtime = RuntimeVersions();
-  PublishRecord record;
-  record.inputs = *inputs;
-  record.metrics = IndexedMetrics(eval);
-  record.run = run;
-  record.change = {CommandLine(), ""};
-  record.moves = promotion.moves;
-  record.condition_channel = "champion";
-  if (champion) record.condition_holder = champion->number;
-  const VersionInfo v = writer.Publish(draft, BuildManifest(config, fields), record);
-  // The first run's inferred schema becomes the model's, for people to review and edit.
-  if (config.validate.enabled && gate.schema_inferred()) {
-    writer.WriteModelFile(kSchemaFile, schema_yaml);
-    spdlog::info("inferred the schema of {} from {}: {}/{}", config.model, v.name,
-                 registry.ModelDir(config.model), kSchemaFile);
-  }
-  const std::string headline = Headline(config.task, eval["metrics"]);
-  const std::optional<VersionInfo> now = registry.Holder(config.model, "champion");
-  const std::string champion_now = now ? now->name : "none";
-  std::printf("published %s %s -> %s (eval rows %zu, %s); gate: %s; champion: %s\n",
-              config.model.c_str(), v.name.c_str(), v.path.c_str(), out.eval_labels.size(),
-              headline.c_str(), decision.passed ? "pass" : "FAIL", champion_now.c_str());
-  if (const std::string unmade = UnmadeMove(registry, config.model, promotion, v.number);
-      !unmade.empty()) {
-    const std::string why = "the champion moved during the run (" +
-                            (champion ? champion->name : std::string("none")) + " at its start, " +
-                            champion_now + " now): the comparison no longer holds, " + unmade +
-                            " was not moved";
-    spdlog::warn("{}", why);
-    return {kExitGateKept, "published " + v.name + " (" + headline + ") as challenger; " + why,
-            v.number};
-  }
-  if (!decision.passed) {
-    return {kExitGateKept,
-            "published " + v.name + " (" + headline + ") as challenger; the gate kept champion " +
-                champion_now + ": " + decision.reason,
-            v.number};
-  }
-  std::string moved;
-  for (const auto& c : promotion.promoted_to) moved += (moved.empty() ? "" : ", ") + c;
-  return {
-      kExitPublished,
-      "published " + v.name + " (" + headline + "); promoted to " + moved + ": " + decision.reason,
-      v.number};
+  return EvaluateAndPublish(a, timer, report);
 }
 
 // Completes `report` with the run's times and writes its textfile (when asked for one).
@@ -208,7 +199,7 @@ void WriteRunMetrics(const std::string& path, RunReport report, const StageTimer
   WriteRunMetricsFile(path, report);
 }
 
-int Retrain(const RetrainArgs& args) {
+int Retrain(const RetrainArgs& args, const Ranks& ranks, const RankInfo& info) {
   const auto started = std::chrono::steady_clock::now();
   StageTimer timer;
   RunReport report;
@@ -218,12 +209,23 @@ int Retrain(const RetrainArgs& args) {
     timer.Start("config");
     const Config config = LoadConfig(args.config);
     report.model = config.model;
-    const Device device = ResolveDevice(config.train.device);
+    Device device = ResolveDevice(config.train.device);
+    // One GPU per rank on a node: the node's ranks take its devices in turn.
+    if (ranks.dist() && device.is_cuda()) device.index = info.local_rank % CudaDeviceCount();
     spdlog::info("model {} ({}), device {}", config.model, TaskName(config.task), device.str());
+    if (!ranks.leader()) {
+      // Rank 0 holds the lock, records the run, evaluates and publishes; the others train.
+      std::vector<InputFile> inputs;
+      const auto open = [&config] {
+        return Registry::Open(config.registry, Registry::Mode::kReadOnly);
+      };
+      return RunStages(config, device, nullptr, 0, 0, &inputs, timer, &report, ranks, open)
+          .exit_code;
+    }
     Registry registry = Registry::Open(config.registry, Registry::Mode::kReadWrite);
     const int64_t run = registry.BeginRun(config.model, CommandLine());
     std::vector<InputFile> inputs;
-    const auto end_run = [&](const Outcome& o) {
+    const auto end_run = [&](const RunOutcome& o) {
       report.exit_code = o.exit_code;
       report.version = o.version;
       try {
@@ -234,8 +236,8 @@ int Retrain(const RetrainArgs& args) {
       }
     };
     try {
-      const Outcome o =
-          RunStages(config, device, registry, run, args.wait, &inputs, timer, &report);
+      const RunOutcome o = RunStages(config, device, &registry, run, args.wait, &inputs, timer,
+                                     &report, ranks, nullptr);
       end_run(o);
       WriteRunMetrics(args.metrics_file, report, timer, started);
       return o.exit_code;
@@ -255,6 +257,38 @@ int Retrain(const RetrainArgs& args) {
     WriteRunMetrics(args.metrics_file, report, timer, started);
     throw;
   }
+}
+
+// Retrain in every rank of a data-parallel job (DetectRanks), or as the single process it was.
+// A rank that fails ends the whole job (MPI_Abort) with its exit code, so nothing is published;
+// otherwise every rank exits with rank 0's code.
+int RetrainRanks(const RetrainArgs& args) {
+  const RankInfo info = DetectRanks();
+  if (info.size <= 1) return Retrain(args, Ranks{}, info);
+  std::unique_ptr<Communicator> comm = OpenCommunicator(info);
+  if (info.rank > 0 && spdlog::get_level() < spdlog::level::warn) {
+    spdlog::set_level(spdlog::level::warn);  // rank 0 tells the run's story
+  }
+  spdlog::info("data-parallel retrain: {} ranks ({})", info.size, info.launcher);
+  int code = kExitFailure;
+  try {
+    code = Retrain(args, Ranks{comm.get()}, info);
+  } catch (const Error& e) {
+    spdlog::error("rank {} of {}: {}", info.rank, info.size, e.what());
+    comm->Abort(ExitCodeFor(e.kind()));
+  } catch (const std::exception& e) {
+    spdlog::error("rank {} of {}: {}", info.rank, info.size, e.what());
+    comm->Abort(kExitFailure);
+  }
+  std::string rank0 = std::to_string(code);
+  comm->Broadcast(&rank0, 0);
+  return std::stoi(rank0);
+}
+
+// --dry-run under a launcher: rank 0 plans, the other ranks do nothing (and never start MPI).
+int DryRunRanks(const RetrainArgs& args) {
+  const RankInfo info = DetectRanks();
+  return info.rank == 0 ? DryRun(args.config, args.json) : kExitPublished;
 }
 
 }  // namespace
@@ -282,9 +316,8 @@ void AddRetrain(CLI::App& app, int* exit_code) {
                 "the real run would give (0 when it would publish: whether the gate then keeps the "
                 "champion needs the training); writes nothing, takes no lock");
   cmd->add_flag("--json", args->json, "With --dry-run: print the plan as JSON");
-  cmd->callback([args, exit_code] {
-    *exit_code = args->dry_run ? DryRun(args->config, args->json) : Retrain(*args);
-  });
+  cmd->callback(
+      [args, exit_code] { *exit_code = args->dry_run ? DryRunRanks(*args) : RetrainRanks(*args); });
 }
 
 }  // namespace freshet::cli

@@ -38,6 +38,10 @@ void AddValidate(CLI::App& app, int* exit_code);
 void AddShadow(CLI::App& app, int* exit_code);
 void AddReport(CLI::App& app, int* exit_code);
 void AddOnline(CLI::App& app, int* exit_code);
+void AddSubmit(CLI::App& app, int* exit_code);
+void AddTrial(CLI::App& app, int* exit_code);
+void AddAggregate(CLI::App& app, int* exit_code);
+void AddBacktest(CLI::App& app, int* exit_code);
 
 // retrain --dry-run (dry_run.cc): prints the plan (JSON with `json`) and returns the exit code the
 // real run would give (0 when it would train and publish: the gate's 4 cannot be foreseen).

@@ -1,6 +1,12 @@
+#include <signal.h>
+
+#include <cerrno>
 #include <map>
 
+#include "freshet/error.hpp"
 #include "freshet/registry_report.hpp"
+#include "freshet/run_metrics.hpp"
+#include "registry/internal.h"
 
 namespace freshet {
 namespace {
@@ -61,8 +67,19 @@ nlohmann::json EventJson(const Event& e) {
           {"reason", e.reason}};
 }
 
+// A run without an end is "running" while its process lives on this host, "died" when it does not
+// (killed, crashed: the next run continues from the registry as it is), and "unfinished" when it
+// ran on another host, where this one cannot tell.
+std::string RunState(const RunRecord& r) {
+  if (r.exit_code) return RunStatus(*r.exit_code);
+  if (r.host != registry_detail::CurrentHost()) return "unfinished";
+  const bool alive = r.pid > 0 && (::kill(static_cast<pid_t>(r.pid), 0) == 0 || errno == EPERM);
+  return alive ? "running" : "died";
+}
+
 nlohmann::json RunJson(const RunRecord& r) {
   return {{"id", r.id},
+          {"status", RunState(r)},
           {"model", r.model},
           {"started", r.started},
           {"ended", r.ended.empty() ? nlohmann::json() : nlohmann::json(r.ended)},

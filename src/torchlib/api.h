@@ -18,7 +18,7 @@
 namespace freshet {
 
 // Bump when TorchApi or any type it passes changes.
-inline constexpr int kTorchApiVersion = 3;
+inline constexpr int kTorchApiVersion = 4;  // 4: TrainOptions::comm
 
 // The library's file name; it sits beside the freshet binary.
 inline constexpr char kTorchLibrary[] = "libfreshet_torch.so";

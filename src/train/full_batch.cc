@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "freshet/log.hpp"
+#include "train/dist_sync.h"
 #include "train/session.h"
 
 namespace freshet {
@@ -48,6 +49,7 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
     if (!IsBias(p.key())) penalised.push_back(p.value());  // biases are not penalised
   }
   const int64_t n = rows.defined() ? rows.size(0) : store.rows();
+  const bool dist = opt_.comm != nullptr && opt_.comm->size() > 1;
   int64_t evaluations = 0, iterations = 0;
   nlohmann::json stages = nlohmann::json::array();
   double objective = 0, gmax = 0;
@@ -63,13 +65,24 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
                   .item<double>();
     }
     sum_w = std::max(sum_w, 1e-12);
+    // Ranks of a data-parallel job: each passes over its stripe of the rows (j % size == rank);
+    // the objective and gradient of the data are summed over the ranks, the penalty added once.
+    torch::Tensor local = index;
+    if (dist) {
+      const int64_t all = index.defined() ? index.size(0) : store.rows();
+      if (!local.defined()) {
+        local = torch::arange(
+            all, torch::dtype(torch::kInt64).device(store.resident ? opt_.device : torch::kCPU));
+      }
+      local = StripeOf(local, *opt_.comm).contiguous();
+    }
     // A resident store's rows are gathered and converted to float64 once for all evaluations
     // when that copy is small (1 GiB); otherwise each chunk is converted as it passes.
-    const int64_t m = index.defined() ? index.size(0) : store.rows();
+    const int64_t m = local.defined() ? local.size(0) : store.rows();
     Batch cached;
     if (store.resident && m * (store.dense.size(1) * 8 + 16) <= (int64_t{1} << 30)) {
-      const auto take = [&index](const torch::Tensor& t) {
-        return !t.defined() ? t : index.defined() ? t.index_select(0, index) : t;
+      const auto take = [&local](const torch::Tensor& t) {
+        return !t.defined() ? t : local.defined() ? t.index_select(0, local) : t;
       };
       cached.dense = take(store.dense).to(torch::kFloat64);
       cached.cats = take(store.cats);
@@ -98,9 +111,13 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
               cached.weights.defined() ? cached.weights.slice(0, b, e) : torch::Tensor());
         }
       } else {
-        BatchStream batches(store, index, chunk, opt_.device, chunk);
+        BatchStream batches(store, local, chunk, opt_.device, chunk);
         Batch b;
         while (batches.Next(&b)) add(b.dense, b.cats, b.labels, b.weights);
+      }
+      if (dist) {
+        AllReduceGradients(model_->parameters(), *opt_.comm);
+        total.fill_(AllReduceScalar(total, *opt_.comm));
       }
       torch::Tensor penalty = torch::zeros({}, opts);
       for (const auto& p : penalised) penalty = penalty + p.pow(2).sum();

@@ -9,6 +9,7 @@
 #include "freshet/error.hpp"
 #include "freshet/log.hpp"
 #include "freshet/metrics.hpp"
+#include "train/dist_sync.h"
 #include "train/optim.h"
 #include "train/torch_cuda.h"
 
@@ -195,6 +196,7 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
     return;
   }
   const TrainConfig& tc = opt_.train;
+  const bool dist = opt_.comm != nullptr && opt_.comm->size() > 1;
   const bool early = tc.early_stopping.patience > 0;
   FRESHET_CHECK(!early || val_rows.defined(), "early stopping needs validation rows");
   if (early && progress_.epoch == 0 && !progress_.finished &&
@@ -236,11 +238,23 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
       if (batch_norm && b.rows() < 2) continue;  // BatchNorm cannot train on a single row
       SetLearningRate(*optimizer_, ScheduledLr(tc, progress_.step, steps_per_epoch, total_steps));
       optimizer_->zero_grad();
-      torch::Tensor per_row = RowLoss(Forward(b.dense, b.cats), b.labels);
-      torch::Tensor loss = b.weights.defined()
-                               ? (per_row * b.weights).sum() / b.weights.sum().clamp_min(1e-12)
-                               : per_row.mean();
+      torch::Tensor loss;
+      if (dist) {
+        // This rank's stripe, over the whole batch's rows or weight: the ranks' losses add up to
+        // the batch's mean loss.
+        const torch::Tensor w = StripeOf(b.weights, *opt_.comm);
+        torch::Tensor per_row =
+            RowLoss(Forward(StripeOf(b.dense, *opt_.comm), StripeOf(b.cats, *opt_.comm)),
+                    StripeOf(b.labels, *opt_.comm));
+        loss = w.defined() ? (per_row * w).sum() / b.weights.sum().clamp_min(1e-12)
+                           : per_row.sum() / static_cast<double>(b.rows());
+      } else {
+        torch::Tensor per_row = RowLoss(Forward(b.dense, b.cats), b.labels);
+        loss = b.weights.defined() ? (per_row * b.weights).sum() / b.weights.sum().clamp_min(1e-12)
+                                   : per_row.mean();
+      }
       loss.backward();
+      if (dist) AllReduceGradients(model_->parameters(), *opt_.comm);
       if (tc.clip_grad_norm > 0) {
         torch::nn::utils::clip_grad_norm_(model_->parameters(), tc.clip_grad_norm);
       }
@@ -250,7 +264,8 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
       ++progress_.step;
     }
     ++progress_.epoch;
-    last_train_loss_ = count ? loss_sum.item<double>() / static_cast<double>(count) : 0.0;
+    const double sum = dist ? AllReduceScalar(loss_sum, *opt_.comm) : loss_sum.item<double>();
+    last_train_loss_ = count ? sum / static_cast<double>(count) : 0.0;
     nlohmann::json h = {{"epoch", progress_.epoch}, {"train_loss", last_train_loss_}};
     std::string line = Format("%sepoch %lld/%d: train loss %.4f", opt_.log_prefix.c_str(),
                               static_cast<long long>(progress_.epoch), tc.epochs, last_train_loss_);
@@ -304,7 +319,8 @@ void TrainSession::KeepStartUnlessBeaten(const FeatureStore& store, const torch:
   const int64_t n = d.size(0);
   const double mean = d.mean().item<double>();
   const double se = n > 1 ? d.std().item<double>() / std::sqrt(static_cast<double>(n)) : 0.0;
-  const bool beaten = std::isfinite(mean) && mean < -se;
+  bool beaten = std::isfinite(mean) && mean < -se;
+  if (opt_.comm != nullptr && opt_.comm->size() > 1) beaten = RankZeros(beaten, *opt_.comm) != 0;
   start_check_ = {{"best_epoch", progress_.best_epoch},
                   {"loss_difference", mean},
                   {"standard_error", se},
@@ -320,6 +336,14 @@ void TrainSession::KeepStartUnlessBeaten(const FeatureStore& store, const torch:
 
 double TrainSession::Validate(const FeatureStore& store, const torch::Tensor& rows,
                               torch::Tensor* row_losses) {
+  // Every rank holds the validation rows and the same weights; rank 0's value is the one every
+  // rank decides on, so that they stop at the same epoch whatever the float order of their sums.
+  const double v = ValidateRows(store, rows, row_losses);
+  return opt_.comm != nullptr && opt_.comm->size() > 1 ? RankZeros(v, *opt_.comm) : v;
+}
+
+double TrainSession::ValidateRows(const FeatureStore& store, const torch::Tensor& rows,
+                                  torch::Tensor* row_losses) {
   torch::NoGradGuard no_grad;
   model_->eval();
   BatchStream batches(store, rows, std::max<int64_t>(opt_.train.batch_size, 65536), opt_.device,

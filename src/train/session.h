@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "freshet/dist.hpp"
 #include "freshet/model_spec.hpp"
 #include "models/arch.h"
 #include "models/tabular_net.h"
@@ -27,6 +28,12 @@ struct SessionOptions {
   // The fallback's solver: Train fits the model to convergence with full-batch L-BFGS
   // (train.fallback's settings) instead of mini-batch epochs.
   bool full_batch = false;
+  // The ranks of a data-parallel job (null or one rank: a single process). Every rank holds the
+  // same store and draws the same batches; each computes the loss of its stripe of every batch
+  // (rows j % size == rank) over the whole batch's rows or weight, the gradients are summed over
+  // the ranks before clipping and the step, so the ranks keep identical weights and the model is
+  // one process's up to the order of float sums. Not owned.
+  Communicator* comm = nullptr;
 };
 
 // A new L-BFGS optimiser over `params` with the fallback's iteration cap and tolerance.
@@ -102,6 +109,9 @@ class TrainSession {
   // weight over the mean weight), on the host.
   double Validate(const FeatureStore& store, const torch::Tensor& rows,
                   torch::Tensor* row_losses = nullptr);
+  // Validate's value on this rank's copy of the rows.
+  double ValidateRows(const FeatureStore& store, const torch::Tensor& rows,
+                      torch::Tensor* row_losses);
   // The one-standard-error rule against the starting weights (validation metric "loss"): the
   // best epoch's weights replace them only when they lower the validation loss by more than one
   // standard error of the paired per-row differences; otherwise the starting weights are put

@@ -244,6 +244,7 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   so.loss = ResolvedLoss(tc, config.task);
   so.device = TorchDevice(device);
   so.bf16 = bf16;
+  so.comm = options.comm;
   so.chunk_rows = std::max<int64_t>(ResolvedBatchSize(tc, train.rows()), budget / 2 / row_bytes);
   if (outcome.resident) {
     LogInfo(Format("features: %.1f MB, resident on %s", bytes / 1048576.0, device.str().c_str()));

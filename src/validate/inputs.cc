@@ -6,7 +6,7 @@
 
 namespace freshet {
 
-RunTables ReadInputs(const Config& config, std::vector<InputFile>* inputs) {
+RunTables ReadInputShare(const Config& config, std::vector<InputFile>* inputs) {
   RunTables out;
   const auto columns = config.Columns();
   for (auto& in : *inputs) {
@@ -17,16 +17,25 @@ RunTables ReadInputs(const Config& config, std::vector<InputFile>* inputs) {
                  in.role);
     (in.role == "eval" ? out.eval : out.train).Append(t);
   }
+  return out;
+}
+
+void RequireRows(const RunTables& tables, const std::vector<InputFile>& inputs) {
   for (const char* role : {"train", "eval"}) {
-    const Table& t = std::string(role) == "eval" ? out.eval : out.train;
+    const Table& t = std::string(role) == "eval" ? tables.eval : tables.train;
     if (t.rows() > 0) continue;
     std::string files;
-    for (const auto& in : *inputs) {
+    for (const auto& in : inputs) {
       if (in.role == role) files += (files.empty() ? "" : ", ") + in.path;
     }
     throw DataError(files + ": the " + (std::string(role) == "eval" ? "evaluation" : "training") +
                     " partition(s) hold no rows");
   }
+}
+
+RunTables ReadInputs(const Config& config, std::vector<InputFile>* inputs) {
+  RunTables out = ReadInputShare(config, inputs);
+  RequireRows(out, *inputs);
   return out;
 }
 

@@ -39,6 +39,17 @@ train: {epochs: 1, batch_size: 256, lr: 0.01, device: cpu}
 gate: false
 YAML
 }
+# setup_sweeps: beside setup_churn's config, $work/sweep.yaml (3 entries: two learning rates, one
+# linear model), $work/sweep_fail.yaml (its second task reads a column the data lacks), and
+# $work/cold.yaml (the config without warm start: an mlp cannot warm-start from a linear winner).
+setup_sweeps() {
+  printf '%s\n' '- {train.lr: 0.05}' '- {train.lr: 0.001, model_spec.hidden: [4]}' \
+    '- {model_spec.kind: linear}' > "$work/sweep.yaml"
+  printf '%s\n' '- {train.lr: 0.01}' '- {features: [{column: nope, type: numeric}]}' \
+    > "$work/sweep_fail.yaml"
+  sed -e 's/train: {epochs: 1,/train: {warm_start: false, epochs: 1,/' "$work/churn.yaml" \
+    > "$work/cold.yaml"
+}
 land() { cp "$work/all/day-$(printf %04d "$1").h5" "$work/landing/"; }
 finish() { echo "e2e $1: $passes checks passed, $fails failed, $skips skipped"; [ $fails -eq 0 ]; }
 # hold_lock FILE SECONDS: holds an flock on FILE in the background for SECONDS, returning once it

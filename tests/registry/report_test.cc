@@ -2,6 +2,9 @@
 // the difference between two versions.
 #include "freshet/registry_report.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -92,6 +95,7 @@ TEST(RegistryReport, RunJsonShowsAnUnfinishedRunWithNulls) {
   EXPECT_EQ(j["inputs"], nlohmann::json::array());
   EXPECT_EQ(j["pid"], 123);
   EXPECT_EQ(j["command"], "freshet retrain");
+  EXPECT_EQ(j["status"], "unfinished");  // another host: this one cannot tell
   r.ended = "2026-12-02T00:01:00Z";
   r.exit_code = 0;
   r.version = 12;
@@ -103,7 +107,23 @@ TEST(RegistryReport, RunJsonShowsAnUnfinishedRunWithNulls) {
   EXPECT_EQ(j["version"], "v000012");
   EXPECT_EQ(j["reason"], "published");
   EXPECT_EQ(j["inputs"][0]["path"], "/d/1.h5");
-  EXPECT_EQ(j.size(), 12u);
+  EXPECT_EQ(j["status"], "published");
+  EXPECT_EQ(j.size(), 13u);
+}
+
+TEST(RegistryReport, RunJsonTellsARunningRunFromADeadOneOnThisHost) {
+  char host[256] = {};
+  ASSERT_EQ(::gethostname(host, sizeof host - 1), 0);
+  RunRecord r;
+  r.host = host;
+  r.pid = ::getpid();
+  EXPECT_EQ(RunJson(r)["status"], "running");
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0);
+  r.pid = child;  // reaped: no such process now
+  EXPECT_EQ(RunJson(r)["status"], "died");
 }
 
 TEST_F(RegistryUnit, VersionJsonShowsTheIndexsRecordAndTheManifestOnlyWhenAsked) {

@@ -1,0 +1,72 @@
+// The ranks of a data-parallel `retrain` (composed in retrain.cc): reading each rank's share of
+// the partitions and gathering the global tables, rank 0's plan sent to the others, and where the
+// ranks' artifacts go while they train.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/publish_run.h"
+#include "freshet/artifacts.hpp"
+#include "freshet/config.hpp"
+#include "freshet/data_gate.hpp"
+#include "freshet/dist.hpp"
+#include "freshet/io.hpp"
+#include "freshet/registry.hpp"
+#include "freshet/validate.hpp"
+
+namespace freshet::cli {
+
+// A rank's artifacts beside rank 0's: trained the same, written nowhere.
+class DiscardArtifacts final : public ArtifactSink {
+ public:
+  explicit DiscardArtifacts(int rank) : rank_(rank) {}
+  void Write(const std::string&, std::string_view) override {}
+  std::string Describe(const std::string& name) const override {
+    return "rank " + std::to_string(rank_) + ": " + name;
+  }
+
+ private:
+  int rank_;
+};
+
+// Rank 0's artifacts while the ranks train, copied into the version's draft once all have.
+class BufferedArtifacts final : public ArtifactSink {
+ public:
+  void Write(const std::string& name, std::string_view bytes) override {
+    files_.emplace_back(name, std::string(bytes));
+  }
+  std::string Describe(const std::string& name) const override { return name; }
+  void CopyTo(ArtifactSink& out) const {
+    for (const auto& [name, bytes] : files_) out.Write(name, bytes);
+  }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> files_;
+};
+
+// The run's ranks; a single process has no communicator.
+struct Ranks {
+  Communicator* comm = nullptr;
+  bool dist() const { return comm != nullptr && comm->size() > 1; }
+  bool leader() const { return comm == nullptr || comm->rank() == 0; }
+};
+
+// Every rank reads its share of `inputs` (partition i when i % size == rank) through `gate` (or
+// without one), and the ranks' tables are gathered into the global tables on every rank, rows in
+// the order one process reads them. The rows of every input are filled in. Returns false, with the
+// tables unread, when the data gate failed on any rank's partitions (every rank returns false).
+bool ReadRanks(const Config& config, Communicator& comm, std::vector<InputFile>* inputs,
+               const std::vector<bool>& fresh, DataGate* gate, RunTables* tables);
+
+// What rank 0 decided before reading: stop (with its outcome) or go on with these inputs and
+// this champion. Sent to the other ranks as JSON.
+nlohmann::json PlanJson(const std::optional<RunOutcome>& stop, const std::vector<InputFile>& inputs,
+                        const std::optional<VersionInfo>& champion);
+
+}  // namespace freshet::cli
