@@ -85,13 +85,18 @@ void CheckPinnedInputs(const std::vector<InputFile>& inputs);
 // The Slurm side of a submission.
 struct SlurmOptions {
   int64_t gpus_per_task = 0;  // 0: no --gpus-per-task line
+  // Each array task's data-parallel ranks: nodes x ranks_per_node, started by `srun --mpi=pmix`
+  // when more than one (the aggregation job is one process on one node).
+  int64_t nodes = 1;
+  int64_t ranks_per_node = 1;
   int64_t cpus_per_task = 0;  // 0: Slurm's default
   std::string partition;      // "": the cluster's default partition
   std::string time;           // "": no --time line; else Slurm's format ("1:00:00")
   std::string freshet;        // the freshet binary the tasks run, absolute
 };
 
-// The job array's script: one task per plan task, each running `freshet trial`.
+// The job array's script: one task per plan task, each running `freshet trial` (under
+// `srun --mpi=pmix` with the task's nodes and ranks when it has more than one rank).
 std::string ArrayScript(const SubmitPlan& plan, const SlurmOptions& slurm);
 // The aggregation job's script (submitted with --dependency=afterany on the array, so that it
 // runs, and reports, when a task fails).
@@ -117,6 +122,7 @@ struct TrialResult {
   std::optional<std::string> warm_start_from;  // the version it warm-started from
   double seconds = 0;
   std::string host, slurm_job;  // where it ran ("" outside Slurm)
+  int ranks = 1;                // data-parallel ranks that trained it
 };
 nlohmann::json TrialResultToJson(const TrialResult& r);
 TrialResult TrialResultFromJson(const nlohmann::json& j);

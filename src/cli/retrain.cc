@@ -259,30 +259,10 @@ int Retrain(const RetrainArgs& args, const Ranks& ranks, const RankInfo& info) {
   }
 }
 
-// Retrain in every rank of a data-parallel job (DetectRanks), or as the single process it was.
-// A rank that fails ends the whole job (MPI_Abort) with its exit code, so nothing is published;
-// otherwise every rank exits with rank 0's code.
+// Retrain in every rank of a data-parallel job, or as the single process it was.
 int RetrainRanks(const RetrainArgs& args) {
-  const RankInfo info = DetectRanks();
-  if (info.size <= 1) return Retrain(args, Ranks{}, info);
-  std::unique_ptr<Communicator> comm = OpenCommunicator(info);
-  if (info.rank > 0 && spdlog::get_level() < spdlog::level::warn) {
-    spdlog::set_level(spdlog::level::warn);  // rank 0 tells the run's story
-  }
-  spdlog::info("data-parallel retrain: {} ranks ({})", info.size, info.launcher);
-  int code = kExitFailure;
-  try {
-    code = Retrain(args, Ranks{comm.get()}, info);
-  } catch (const Error& e) {
-    spdlog::error("rank {} of {}: {}", info.rank, info.size, e.what());
-    comm->Abort(ExitCodeFor(e.kind()));
-  } catch (const std::exception& e) {
-    spdlog::error("rank {} of {}: {}", info.rank, info.size, e.what());
-    comm->Abort(kExitFailure);
-  }
-  std::string rank0 = std::to_string(code);
-  comm->Broadcast(&rank0, 0);
-  return std::stoi(rank0);
+  return RunRanks(
+      [&args](const Ranks& ranks, const RankInfo& info) { return Retrain(args, ranks, info); });
 }
 
 // --dry-run under a launcher: rank 0 plans, the other ranks do nothing (and never start MPI).

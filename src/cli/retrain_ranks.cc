@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/verbs.h"
+
 namespace freshet::cli {
 
 bool ReadRanks(const Config& config, Communicator& comm, std::vector<InputFile>* inputs,
@@ -52,6 +54,29 @@ nlohmann::json PlanJson(const std::optional<RunOutcome>& stop, const std::vector
   for (const auto& in : inputs) j["inputs"].push_back(InputFileToJson(in));
   j["champion"] = champion ? nlohmann::json(champion->number) : nlohmann::json();
   return j;
+}
+
+int RunRanks(const std::function<int(const Ranks&, const RankInfo&)>& body) {
+  const RankInfo info = DetectRanks();
+  if (info.size <= 1) return body(Ranks{}, info);
+  std::unique_ptr<Communicator> comm = OpenCommunicator(info);
+  if (info.rank > 0 && spdlog::get_level() < spdlog::level::warn) {
+    spdlog::set_level(spdlog::level::warn);  // rank 0 tells the run's story
+  }
+  spdlog::info("data-parallel: {} ranks ({})", info.size, info.launcher);
+  int code = kExitFailure;
+  try {
+    code = body(Ranks{comm.get()}, info);
+  } catch (const Error& e) {
+    spdlog::error("rank {} of {}: {}", info.rank, info.size, e.what());
+    comm->Abort(ExitCodeFor(e.kind()));
+  } catch (const std::exception& e) {
+    spdlog::error("rank {} of {}: {}", info.rank, info.size, e.what());
+    comm->Abort(kExitFailure);
+  }
+  std::string rank0 = std::to_string(code);
+  comm->Broadcast(&rank0, 0);
+  return std::stoi(rank0);
 }
 
 }  // namespace freshet::cli

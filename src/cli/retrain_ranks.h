@@ -3,6 +3,7 @@
 // ranks' artifacts go while they train.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,11 @@ struct Ranks {
 // tables unread, when the data gate failed on any rank's partitions (every rank returns false).
 bool ReadRanks(const Config& config, Communicator& comm, std::vector<InputFile>* inputs,
                const std::vector<bool>& fresh, DataGate* gate, RunTables* tables);
+
+// Runs `body` in every rank of a data-parallel job (DetectRanks), or once in a single process
+// (Ranks without a communicator). A rank that fails ends the whole job (MPI_Abort) with its exit
+// code, so nothing is published; otherwise every rank returns rank 0's code.
+int RunRanks(const std::function<int(const Ranks&, const RankInfo&)>& body);
 
 // What rank 0 decided before reading: stop (with its outcome) or go on with these inputs and
 // this champion. Sent to the other ranks as JSON.

@@ -161,6 +161,12 @@ void AddSubmit(CLI::App& app, int* exit_code) {
                   "({train.lr: 0.01}), or `grid:` with a list of values per key; one task each");
   cmd->add_option("--gpus-per-task", args->slurm.gpus_per_task, "GPUs for each array task")
       ->check(CLI::Range(int64_t{0}, int64_t{64}));
+  cmd->add_option("--nodes", args->slurm.nodes,
+                  "Nodes of each array task: its model trains data-parallel over them (srun)")
+      ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  cmd->add_option("--ranks-per-node", args->slurm.ranks_per_node,
+                  "Data-parallel ranks of each array task per node (e.g. one per GPU)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1024}));
   cmd->add_option("--cpus-per-task", args->slurm.cpus_per_task, "CPUs for each array task")
       ->check(CLI::Range(int64_t{0}, int64_t{1024}));
   cmd->add_option("--partition", args->slurm.partition,

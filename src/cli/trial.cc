@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/retrain_ranks.h"
 #include "cli/verbs.h"
 #include "freshet/artifacts.hpp"
 #include "freshet/comparison.hpp"
@@ -54,8 +55,10 @@ nlohmann::json MetricsOf(const Config& config, const TrainOutcome& o,
 }
 
 // The task's training; fills `r` with what it measured.
+// With several ranks (the task started by srun), every rank reads its share of the inputs, they
+// train one model data-parallel (as `retrain` does), and rank 0 writes the task's files.
 void RunTrial(const SubmitPlan& plan, const SubmitTask& task, const std::string& dir,
-              TrialResult* r) {
+              const Ranks& ranks, TrialResult* r) {
   const Config base = LoadConfig(plan.config_path);
   if (ConfigHash(base) != plan.config_hash) {
     throw ConfigError(plan.config_path + ": changed since submission " + plan.id +
@@ -69,7 +72,13 @@ void RunTrial(const SubmitPlan& plan, const SubmitTask& task, const std::string&
                task.fold >= 0 ? "fold " + std::to_string(task.fold) : task.overrides.dump());
   CheckPinnedInputs(plan.inputs);
   std::vector<InputFile> inputs = plan.inputs;
-  const RunTables tables = ReadInputs(config, &inputs);
+  RunTables tables;
+  if (ranks.dist()) {
+    ReadRanks(config, *ranks.comm, &inputs, std::vector<bool>(inputs.size(), false), nullptr,
+              &tables);
+  } else {
+    tables = ReadInputs(config, &inputs);
+  }
 
   // Warm start and vocabularies continue from the champion, as `retrain` does.
   // (A first submission finds no registry: it starts cold.)
@@ -89,7 +98,9 @@ void RunTrial(const SubmitPlan& plan, const SubmitTask& task, const std::string&
       FitFeatures(tables.train, config.features, previous ? &*previous : nullptr, device);
 
   FolderArtifacts files(dir);
+  DiscardArtifacts discard(ranks.dist() ? ranks.comm->rank() : 0);
   TrainOptions options;
+  options.comm = ranks.dist() ? ranks.comm : nullptr;
   // A task whose overrides change the model or its features starts cold: the champion's weights
   // do not fit another architecture.
   bool reshaped = false;
@@ -100,7 +111,7 @@ void RunTrial(const SubmitPlan& plan, const SubmitTask& task, const std::string&
     spdlog::info("task {} starts cold: its overrides change the model or its features", task.index);
   }
   options.warm_start = config.train.warm_start && !reshaped ? parent.get() : nullptr;
-  options.out = &files;
+  options.out = ranks.leader() ? static_cast<ArtifactSink*>(&files) : &discard;
   Table train = tables.train;
   Table held;
   if (task.fold >= 0) {
@@ -116,6 +127,7 @@ void RunTrial(const SubmitPlan& plan, const SubmitTask& task, const std::string&
     train = tables.train.Take(fit);
   }
   const TrainOutcome out = TrainModel(config, state, train, tables.eval, device, options);
+  if (!ranks.leader()) return;
   if (champion && options.warm_start != nullptr && out.main.warm_started) {
     r->warm_start_from = champion->name;
   }
@@ -129,7 +141,7 @@ void RunTrial(const SubmitPlan& plan, const SubmitTask& task, const std::string&
   files.Write(kOutcomeFile, OutcomeToJson(out).dump());
 }
 
-int Trial(const TrialArgs& args) {
+int Trial(const TrialArgs& args, const Ranks& ranks) {
   const auto started = std::chrono::steady_clock::now();
   const SubmitPlan plan = ReadPlan(args.plan);
   if (args.task < 0 || args.task >= static_cast<int64_t>(plan.tasks.size())) {
@@ -141,9 +153,10 @@ int Trial(const TrialArgs& args) {
   // A rerun starts from an empty folder: nothing of an earlier, crashed attempt is mistaken for
   // this one's (result.json is written last).
   const std::string dir = TaskDir(plan, task.index);
-  Env* env = Env::Default();
-  env->RemoveAll(dir);
-  std::filesystem::create_directories(dir);
+  if (ranks.leader()) {
+    Env::Default()->RemoveAll(dir);
+    std::filesystem::create_directories(dir);
+  }
   TrialResult r;
   r.index = task.index;
   r.overrides = task.overrides;
@@ -155,10 +168,14 @@ int Trial(const TrialArgs& args) {
     r.exit_code = code;
     r.reason = reason;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    FolderArtifacts(dir).Write(kResultFile, TrialResultToJson(r).dump(2) + "\n");
+    if (ranks.dist()) r.ranks = ranks.comm->size();
+    if (ranks.leader())
+      FolderArtifacts(dir).Write(kResultFile, TrialResultToJson(r).dump(2) + "\n");
   };
   try {
-    RunTrial(plan, task, dir, &r);
+    RunTrial(plan, task, dir, ranks, &r);
+    // The task is done when every rank is: rank 0 writes result.json only then.
+    if (ranks.dist()) ranks.comm->AllReduceMax(0);
   } catch (const Error& e) {
     finish("failed", ExitCodeFor(e.kind()), e.what());
     throw;
@@ -167,6 +184,7 @@ int Trial(const TrialArgs& args) {
     throw;
   }
   finish("ok", 0, "");
+  if (!ranks.leader()) return kExitPublished;
   std::printf("task %lld of submission %s: %s\n", static_cast<long long>(task.index),
               plan.id.c_str(), r.metrics.dump().c_str());
   return kExitPublished;
@@ -184,7 +202,10 @@ void AddTrial(CLI::App& app, int* exit_code) {
   cmd->add_option("--plan", args->plan, "The submission folder (holding plan.json)")->required();
   cmd->add_option("--task", args->task, "The task's index (Slurm: $SLURM_ARRAY_TASK_ID)")
       ->required();
-  cmd->callback([args, exit_code] { *exit_code = Trial(*args); });
+  cmd->callback([args, exit_code] {
+    *exit_code =
+        RunRanks([&args](const Ranks& ranks, const RankInfo&) { return Trial(*args, ranks); });
+  });
 }
 
 }  // namespace freshet::cli

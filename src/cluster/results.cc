@@ -81,7 +81,8 @@ nlohmann::json TrialResultToJson(const TrialResult& r) {
            r.warm_start_from ? nlohmann::json(*r.warm_start_from) : nlohmann::json()},
           {"seconds", r.seconds},
           {"host", r.host},
-          {"slurm_job", r.slurm_job}};
+          {"slurm_job", r.slurm_job},
+          {"ranks", r.ranks}};
 }
 
 TrialResult TrialResultFromJson(const nlohmann::json& j) {
@@ -100,6 +101,7 @@ TrialResult TrialResultFromJson(const nlohmann::json& j) {
   r.seconds = j.value("seconds", 0.0);
   r.host = j.value("host", "");
   r.slurm_job = j.value("slurm_job", "");
+  r.ranks = j.value("ranks", 1);
   return r;
 }
 

@@ -27,14 +27,15 @@ void CheckDirective(const std::string& what, const std::string& value) {
 }
 
 std::string Header(const SubmitPlan& plan, const SlurmOptions& slurm, const std::string& name,
-                   const std::string& output) {
+                   const std::string& output, int64_t nodes, int64_t ranks_per_node) {
   CheckDirective("the submission folder", plan.dir);
   CheckDirective("--partition", slurm.partition);
   CheckDirective("--time", slurm.time);
   std::string s = "#!/bin/bash\n";
   s += "#SBATCH --job-name=freshet-" + plan.model + "-" + name + "\n";
   s += "#SBATCH --output=" + plan.dir + "/logs/" + output + "\n";
-  s += "#SBATCH --nodes=1\n#SBATCH --ntasks=1\n";
+  s += "#SBATCH --nodes=" + std::to_string(nodes) + "\n";
+  s += "#SBATCH --ntasks-per-node=" + std::to_string(ranks_per_node) + "\n";
   if (!slurm.partition.empty()) s += "#SBATCH --partition=" + slurm.partition + "\n";
   if (!slurm.time.empty()) s += "#SBATCH --time=" + slurm.time + "\n";
   if (slurm.cpus_per_task > 0) {
@@ -46,7 +47,8 @@ std::string Header(const SubmitPlan& plan, const SlurmOptions& slurm, const std:
 }  // namespace
 
 std::string ArrayScript(const SubmitPlan& plan, const SlurmOptions& slurm) {
-  std::string s = Header(plan, slurm, SubmitModeName(plan.mode), "task-%a.out");
+  std::string s = Header(plan, slurm, SubmitModeName(plan.mode), "task-%a.out", slurm.nodes,
+                         slurm.ranks_per_node);
   s += "#SBATCH --array=0-" + std::to_string(plan.tasks.size() - 1) + "\n";
   if (slurm.gpus_per_task > 0) {
     s += "#SBATCH --gpus-per-task=" + std::to_string(slurm.gpus_per_task) + "\n";
@@ -55,13 +57,14 @@ std::string ArrayScript(const SubmitPlan& plan, const SlurmOptions& slurm) {
        SubmitModeName(plan.mode) + " task(s) of " + plan.config_path + "\n";
   s += "# Task i trains with the config overrides of plan.json's tasks[i] and writes tasks/i/.\n";
   s += "set -euo pipefail\n";
-  s += "exec " + ShellQuote(slurm.freshet) + " trial --plan " + ShellQuote(plan.dir) +
-       " --task \"$SLURM_ARRAY_TASK_ID\"\n";
+  const bool ranks = slurm.nodes * slurm.ranks_per_node > 1;
+  s += std::string(ranks ? "exec srun --mpi=pmix " : "exec ") + ShellQuote(slurm.freshet) +
+       " trial --plan " + ShellQuote(plan.dir) + " --task \"$SLURM_ARRAY_TASK_ID\"\n";
   return s;
 }
 
 std::string AggregateScript(const SubmitPlan& plan, const SlurmOptions& slurm) {
-  std::string s = Header(plan, slurm, "aggregate", "aggregate.out");
+  std::string s = Header(plan, slurm, "aggregate", "aggregate.out", 1, 1);
   s += "# freshet submission " + plan.id +
        ": runs after every array task has ended (afterany), collects their results, picks the\n"
        "# winner, runs the gate and publishes once; refuses to publish when a task failed.\n";

@@ -205,6 +205,16 @@ TEST_F(SubmitTest, ScriptsRunTheTasksAndTheAggregation) {
   EXPECT_EQ(agg.find("--array"), std::string::npos);
   EXPECT_EQ(agg.find("--gpus-per-task"), std::string::npos);
   EXPECT_NE(agg.find(" aggregate --plan '/srv/reg/churn/submissions/id1'\n"), std::string::npos);
+  EXPECT_NE(array.find("#SBATCH --nodes=1\n#SBATCH --ntasks-per-node=1\n"), std::string::npos);
+  slurm.nodes = 2;
+  slurm.ranks_per_node = 4;
+  const std::string ranks = ArrayScript(plan, slurm);
+  EXPECT_NE(ranks.find("#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=4\n"), std::string::npos);
+  EXPECT_NE(ranks.find("exec srun --mpi=pmix '/opt/freshet'\\''s/freshet' trial"),
+            std::string::npos)
+      << ranks;
+  EXPECT_NE(AggregateScript(plan, slurm).find("#SBATCH --nodes=1\n#SBATCH --ntasks-per-node=1\n"),
+            std::string::npos);
   plan.dir = "/a b";
   EXPECT_THROW(ArrayScript(plan, slurm), ConfigError);
 }

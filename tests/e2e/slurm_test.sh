@@ -91,7 +91,7 @@ wait_job() {
 }
 
 # --- a sweep of 3 entries, end to end -----------------------------------------------------------------
-setup_churn 4 300
+setup_churn 5 300
 land 1; land 2; land 3
 cfg="$work/churn.yaml"
 setup_sweeps
@@ -123,4 +123,31 @@ check "... the other task completed" ok "$(json "$sub/tasks/0/result.json" 'd["s
 expect "... its log names the task and the error" grep -q "task 1 failed (exit 5): .*nope" "$sub/logs/aggregate.out"
 check "... nothing more was published" "v000001" "$(ls "$work/registry/churn" | grep '^v0' | xargs)"
 check "fsck clean" 0 "$(rc_of "$FRESHET" -q registry fsck -c "$cfg")"
+
+# --- data-parallel retrain: 2 ranks started by srun inside a batch job --------------------------------------
+if [ -f "$(dirname "$FRESHET")/libfreshet_mpi.so" ] && srun --mpi=list 2>&1 | grep -qw pmix; then
+  cat > "$work/dp.sbatch" <<EOF2
+#!/bin/bash
+#SBATCH --ntasks=2
+#SBATCH --output=$work/dp.out
+srun --mpi=pmix "$FRESHET" retrain -c "$work/cold.yaml"
+EOF2
+  job=$(sbatch --parsable "$work/dp.sbatch")
+  check "srun: the 2-rank batch job completed" COMPLETED "$(wait_job "$job")" ||
+    tail -5 "$work/dp.out"
+  expect "srun: freshet ran as 2 ranks started by srun" grep -q "data-parallel: 2 ranks (srun)" "$work/dp.out"
+  check "srun: exactly one more version" "v000001 v000002" "$(ls "$work/registry/churn" | grep '^v0' | xargs)"
+  check "srun: fsck clean" 0 "$(rc_of "$FRESHET" -q registry fsck -c "$cfg")"
+  # A submission whose array tasks each train data-parallel: 2 seeds x 2 ranks.
+  land 5
+  out=$("$FRESHET" -q submit -c "$work/cold.yaml" --seeds 2 --ranks-per-node 2)
+  agg=$(sed -nE 's/.*aggregation job ([0-9]+);.*/\1/p' <<< "$out")
+  sub=$(sed -nE 's/.*; folder (.*)$/\1/p' <<< "$out")
+  check "submit --ranks-per-node 2: the aggregation completed" COMPLETED "$(wait_job "$agg")" ||
+    tail -5 "$sub"/logs/*.out
+  check "... each task trained by 2 ranks" "2 2" "$(for i in 0 1; do json "$sub/tasks/$i/result.json" 'd["ranks"]'; done | xargs)"
+  check "... one more version" "v000001 v000002 v000003" "$(ls "$work/registry/churn" | grep '^v0' | xargs)"
+else
+  skip "srun data-parallel: no libfreshet_mpi.so beside the binary or no pmix plugin in srun"
+fi
 finish slurm
