@@ -1,15 +1,13 @@
 // freshet backtest: how often to retrain, replayed on the landing folder's history. Composes the
 // library's backtest (include/freshet/backtest.hpp) with the trainer and prints the result.
-#include <unistd.h>
-
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/verbs.h"
+#include "freshet/atomic_file.hpp"
 #include "freshet/backtest.hpp"
 #include "freshet/config.hpp"
-#include "freshet/env.hpp"
 #include "freshet/trainer.hpp"
 
 namespace freshet::cli {
@@ -19,19 +17,6 @@ struct BacktestArgs {
   std::string config, cadence, html;
   bool online = false, json = false;
 };
-
-void WriteHtml(const std::string& path, const std::string& page) {
-  // Written beside its final name and renamed into place: a reader never sees half a page.
-  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
-  Env* env = Env::Default();
-  try {
-    env->WriteFile(tmp, page);
-    env->Rename(tmp, path);
-  } catch (...) {
-    env->RemoveAll(tmp);
-    throw;
-  }
-}
 
 int Backtest(const BacktestArgs& args) {
   BacktestOptions options;
@@ -62,7 +47,7 @@ int Backtest(const BacktestArgs& args) {
     return MakeOnlineModel(config, state, device, nullptr);
   };
   const BacktestResult result = RunBacktest(config, partitions, options, hooks);
-  if (!args.html.empty()) WriteHtml(args.html, RenderBacktestHtml(result));
+  if (!args.html.empty()) WriteFileAtomically(args.html, RenderBacktestHtml(result));
   if (args.json) {
     std::printf("%s\n", BacktestToJson(result).dump(2).c_str());
     if (!args.html.empty()) spdlog::info("wrote the backtest report to {}", args.html);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/verbs.h"
+#include "freshet/atomic_file.hpp"
 #include "freshet/config.hpp"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
@@ -38,15 +39,7 @@ Table ReadAll(const std::vector<std::string>& files, const std::vector<ColumnReq
 }
 
 void WriteJsonFile(const std::string& path, const nlohmann::json& j) {
-  const std::string text = j.dump(2) + "\n";  // may throw: before any file exists
-  const std::string tmp = path + ".tmp";
-  std::ofstream out(tmp, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw IoError(path + ": write failed");
-  }
+  WriteFileAtomically(path, j.dump(2) + "\n");
 }
 
 int Fit(const FeaturesArgs& a) {

@@ -1,12 +1,10 @@
 // freshet report: a version's report.html rendered again, with the history, shadow runs and
 // channel moves as of now (the copy in the version folder is the one of its publish).
-#include <unistd.h>
-
 #include <cstdio>
 
 #include "cli/registry_cli.h"
 #include "cli/verbs.h"
-#include "freshet/env.hpp"
+#include "freshet/atomic_file.hpp"
 #include "freshet/eval_history.hpp"
 #include "freshet/eval_report.hpp"
 
@@ -30,16 +28,7 @@ int Report(const ReportArgs& a) {
     return kExitPublished;
   }
   const std::string out = a.out.empty() ? a.model + "-" + v.name + "-report.html" : a.out;
-  // Written beside its final name and renamed into place: a reader never sees half a page.
-  const std::string tmp = out + ".tmp-" + std::to_string(::getpid());
-  Env* env = Env::Default();
-  try {
-    env->WriteFile(tmp, RenderReportHtml(eval));
-    env->Rename(tmp, out);
-  } catch (...) {
-    env->RemoveAll(tmp);
-    throw;
-  }
+  WriteFileAtomically(out, RenderReportHtml(eval));
   std::printf("wrote the report of %s %s to %s\n", a.model.c_str(), v.name.c_str(), out.c_str());
   return kExitPublished;
 }

@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cluster/files.h"
+#include "freshet/atomic_file.hpp"
 #include "freshet/env.hpp"
 #include "freshet/error.hpp"
 #include "freshet/submit.hpp"
@@ -187,7 +188,7 @@ nlohmann::json PlanToJson(const SubmitPlan& plan) {
 }
 
 void WritePlan(const SubmitPlan& plan) {
-  cluster_files::WriteAtomically(plan.dir + "/plan.json", PlanToJson(plan).dump(2) + "\n");
+  WriteFileAtomically(plan.dir + "/plan.json", PlanToJson(plan).dump(2) + "\n");
 }
 
 SubmitPlan ReadPlan(const std::string& dir) {
