@@ -180,26 +180,11 @@ int Aggregate(const AggregateArgs& args) {
   StageTimer timer;
   RunReport report;
   report.model = base.model;
-  const auto end_run = [&](const RunOutcome& o) {
-    try {
-      registry.EndRun(run, o.exit_code, o.reason, o.version, inputs);
-    } catch (const std::exception& e) {
-      spdlog::warn("could not record the end of run {}: {}", run, e.what());
-    }
-  };
-  try {
-    const RunOutcome o =
-        AggregateStages(plan, base, registry, run, args.wait, &inputs, timer, &report);
-    end_run(o);
-    if (o.exit_code == kExitFailure) spdlog::error("{}", o.reason);
-    return o.exit_code;
-  } catch (const Error& e) {
-    end_run({ExitCodeFor(e.kind()), e.what(), std::nullopt});
-    throw;
-  } catch (const std::exception& e) {
-    end_run({kExitFailure, e.what(), std::nullopt});
-    throw;
-  }
+  const RunOutcome o = RecordRun(registry, base.model, run, inputs, nullptr, [&] {
+    return AggregateStages(plan, base, registry, run, args.wait, &inputs, timer, &report);
+  });
+  if (o.exit_code == kExitFailure) spdlog::error("{}", o.reason);
+  return o.exit_code;
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "cli/verbs.h"
 #include "freshet/config.hpp"
 #include "freshet/data_gate.hpp"
+#include "freshet/discover.hpp"
 #include "freshet/error.hpp"
 #include "freshet/io.hpp"
 #include "freshet/registry.hpp"
@@ -67,26 +68,15 @@ int DryRun(const std::string& config_path, bool json) {
     reason = "another run holds the lock of model " + config.model;
     return finish();
   }
-  std::string none;
-  std::vector<InputFile> inputs = SelectInputs(
-      config.data.landing, config.data.pattern, config.data.train_window, config.data.eval_window,
-      &none, [&](const InputFile& in) { return registry ? registry->KnownSha256(in) : ""; });
-  if (inputs.empty()) {
+  std::vector<InputFile> inputs;
+  if (const std::string none = DiscoverInputs(config, registry ? &*registry : nullptr, &inputs);
+      !none.empty()) {
     code = kExitNoNewData;
     reason = "nothing to do: " + none;
     return finish();
   }
   std::optional<VersionInfo> champion;
-  if (known) {
-    const auto versions = registry->Versions(config.model);
-    if (!versions.empty() && registry->SameInputs(versions.back(), inputs)) {
-      code = kExitNoNewData;
-      reason = "nothing to do: " + versions.back().name + " was trained on the same " +
-               std::to_string(inputs.size()) + " partition(s)";
-      return finish();
-    }
-    champion = registry->Holder(config.model, "champion");
-  }
+  if (known) champion = registry->Holder(config.model, "champion");
   // Read and check the data as the real run would (nothing is written).
   int64_t train_rows = 0, eval_rows = 0;
   if (config.validate.enabled && registry) {

@@ -15,6 +15,35 @@
 
 namespace freshet::cli {
 
+RunOutcome RecordRun(Registry& registry, const std::string& model, int64_t run,
+                     const std::vector<InputFile>& inputs, RunReport* report,
+                     const std::function<RunOutcome()>& stages) {
+  const auto end_run = [&](const RunOutcome& o) {
+    if (report != nullptr) {
+      report->exit_code = o.exit_code;
+      report->version = o.version;
+    }
+    try {
+      registry.EndRun(run, o.exit_code, o.reason, o.version, inputs);
+      if (report == nullptr) return;
+      if (const auto c = registry.Holder(model, "champion")) report->champion = c->number;
+    } catch (const std::exception& e) {
+      spdlog::warn("could not record the end of run {}: {}", run, e.what());
+    }
+  };
+  try {
+    const RunOutcome o = stages();
+    end_run(o);
+    return o;
+  } catch (const Error& e) {
+    end_run({ExitCodeFor(e.kind()), e.what(), std::nullopt});
+    throw;
+  } catch (const std::exception& e) {
+    end_run({kExitFailure, e.what(), std::nullopt});
+    throw;
+  }
+}
+
 RunOutcome EvaluateAndPublish(const PublishArgs& a, StageTimer& timer, RunReport* report) {
   const Config& config = *a.config;
   VersionDraft& draft = *a.draft;

@@ -50,6 +50,14 @@ struct PublishArgs {
   nlohmann::json manifest_extra = nlohmann::json::object();
 };
 
+// Runs `stages` as run `run` of `model` in `registry` and records its end (exit code, reason,
+// version, `inputs` as they are then) whatever happens: an exception is recorded with its exit
+// code (ExitCodeFor) and rethrown. `report`, when not null, receives the exit code, the version and
+// the champion after the run. A failure to record is logged, not thrown.
+RunOutcome RecordRun(Registry& registry, const std::string& model, int64_t run,
+                     const std::vector<InputFile>& inputs, RunReport* report,
+                     const std::function<RunOutcome()>& stages);
+
 // Runs the stages "evaluate", ["variance",] "gate" and "publish" on `timer`, prints the published
 // line, and says how the run ended: 0 published and promoted, 4 published as a challenger (the
 // gate kept the champion, or the champion moved during the run). `report` receives eval.json.

@@ -14,6 +14,7 @@
 #include "cli/verbs.h"
 #include "freshet/config.hpp"
 #include "freshet/data_gate.hpp"
+#include "freshet/discover.hpp"
 #include "freshet/dist.hpp"
 #include "freshet/error.hpp"
 #include "freshet/features.hpp"
@@ -51,21 +52,15 @@ RunOutcome RunStages(const Config& config, const Device& device, Registry* regis
   std::optional<VersionInfo> champion;
   if (ranks.leader()) {
     Registry& registry = *registry_in;
-    std::string none;
-    // A file unchanged since an earlier version read it (same stat) is not hashed again.
-    *inputs = SelectInputs(config.data.landing, config.data.pattern, config.data.train_window,
-                           config.data.eval_window, &none,
-                           [&registry](const InputFile& in) { return registry.KnownSha256(in); });
-    const auto versions =
-        inputs->empty() ? std::vector<VersionInfo>() : registry.Versions(config.model);
-    if (inputs->empty()) {
-      spdlog::warn("nothing to do: {}", none);
+    const std::string none = DiscoverInputs(config, &registry, inputs);
+    if (!none.empty()) {
+      // Too few partitions is worth a warning; the same partitions again is a scheduler's rerun.
+      if (inputs->empty()) {
+        spdlog::warn("nothing to do: {}", none);
+      } else {
+        spdlog::info("nothing to do: {} {}", config.model, none);
+      }
       stop = RunOutcome{kExitNoNewData, "nothing to do: " + none, std::nullopt};
-    } else if (!versions.empty() && registry.SameInputs(versions.back(), *inputs)) {
-      const std::string why = versions.back().name + " was trained on the same " +
-                              std::to_string(inputs->size()) + " partition(s)";
-      spdlog::info("nothing to do: {} {}", config.model, why);
-      stop = RunOutcome{kExitNoNewData, "nothing to do: " + why, std::nullopt};
     } else {
       champion = registry.Holder(config.model, "champion");
     }
@@ -225,29 +220,12 @@ int Retrain(const RetrainArgs& args, const Ranks& ranks, const RankInfo& info) {
     Registry registry = Registry::Open(config.registry, Registry::Mode::kReadWrite);
     const int64_t run = registry.BeginRun(config.model, CommandLine());
     std::vector<InputFile> inputs;
-    const auto end_run = [&](const RunOutcome& o) {
-      report.exit_code = o.exit_code;
-      report.version = o.version;
-      try {
-        registry.EndRun(run, o.exit_code, o.reason, o.version, inputs);
-        if (const auto c = registry.Holder(config.model, "champion")) report.champion = c->number;
-      } catch (const std::exception& e) {
-        spdlog::warn("could not record the end of run {}: {}", run, e.what());
-      }
-    };
-    try {
-      const RunOutcome o = RunStages(config, device, &registry, run, args.wait, &inputs, timer,
-                                     &report, ranks, nullptr);
-      end_run(o);
-      WriteRunMetrics(args.metrics_file, report, timer, started);
-      return o.exit_code;
-    } catch (const Error& e) {
-      end_run({ExitCodeFor(e.kind()), e.what(), std::nullopt});
-      throw;
-    } catch (const std::exception& e) {
-      end_run({kExitFailure, e.what(), std::nullopt});
-      throw;
-    }
+    const RunOutcome o = RecordRun(registry, config.model, run, inputs, &report, [&] {
+      return RunStages(config, device, &registry, run, args.wait, &inputs, timer, &report, ranks,
+                       nullptr);
+    });
+    WriteRunMetrics(args.metrics_file, report, timer, started);
+    return o.exit_code;
   } catch (const Error& e) {
     report.exit_code = ExitCodeFor(e.kind());
     WriteRunMetrics(args.metrics_file, report, timer, started);
