@@ -23,6 +23,7 @@
 #include "freshet/prometheus.hpp"
 #include "freshet/registry.hpp"
 #include "freshet/run_metrics.hpp"
+#include "freshet/torch_preload.hpp"
 #include "freshet/trainer.hpp"
 #include "freshet/validate.hpp"
 
@@ -92,6 +93,8 @@ RunOutcome RunStages(const Config& config, const Device& device, Registry* regis
   if (stop) return *stop;
   Registry& registry = ranks.leader() ? *registry_in : *follower_registry;
 
+  // LibTorch loads on another core while the inputs are read and checked.
+  const TorchPreload preload;
   timer.Start("ingest");
   GateSetup setup = PrepareGate(registry, config, champion, *inputs);
   DataGate gate(config, std::move(setup.schema), std::move(setup.reference));

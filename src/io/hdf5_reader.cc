@@ -6,11 +6,13 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "freshet/error.hpp"
 #include "freshet/io.hpp"
 #include "src/io/hdf5_util.h"
+#include "src/io/hdf5_vlen.h"
 
 namespace freshet {
 namespace {
@@ -186,6 +188,17 @@ class ColumnReader {
   }
 
   void ReadVariableStrings(hid_t file_type) {
+    hdf5::VlenStrings direct;
+    if (hdf5::ReadVlenStringsDirect(path_, dataset_, rows_, &direct)) {
+      column_.bytes = std::move(direct.bytes);
+      column_.offsets = std::move(direct.offsets);
+      for (int64_t i = 0; i < rows_; ++i) {
+        if (column_.offsets[i + 1] != column_.offsets[i]) continue;
+        if (column_.valid.empty()) column_.valid.assign(static_cast<size_t>(rows_), 1);
+        column_.valid[i] = 0;
+      }
+      return;
+    }
     // The memory type keeps the file's character set: HDF5 does not convert between ASCII and
     // UTF-8, and freshet keeps the bytes as they are either way.
     Type mem(H5Tcopy(H5T_C_S1));

@@ -17,6 +17,7 @@
 
 #include "freshet/error.hpp"
 #include "freshet/io.hpp"
+#include "kernels/parallel.h"
 
 namespace freshet {
 namespace {
@@ -125,9 +126,15 @@ std::vector<InputFile> SelectInputs(const std::string& landing, const std::strin
     in.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
     in.inode = static_cast<int64_t>(st.st_ino);
     if (known) in.sha256 = known(in);
-    if (in.sha256.empty()) in.sha256 = Sha256File(in.path);
     inputs.push_back(std::move(in));
   }
+  // The files not already known are hashed side by side (SHA-256 runs at about 1.5 GB/s a core).
+  kernels::ParallelFor(static_cast<int64_t>(inputs.size()), 1, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      InputFile& in = inputs[static_cast<size_t>(i)];
+      if (in.sha256.empty()) in.sha256 = Sha256File(in.path);
+    }
+  });
   return inputs;
 }
 

@@ -8,8 +8,11 @@
 
 #include <mutex>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "freshet/error.hpp"
+#include "freshet/torch_preload.hpp"
 #include "torchlib/api.h"
 
 namespace freshet {
@@ -24,11 +27,19 @@ std::string LibraryPath() {
   return dir + kTorchLibrary;
 }
 
-const TorchApi& Api() {
+// The library's entry points, loaded once (concurrent callers wait for the one loading); null with
+// `error` set when it cannot be loaded.
+struct Loaded {
+  const TorchApi* api = nullptr;
+  std::string error;
+};
+
+const Loaded& Load() {
   static std::once_flag once;
-  static const TorchApi* api = nullptr;
-  static std::string error;
+  static Loaded loaded;
   std::call_once(once, [] {
+    const TorchApi*& api = loaded.api;
+    std::string& error = loaded.error;
     const std::string path = LibraryPath();
     void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle == nullptr) {
@@ -51,11 +62,28 @@ const TorchApi& Api() {
     }
     api = a;
   });
-  if (api == nullptr) throw IoError(error);
-  return *api;
+  return loaded;
+}
+
+const TorchApi& Api() {
+  const Loaded& loaded = Load();
+  if (loaded.api == nullptr) throw IoError(loaded.error);
+  return *loaded.api;
 }
 
 }  // namespace
+
+TorchPreload::TorchPreload() {
+  try {
+    loader_ = std::thread([] { Load(); });
+  } catch (const std::system_error&) {
+    // No thread to spare: the library loads on its first use instead.
+  }
+}
+
+TorchPreload::~TorchPreload() {
+  if (loader_.joinable()) loader_.join();
+}
 
 TrainOutcome TrainModel(const Config& config, const FeatureState& state, const Table& train,
                         const Table& eval, const Device& device, const TrainOptions& options) {

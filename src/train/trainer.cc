@@ -4,7 +4,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <exception>
 #include <memory>
+#include <system_error>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -193,6 +196,48 @@ std::unique_ptr<TrainSession> Started(const ModelArch& arch, const SessionOption
   return session;
 }
 
+// Whether the fallback and the main model may fit side by side (RunSideBySide): on the CPU, with
+// at least two intra-op threads to share out, in a single process (a data-parallel job's
+// collectives must come in the same order on every rank).
+bool ConcurrentFits(const torch::Device& device, bool distributed) {
+  return device.is_cpu() && !distributed && at::get_num_threads() >= 2;
+}
+
+// Runs `other` on a new thread and `here` on the calling one, each with one intra-op thread, then
+// restores the intra-op thread count; rethrows the first exception (here's before other's) once
+// both are done. Without a thread to spare, runs `other` after `here`.
+template <typename Other, typename Here>
+void RunSideBySide(Other&& other, Here&& here) {
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  std::exception_ptr other_error, here_error;
+  std::thread worker;
+  try {
+    worker = std::thread([&] {
+      try {
+        other();
+      } catch (...) {
+        other_error = std::current_exception();
+      }
+    });
+  } catch (const std::system_error&) {
+    at::set_num_threads(threads);
+  }
+  try {
+    here();
+  } catch (...) {
+    here_error = std::current_exception();
+  }
+  if (worker.joinable()) {
+    worker.join();
+    at::set_num_threads(threads);
+  } else if (!here_error) {
+    other();
+  }
+  if (here_error) std::rethrow_exception(here_error);
+  if (other_error) std::rethrow_exception(other_error);
+}
+
 // Writes the trained session's artifacts `files` to `out`, scores `ev`, and completes `r`.
 void Publish(TrainSession& session, const SessionOptions& so, const torch::Tensor& val_rows,
              const FeatureStore& ev, ArtifactSink& out, const char* const files[3],
@@ -334,10 +379,10 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   // or wide_deep main model starts. That start is fitted without the validation rows (then
   // refined on all rows for the published fallback), so that the validation rows judge it fairly.
   std::unique_ptr<TrainSession> start_linear, fallback;
+  SessionOptions fo = so;
+  ModelResult fallback_result;
   if (tc.fallback.enabled) {
-    t0 = Clock::now();
     const ModelArch linear = LinearArch(arch);
-    SessionOptions fo = so;
     fo.log_prefix = "fallback: ";
     fo.full_batch = true;
     if (config.task == Task::kRegression) fo.loss = "mse";  // ridge
@@ -358,29 +403,53 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
         LogInfo("fallback: cold start (the previous version has no fallback model)");
       }
     }
-    ModelResult r;
     Start start{prev_fallback.get(), prior, nullptr};
     if (!previous && arch.kind != "mlp" && val_rows.defined()) {
+      const auto t_start = Clock::now();
       SessionOptions so_start = fo;
       so_start.log_prefix = "fallback (without the validation rows): ";
       ModelResult unused;
       start_linear = Started(linear, so_start, start, &unused);
       start_linear->Train(tr, train_rows, torch::Tensor());
       start = Start{nullptr, prior, start_linear.get()};
+      outcome.timings["fallback_start"] = Since(t_start);
     }
-    fallback = Started(linear, fo, start, &r);
-    if (start_linear) r.init = start.previous ? "warm_start" : "prior";
-    fallback->Train(tr, torch::Tensor(), torch::Tensor());
-    Publish(*fallback, fo, torch::Tensor(), ev, *options.out, kFallbackFiles, &r);
-    outcome.fallback = std::move(r);
-    outcome.timings["fallback"] = Since(t0);
+    fallback = Started(linear, fo, start, &fallback_result);
+    if (start_linear) fallback_result.init = start.previous ? "warm_start" : "prior";
   }
-
-  t0 = Clock::now();
+  // The main model's weights are drawn here, after the fallback's, whatever runs first.
   ModelResult r;
   auto main = Started(
       arch, so, {previous.get(), prior, start_linear ? start_linear.get() : fallback.get()}, &r);
-  main->Train(tr, train_rows, val_rows);
+  // Fallback and main model fit side by side when the main model does not start from the
+  // fallback's fit (ConcurrentFits says when), each on one intra-op thread: a small-batch step
+  // gains little from a second thread, and two models on two cores finish sooner than one after
+  // the other. Otherwise the fallback first, then the main model, each on every thread.
+  const bool main_needs_fallback = !start_linear && fallback && !previous && arch.kind != "mlp";
+  const bool side_by_side =
+      fallback && !main_needs_fallback && ConcurrentFits(so.device, so.comm != nullptr);
+  if (side_by_side) LogInfo("fallback and main model fit side by side, one thread each");
+  const auto fit_fallback = [&] {
+    const auto t_fallback = Clock::now();
+    fallback->Train(tr, torch::Tensor(), torch::Tensor());
+    outcome.timings["fallback"] = Since(t_fallback);
+  };
+  const auto fit_main = [&] {
+    const auto t_main = Clock::now();
+    main->Train(tr, train_rows, val_rows);
+    outcome.timings["main"] = Since(t_main);
+  };
+  t0 = Clock::now();
+  if (side_by_side) {
+    RunSideBySide(fit_fallback, fit_main);
+  } else {
+    if (fallback) fit_fallback();
+    fit_main();
+  }
+  if (fallback) {
+    Publish(*fallback, fo, torch::Tensor(), ev, *options.out, kFallbackFiles, &fallback_result);
+    outcome.fallback = std::move(fallback_result);
+  }
   if (r.init == "fallback" && start_linear && main->progress().best_epoch == 0 &&
       std::isfinite(main->progress().best_metric)) {
     // No epoch beat the start (the linear fit without the validation rows): the main model is
@@ -391,7 +460,7 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   }
   Publish(*main, so, val_rows, ev, *options.out, kModelFiles, &r);
   outcome.main = std::move(r);
-  outcome.timings["train"] = Since(t0);
+  outcome.timings["fit"] = Since(t0);
   return outcome;
 }
 
