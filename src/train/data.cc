@@ -1,6 +1,7 @@
 #include "train/data.h"
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "freshet/error.hpp"
@@ -12,6 +13,41 @@ namespace {
 torch::Tensor ToTensor(std::vector<float> host, const torch::Device& dev) {
   const int64_t n = static_cast<int64_t>(host.size());
   return torch::from_blob(host.data(), {n}, torch::kFloat32).to(dev, false, /*copy=*/true);
+}
+
+// Copies rows `idx` of `src` (row width `w` elements of type T) to `dst` in order, element by
+// element: the rows of a batch are a few words long, where a memcpy call a row costs more than the
+// copy.
+template <typename T>
+void CopyRows(const T* src, const int64_t* idx, int64_t n, int64_t w, T* dst) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T* row = src + idx[i] * w;
+    for (int64_t j = 0; j < w; ++j) dst[j] = row[j];
+    dst += w;
+  }
+}
+
+// t.index_select(0, idx) for the rows of a resident batch: gathered by CopyRows when t is a
+// contiguous CPU tensor of 4- or 8-byte elements, else by index_select. The same values either way.
+torch::Tensor TakeRows(const torch::Tensor& t, const torch::Tensor& idx) {
+  const size_t size = t.element_size();
+  if (!t.is_cpu() || !idx.is_cpu() || t.dim() < 1 || !t.is_contiguous() ||
+      (size != 4 && size != 8) || idx.scalar_type() != torch::kInt64 || !idx.is_contiguous()) {
+    return t.index_select(0, idx);
+  }
+  std::vector<int64_t> sizes = t.sizes().vec();
+  const int64_t w = t.size(0) > 0 ? t.numel() / t.size(0) : 0;
+  sizes[0] = idx.numel();
+  torch::Tensor out = torch::empty(sizes, t.options());
+  const int64_t* rows = idx.data_ptr<int64_t>();
+  if (size == 4) {
+    CopyRows(static_cast<const uint32_t*>(t.data_ptr()), rows, idx.numel(), w,
+             static_cast<uint32_t*>(out.data_ptr()));
+  } else {
+    CopyRows(static_cast<const uint64_t*>(t.data_ptr()), rows, idx.numel(), w,
+             static_cast<uint64_t*>(out.data_ptr()));
+  }
+  return out;
 }
 
 }  // namespace
@@ -146,8 +182,7 @@ bool BatchStream::Next(Batch* out) {
   if (store_.resident) {
     const auto take = [&](const torch::Tensor& t) -> torch::Tensor {
       if (!t.defined()) return {};
-      return index_.defined() ? t.index_select(0, index_.slice(0, pos_, end))
-                              : t.slice(0, pos_, end);
+      return index_.defined() ? TakeRows(t, index_.slice(0, pos_, end)) : t.slice(0, pos_, end);
     };
     *out = {take(store_.dense), take(store_.cats), take(store_.labels), take(store_.weights)};
     pos_ = end;
