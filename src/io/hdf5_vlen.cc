@@ -56,6 +56,7 @@ bool ReadCollection(int fd, uint64_t at, size_t size_len, Collection* c) {
   c->data.resize(total);
   if (!ReadAt(fd, at, c->data.data(), total)) return false;
   const size_t object_head = 8 + size_len;
+  c->objects.reserve(total / (object_head + 8) + 1);
   uint64_t pos = head_size;
   while (pos + object_head <= total) {
     const unsigned char* p = c->data.data() + pos;
@@ -120,6 +121,10 @@ bool ReadVlenStringsDirect(const std::string& path, hid_t dataset, int64_t rows,
   if (!ReadAt(fd.fd, start, raw.data(), raw.size())) return false;
 
   VlenStrings result;
+  uint64_t total = 0;  // an upper bound of the bytes (values stop at a NUL)
+  for (uint64_t i = 0; i < n; ++i) total += Le(raw.data() + i * element, 4);
+  if (total > (uint64_t{1} << 40)) return false;
+  result.bytes.reserve(total);
   result.offsets.reserve(n + 1);
   result.offsets.push_back(0);
   std::unordered_map<uint64_t, Collection> collections;
