@@ -61,6 +61,7 @@ for run in $(seq "$runs"); do
   auc=$("$py" -c "import json, sys; print(json.load(open(sys.argv[1]))['metrics']['auc'])" \
     "$work/registry/bench/v000001/eval.json")
   echo "$(awk "BEGIN {print $end - $start}") $auc" >> "$work/freshet.txt"
+  cp "$work/registry/bench/v000001/manifest.json" "$work/manifest-$run.json"
   echo "run $run: freshet $(tail -1 "$work/freshet.txt")" >&2
   "$py" "$root/scripts/bench/train_torch.py" "$work/landing" --epochs "$epochs" \
     --batch-size "$batch" --device "$device" | "$py" -c "import json, sys; d = json.load(sys.stdin); print(d['seconds'], d['auc'])" \
@@ -76,3 +77,14 @@ printf "freshet retrain (end to end): median %.1f s, AUC %.4f\n" "$f_s" "$f_auc"
 printf "PyTorch + DataLoader:          median %.1f s, AUC %.4f\n" "$p_s" "$p_auc"
 printf "speed-up %.2fx, AUC difference (freshet - PyTorch) %+.4f\n" \
   "$(awk "BEGIN {print $p_s / $f_s}")" "$(awk "BEGIN {print $f_auc - $p_auc}")"
+# Where freshet's time went: the median seconds of each stage over the runs (manifest.json's
+# stage_seconds; train.* are parts of the train stage).
+"$py" - "$work"/manifest-*.json <<'PY'
+import json, statistics, sys
+runs = [json.load(open(p))["stage_seconds"] for p in sys.argv[1:]]
+order = ["config", "discover", "ingest", "validate", "fit_features", "train", "train.features",
+         "train.fallback", "train.main", "train.fit", "evaluate", "gate", "publish"]
+names = [k for k in order if k in runs[0]] + sorted(k for k in runs[0] if k not in order)
+print("freshet stages (median s): " + ", ".join(
+    f"{k} {statistics.median(r.get(k, 0.0) for r in runs):.2f}" for k in names))
+PY

@@ -128,7 +128,7 @@ bool FusedStep(torch::optim::Optimizer& optimizer, const Options& o,
 bool FusedAdamStep(torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>* steps) {
   if (optimizer.param_groups().size() != 1) return false;
   auto& group = optimizer.param_groups()[0];
-  if (group.params().empty() || !group.params()[0].is_cuda()) return false;
+  if (group.params().empty()) return false;
   torch::NoGradGuard no_grad;
   if (auto* adamw = dynamic_cast<torch::optim::AdamWOptions*>(&group.options())) {
     return FusedStep<torch::optim::AdamWParamState>(optimizer, *adamw, steps, true);

@@ -28,13 +28,14 @@ void SetLearningRate(torch::optim::Optimizer& optimizer, double lr);
 double ScheduledLr(const TrainConfig& train, int64_t step, int64_t steps_per_epoch,
                    int64_t total_steps);
 
-// On a CUDA device, the Adam or AdamW update of every parameter in one fused kernel (PyTorch's
-// `fused=True`) instead of about eight launches per parameter: the same update as
-// optimizer.step(), with the same state (moments and step counts in the optimiser's own state, so
-// it saves and loads as usual). `steps` holds the device copies of the step counts the kernel
-// reads; pass an empty vector the first time and after the state was loaded. Returns false, doing
-// nothing, when it does not apply (another optimiser, parameters on the CPU, a parameter without a
-// gradient, amsgrad); the caller then calls optimizer.step().
+// The Adam or AdamW update of every parameter in one fused kernel (PyTorch's `fused=True`, on CUDA
+// and on the CPU) instead of about eight operations per parameter (launches on a GPU,
+// dispatches on the CPU): the same update as optimizer.step() to float rounding, with the same
+// state (moments and step counts in the optimiser's own state, so it saves and loads as usual).
+// `steps` holds the tensor copies of the step counts the kernel reads; pass an empty vector the
+// first time and after the state was loaded. Returns false, doing nothing, when it does not apply
+// (another optimiser, a parameter without a gradient, amsgrad); the caller then calls
+// optimizer.step().
 bool FusedAdamStep(torch::optim::Optimizer& optimizer, std::vector<torch::Tensor>* steps);
 
 // After a warm start whose embedding tables grew: pads each per-parameter state tensor (momentum,

@@ -429,15 +429,19 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   const bool side_by_side =
       fallback && !main_needs_fallback && ConcurrentFits(so.device, so.comm != nullptr);
   if (side_by_side) LogInfo("fallback and main model fit side by side, one thread each");
+  double fallback_seconds = 0, main_seconds = 0;  // set by each side, read after both are done
+  // The fallback's artifacts and scores are written as soon as it is fitted: the main model writes
+  // nothing until it is done.
   const auto fit_fallback = [&] {
     const auto t_fallback = Clock::now();
     fallback->Train(tr, torch::Tensor(), torch::Tensor());
-    outcome.timings["fallback"] = Since(t_fallback);
+    Publish(*fallback, fo, torch::Tensor(), ev, *options.out, kFallbackFiles, &fallback_result);
+    fallback_seconds = Since(t_fallback);
   };
   const auto fit_main = [&] {
     const auto t_main = Clock::now();
     main->Train(tr, train_rows, val_rows);
-    outcome.timings["main"] = Since(t_main);
+    main_seconds = Since(t_main);
   };
   t0 = Clock::now();
   if (side_by_side) {
@@ -447,9 +451,10 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
     fit_main();
   }
   if (fallback) {
-    Publish(*fallback, fo, torch::Tensor(), ev, *options.out, kFallbackFiles, &fallback_result);
     outcome.fallback = std::move(fallback_result);
+    outcome.timings["fallback"] = fallback_seconds;
   }
+  outcome.timings["main"] = main_seconds;
   if (r.init == "fallback" && start_linear && main->progress().best_epoch == 0 &&
       std::isfinite(main->progress().best_metric)) {
     // No epoch beat the start (the linear fit without the validation rows): the main model is
