@@ -28,10 +28,16 @@ struct CategoricalInputView {
   const uint8_t* valid = nullptr;
 };
 
+struct VocabSlot;  // kernels/vocab_lookup.h
+
 // One categorical output. Hash of one input: 2 + XXH64(value bytes, seed) % buckets (codes hash
 // their 8 little-endian bytes as int64). Hash of a cross: each input's XXH64(value, 0), then XXH64
 // of those 8-byte hashes, in input order, with `seed`. Vocab: the input's XXH64(value, 0) looked
 // up in `vocab_keys` (ascending) → vocab_index[k], or 1 when absent. Missing when any input is.
+//
+// The vocab_slots and vocab_direct members are optional CPU lookups of the very same map
+// (kernels/vocab_lookup.h), in host memory: the CPU loop uses them when they are set, a device
+// never reads them (it searches vocab_keys), and CategoricalIndex, the reference, ignores them.
 struct CategoricalOutputView {
   int32_t encoding = kEncodeHash;
   int32_t n_inputs = 1;
@@ -41,6 +47,11 @@ struct CategoricalOutputView {
   const uint64_t* vocab_keys = nullptr;
   const int64_t* vocab_index = nullptr;
   int64_t vocab_size = 0;
+  const VocabSlot* vocab_slots = nullptr;  // BuildVocabSlots of vocab_keys/vocab_index, or null
+  uint64_t vocab_slot_mask = 0;
+  const int32_t* vocab_direct = nullptr;  // BuildVocabDirect of the integer codes, or null
+  int64_t vocab_direct_lo = 0;
+  int64_t vocab_direct_count = 0;
   int32_t cat_out = 0;
 };
 
@@ -61,6 +72,20 @@ FRESHET_HD bool HashValue(const CategoricalInputView& in, int64_t i, uint64_t se
   return true;
 }
 
+// The index of key h in a vocab output's sorted keys (binary search), or 1 when absent.
+FRESHET_HD int64_t VocabSearch(const CategoricalOutputView& o, uint64_t h) {
+  int64_t lo = 0, hi = o.vocab_size;
+  while (lo < hi) {
+    const int64_t mid = (lo + hi) / 2;
+    if (o.vocab_keys[mid] < h) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo < o.vocab_size && o.vocab_keys[lo] == h ? o.vocab_index[lo] : 1;
+}
+
 // The index of row i for one output.
 FRESHET_HD int64_t CategoricalIndex(const CategoricalInputView* inputs,
                                     const CategoricalOutputView& o, int64_t i) {
@@ -78,16 +103,7 @@ FRESHET_HD int64_t CategoricalIndex(const CategoricalInputView* inputs,
   if (o.encoding == kEncodeHash) {
     return 2 + static_cast<int64_t>(h % static_cast<uint64_t>(o.buckets));
   }
-  int64_t lo = 0, hi = o.vocab_size;
-  while (lo < hi) {
-    const int64_t mid = (lo + hi) / 2;
-    if (o.vocab_keys[mid] < h) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo < o.vocab_size && o.vocab_keys[lo] == h ? o.vocab_index[lo] : 1;
+  return VocabSearch(o, h);
 }
 
 // cats[i * cat_dim + outputs[k].cat_out] = CategoricalIndex(inputs, outputs[k], i) for rows
@@ -103,6 +119,13 @@ namespace cpu_impl {
 void TransformCategoricalColumns(const CategoricalInputView* inputs,
                                  const CategoricalOutputView* outputs, int32_t noutputs,
                                  int64_t rows, int64_t* cats, int64_t cat_dim);
+
+// Rows [begin, end) of TransformCategoricalColumns, on the calling thread: one output at a time
+// over blocks of rows, each with a loop specialised for its input type and encoding (and the vocab
+// lookups when set). What each thread of the CPU loop runs on its range.
+void TransformCategoricalRows(const CategoricalInputView* inputs,
+                              const CategoricalOutputView* outputs, int32_t noutputs, int64_t begin,
+                              int64_t end, int64_t* cats, int64_t cat_dim);
 }  // namespace cpu_impl
 
 namespace cuda_impl {

@@ -123,6 +123,13 @@ namespace cpu_impl {
 void TransformNumericColumns(const NumericColumnView* cols, int32_t ncols, const double* bounds,
                              int64_t rows, float* dense, int64_t dense_dim, int64_t* cats,
                              int64_t cat_dim);
+
+// Rows [begin, end) of TransformNumericColumns, on the calling thread: one column at a time over
+// blocks of rows, each with a loop specialised for its input type and element-wise ops. What each
+// thread of the CPU loop runs on its range; the outputs equal NumericRow's.
+void TransformNumericRows(const NumericColumnView* cols, int32_t ncols, const double* bounds,
+                          int64_t begin, int64_t end, float* dense, int64_t dense_dim,
+                          int64_t* cats, int64_t cat_dim);
 }  // namespace cpu_impl
 
 namespace cuda_impl {

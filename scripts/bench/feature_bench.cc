@@ -165,52 +165,67 @@ Table HeadTable(const FeatureState& state, const std::vector<float>& dense,
   return t;
 }
 
-void RunCpu(const Options& opt, const Table& table, const FeatureState& state, const Plan& plan,
-            std::vector<float>* dense, std::vector<int64_t>* cats, Report* r) {
-  const int64_t n = table.rows();
-  const Device cpu{DeviceKind::kCpu, 0};
-  r->cpu_runs = TimeRuns(opt.cpu_repeats, [&] {
-    TransformFeatures(table, state, cpu, dense->data(), cats->data(), nullptr);
-  });
-  {
-    // ParallelThreads() reads FRESHET_THREADS on every call.
-    const char* old = std::getenv("FRESHET_THREADS");
-    const std::string saved = old ? old : "";
-    setenv("FRESHET_THREADS", "1", 1);
-    r->cpu_runs_1t = TimeRuns(std::min(opt.cpu_repeats, 3), [&] {
-      TransformFeatures(table, state, cpu, dense->data(), cats->data(), nullptr);
-    });
-    if (old) {
-      setenv("FRESHET_THREADS", saved.c_str(), 1);
-    } else {
-      unsetenv("FRESHET_THREADS");
-    }
+// Runs fn with FRESHET_THREADS=1 (ParallelThreads() reads it on every call), then restores it.
+template <typename Fn>
+void OnOneThread(Fn&& fn) {
+  const char* old = std::getenv("FRESHET_THREADS");
+  const std::string saved = old ? old : "";
+  setenv("FRESHET_THREADS", "1", 1);
+  fn();
+  if (old) {
+    setenv("FRESHET_THREADS", saved.c_str(), 1);
+  } else {
+    unsetenv("FRESHET_THREADS");
   }
-  // The reference output is the last run's (all runs write the same).
-  if (!opt.ops) return;
+}
+
+// Times each op alone (each writing its own output), on all threads and on one.
+void RunCpuOps(const Options& opt, const Plan& plan, int64_t n, std::vector<OpResult>* ops) {
+  const Device cpu{DeviceKind::kCpu, 0};
+  const int repeats = std::min(opt.cpu_repeats, 3);
   std::vector<float> d1(n * 2);
   std::vector<int64_t> c1(n);
+  std::vector<std::function<void()>> runs;
   for (size_t j = 0; j < plan.numeric.size(); ++j) {
     kernels::NumericColumnView v = plan.numeric[j];
     const bool ind = v.indicator_out >= 0;
     if (v.cat_out >= 0) v.cat_out = 0;
     if (v.dense_out >= 0) v.dense_out = 0;
     if (ind) v.indicator_out = v.dense_out >= 0 ? 1 : 0;
-    r->ops[j].cpu_ms = Median(TimeRuns(std::min(opt.cpu_repeats, 3), [&] {
+    runs.push_back([&, v] {
       kernels::TransformNumericColumns(cpu, &v, 1, plan.bounds.data(),
                                        static_cast<int32_t>(plan.bounds.size()), n, d1.data(), 2,
                                        c1.data(), 1, nullptr);
-    }));
+    });
   }
   for (size_t k = 0; k < plan.outputs.size(); ++k) {
     kernels::CategoricalOutputView o = plan.outputs[k];
     o.cat_out = 0;
-    r->ops[plan.numeric.size() + k].cpu_ms = Median(TimeRuns(std::min(opt.cpu_repeats, 3), [&] {
+    runs.push_back([&, o] {
       kernels::TransformCategoricalColumns(cpu, plan.inputs.data(),
                                            static_cast<int32_t>(plan.inputs.size()), &o, 1, n,
                                            c1.data(), 1, nullptr);
-    }));
+    });
   }
+  for (size_t k = 0; k < runs.size(); ++k) {
+    (*ops)[k].cpu_ms = Median(TimeRuns(repeats, runs[k]));
+    OnOneThread([&] { (*ops)[k].cpu_ms_1t = Median(TimeRuns(repeats, runs[k])); });
+  }
+}
+
+void RunCpu(const Options& opt, const Table& table, const FeatureState& state, const Plan& plan,
+            std::vector<float>* dense, std::vector<int64_t>* cats, Report* r) {
+  const Device cpu{DeviceKind::kCpu, 0};
+  r->cpu_runs = TimeRuns(opt.cpu_repeats, [&] {
+    TransformFeatures(table, state, cpu, dense->data(), cats->data(), nullptr);
+  });
+  OnOneThread([&] {
+    r->cpu_runs_1t = TimeRuns(std::min(opt.cpu_repeats, 3), [&] {
+      TransformFeatures(table, state, cpu, dense->data(), cats->data(), nullptr);
+    });
+  });
+  // The reference output is the last run's (all runs write the same).
+  if (opt.ops) RunCpuOps(opt, plan, table.rows(), &r->ops);
 }
 
 int Main(int argc, char** argv) {

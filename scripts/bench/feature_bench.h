@@ -21,6 +21,7 @@ struct OpResult {
   std::string name, op;
   double bytes = 0;
   double cpu_ms = kNaN, gpu_ms = kNaN;
+  double cpu_ms_1t = kNaN;  // the CPU on one thread: the per-core comparison with scikit-learn
   double max_diff = kNaN;   // dense outputs: max |gpu - cpu|
   int64_t mismatches = -1;  // categorical outputs: rows whose index differs
 };

@@ -91,6 +91,8 @@ DevicePlan Upload(const Plan& host, void* stream) {
     const VocabTable& t = host.vocabs[k];
     o.vocab_keys = static_cast<const uint64_t*>(up(t.keys.data(), t.keys.size() * 8));
     o.vocab_index = static_cast<const int64_t*>(up(t.index.data(), t.index.size() * 8));
+    o.vocab_slots = nullptr;  // host-only lookups: the device searches the keys
+    o.vocab_direct = nullptr;
   }
   return d;
 }

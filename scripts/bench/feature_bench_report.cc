@@ -15,6 +15,7 @@ json ToJson(const OpResult& r) {
   json j = {{"name", r.name}, {"op", r.op}, {"bytes", r.bytes}};
   const auto put = [&](const char* k, double v) { j[k] = std::isnan(v) ? json() : json(v); };
   put("cpu_ms", r.cpu_ms);
+  put("cpu_ms_1t", r.cpu_ms_1t);
   put("gpu_ms", r.gpu_ms);
   put("max_diff", r.max_diff);
   if (r.mismatches >= 0) j["mismatches"] = r.mismatches;
@@ -119,18 +120,19 @@ std::string FormatTable(const Report& r) {
                   static_cast<long long>(r.chunked_mismatches));
     out += line;
   }
-  std::snprintf(line, sizeof(line), "%-18s %-36s %8s %8s %8s %10s %8s %5s %13s\n", "output", "op",
-                "cpu ms", "cpu GB/s", "gpu ms", "gpu Mrow/s", "gpu GB/s", "%d2d", "max|gpu-cpu|");
+  std::snprintf(line, sizeof(line), "%-18s %-36s %8s %8s %8s %8s %10s %8s %5s %13s\n", "output",
+                "op", "cpu ms", "cpu GB/s", "1t ms", "gpu ms", "gpu Mrow/s", "gpu GB/s", "%d2d",
+                "max|gpu-cpu|");
   out += line;
   for (const OpResult& o : r.ops) {
     const std::string diff = o.mismatches >= 0
                                  ? std::to_string(o.mismatches) + " idx" +
                                        (std::isnan(o.max_diff) ? "" : " " + Fmt("%.2g", o.max_diff))
                                  : Fmt("%.3g", o.max_diff);
-    std::snprintf(line, sizeof(line), "%-18s %-36s %8s %8s %8s %10s %8s %5s %13s\n", o.name.c_str(),
-                  o.op.c_str(), Fmt("%.2f", o.cpu_ms).c_str(),
-                  Fmt("%.1f", o.bytes / (o.cpu_ms * 1e6)).c_str(), Fmt("%.4f", o.gpu_ms).c_str(),
-                  Fmt("%.0f", r.rows / (o.gpu_ms * 1e3)).c_str(),
+    std::snprintf(line, sizeof(line), "%-18s %-36s %8s %8s %8s %8s %10s %8s %5s %13s\n",
+                  o.name.c_str(), o.op.c_str(), Fmt("%.2f", o.cpu_ms).c_str(),
+                  Fmt("%.1f", o.bytes / (o.cpu_ms * 1e6)).c_str(), Fmt("%.2f", o.cpu_ms_1t).c_str(),
+                  Fmt("%.4f", o.gpu_ms).c_str(), Fmt("%.0f", r.rows / (o.gpu_ms * 1e3)).c_str(),
                   Fmt("%.0f", o.bytes / (o.gpu_ms * 1e6)).c_str(),
                   Fmt("%.0f%%", 100 * o.bytes / (o.gpu_ms * 1e6) / r.d2d_gbs).c_str(),
                   std::isnan(r.d2d_gbs) ? "-" : diff.c_str());

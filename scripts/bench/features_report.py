@@ -63,17 +63,29 @@ def main():
     print()
 
     ops = {o["name"]: o for o in f["ops"]}
+
+    def op_ms(names, key):
+        """The sum of the ops' times; None when one was not measured (an older JSON)."""
+        ms = [ops[n].get(key) for n in names if n in ops]
+        return None if not ms or any(m is None for m in ms) else sum(ms)
+
+    def ratio(peer, ms):
+        return f"{peer / ms:.1f}x" if ms else "-"
+
+    # scikit-learn runs each step on one core: the 1-thread column is the per-core comparison.
     if md:
-        print("| step (scikit-learn estimator) | freshet ms, each op alone | sklearn ms | "
-              "speed-up |")
-        print("|---|---:|---:|---:|")
+        print(f"| step (scikit-learn estimator) | freshet ms, {t} threads | freshet ms, 1 thread "
+              f"| sklearn ms | speed-up ({t} threads) | per core (1 thread) |")
+        print("|---|---:|---:|---:|---:|---:|")
     else:
-        row("per step", "freshet ms", "sklearn ms", "speed-up")
+        row("per step, each op alone", f"freshet {t}t ms", "freshet 1t ms", "sklearn ms",
+            "speed-up", "per core")
     for st in s["steps"]:
         names = freshet_names(st)
-        fm = sum(ops[n]["cpu_ms"] for n in names if n in ops and ops[n]["cpu_ms"] is not None)
-        row(st["step"], f"{fm:.1f}", f"{st['transform_ms']:.1f}",
-            f"{st['transform_ms'] / fm:.1f}x" if fm > 0 else "-")
+        fm, f1 = op_ms(names, "cpu_ms"), op_ms(names, "cpu_ms_1t")
+        peer = st["transform_ms"]
+        row(st["step"], f"{fm:.1f}" if fm else "-", f"{f1:.1f}" if f1 else "-", f"{peer:.1f}",
+            ratio(peer, fm), ratio(peer, f1))
     if "parity" in s:
         print()
         print(f"parity with freshet's output on the first {s['parity_rows']:,} rows:")

@@ -101,8 +101,14 @@ TransformPlan MakeTransformPlan(const Table& table, const FeatureState& state) {
   // Pointers into p.vocabs only now that it has stopped growing.
   for (size_t k = 0; k < p.outputs.size(); ++k) {
     if (p.outputs[k].encoding != kernels::kEncodeVocab) continue;
-    p.outputs[k].vocab_keys = p.vocabs[k].keys.data();
-    p.outputs[k].vocab_index = p.vocabs[k].index.data();
+    const VocabTable& v = p.vocabs[k];
+    p.outputs[k].vocab_keys = v.keys.data();
+    p.outputs[k].vocab_index = v.index.data();
+    p.outputs[k].vocab_slots = v.slots.data();
+    p.outputs[k].vocab_slot_mask = v.slot_mask;
+    p.outputs[k].vocab_direct = v.direct.empty() ? nullptr : v.direct.data();
+    p.outputs[k].vocab_direct_lo = v.direct_lo;
+    p.outputs[k].vocab_direct_count = static_cast<int64_t>(v.direct.size());
   }
   p.dense_dim = dense;
   p.cat_dim = cat;

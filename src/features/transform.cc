@@ -1,6 +1,6 @@
-// TransformFeatures: builds the kernels' column views from a Table and runs the fused numeric and
-// categorical kernels, straight from the table's memory on the CPU, or through pinned, double-
-// buffered chunks on a GPU.
+// TransformFeatures: builds the kernels' column views from a Table and runs the single-pass
+// feature kernel (kernels/feature_rows.h), straight from the table's memory on the CPU, or through
+// pinned, double-buffered chunks on a GPU.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -111,6 +111,8 @@ void TransformCuda(TransformPlan& plan, const FeatureState& state, int64_t n, fl
     CopyToDevice(index.data(), t.index.data(), t.index.size() * sizeof(int64_t), stream);
     o.vocab_keys = keys.as<uint64_t>();
     o.vocab_index = index.as<int64_t>();
+    o.vocab_slots = nullptr;  // host-only lookups: the device searches the keys
+    o.vocab_direct = nullptr;
     vocab_buffers.push_back(std::move(keys));
     vocab_buffers.push_back(std::move(index));
   }
@@ -166,13 +168,11 @@ void TransformFeatures(const Table& table, const FeatureState& state, const Devi
     TransformCuda(plan, state, n, dense, cats, stream, options);
     return;
   }
-  const int64_t d = state.dense_dim(), c = state.categorical_dim();
-  kernels::TransformNumericColumns(
-      device, plan.numeric.data(), static_cast<int32_t>(plan.numeric.size()), plan.bounds.data(),
-      static_cast<int32_t>(plan.bounds.size()), n, dense, d, cats, c, nullptr);
-  kernels::TransformCategoricalColumns(
-      device, plan.inputs.data(), static_cast<int32_t>(plan.inputs.size()), plan.outputs.data(),
-      static_cast<int32_t>(plan.outputs.size()), n, cats, c, nullptr);
+  // One pass over the rows, both kernels on a block at a time: the outputs are written once.
+  kernels::cpu_impl::TransformFeatureRows(
+      plan.numeric.data(), static_cast<int32_t>(plan.numeric.size()), plan.bounds.data(),
+      plan.inputs.data(), plan.outputs.data(), static_cast<int32_t>(plan.outputs.size()), n, dense,
+      state.dense_dim(), cats, state.categorical_dim());
 }
 
 }  // namespace freshet

@@ -11,8 +11,7 @@
 namespace freshet {
 namespace {
 
-uint64_t TokenKey(const std::string& token, bool integer_codes, const std::string& column) {
-  if (!integer_codes) return kernels::Xxh64(token.data(), token.size(), 0);
+int64_t TokenCode(const std::string& token, const std::string& column) {
   size_t used = 0;
   long long v = 0;
   try {
@@ -24,7 +23,12 @@ uint64_t TokenKey(const std::string& token, bool integer_codes, const std::strin
     throw DataError("column \"" + column + "\": vocabulary entry \"" + token +
                     "\" is not an integer code");
   }
-  return kernels::Xxh64U64(static_cast<uint64_t>(v), 0);
+  return v;
+}
+
+uint64_t TokenKey(const std::string& token, bool integer_codes, const std::string& column) {
+  if (!integer_codes) return kernels::Xxh64(token.data(), token.size(), 0);
+  return kernels::Xxh64U64(static_cast<uint64_t>(TokenCode(token, column)), 0);
 }
 
 // The value counts of a column, on the CPU straight from the table, or on a GPU in chunks.
@@ -159,6 +163,17 @@ VocabTable BuildVocabTable(const CategoricalState& state) {
     }
     t.keys.push_back(keys[order[k]]);
     t.index.push_back(static_cast<int64_t>(order[k]) + 2);
+  }
+  t.slots = kernels::BuildVocabSlots(t.keys.data(), t.index.data(), static_cast<int64_t>(n),
+                                     &t.slot_mask);
+  if (state.integer_codes) {
+    std::vector<int64_t> codes(n), index(n);
+    for (size_t i = 0; i < n; ++i) {
+      codes[i] = TokenCode(state.vocab[i], state.column);
+      index[i] = static_cast<int64_t>(i) + 2;
+    }
+    t.direct = kernels::BuildVocabDirect(codes.data(), index.data(), static_cast<int64_t>(n),
+                                         &t.direct_lo);
   }
   return t;
 }

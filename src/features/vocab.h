@@ -9,6 +9,7 @@
 #include "freshet/table.hpp"
 #include "kernels/categorical_transform.h"
 #include "kernels/numeric_transform.h"
+#include "kernels/vocab_lookup.h"
 
 namespace freshet {
 
@@ -35,9 +36,16 @@ std::vector<std::string> FitVocabulary(const Column& column, int64_t min_count, 
 // The lookup table of a vocab-encoded state: keys = XXH64 of each category (seed 0; integer codes
 // by their 8 little-endian bytes) in ascending order, index = the category's output index (2 + its
 // position). Throws DataError when two categories share a key or a code is not an integer.
+// `slots` (and `slot_mask`) is the same map as an open-addressing table, and for integer codes
+// over a small range `direct` (from `direct_lo`) the same map indexed by code, for the CPU loop
+// (kernels/vocab_lookup.h); `direct` is empty where the codes are too spread out.
 struct VocabTable {
   std::vector<uint64_t> keys;
   std::vector<int64_t> index;
+  std::vector<kernels::VocabSlot> slots;
+  uint64_t slot_mask = 0;
+  std::vector<int32_t> direct;
+  int64_t direct_lo = 0;
 };
 VocabTable BuildVocabTable(const CategoricalState& state);
 

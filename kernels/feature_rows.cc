@@ -1,0 +1,26 @@
+#include "kernels/feature_rows.h"
+
+#include <algorithm>
+
+#include "kernels/parallel.h"
+
+namespace freshet::kernels::cpu_impl {
+
+void TransformFeatureRows(const NumericColumnView* numeric, int32_t nnumeric, const double* bounds,
+                          const CategoricalInputView* inputs, const CategoricalOutputView* outputs,
+                          int32_t noutputs, int64_t rows, float* dense, int64_t dense_dim,
+                          int64_t* cats, int64_t cat_dim) {
+  // About 256 KiB of output rows a block: well inside a core's L2.
+  const int64_t row_bytes = 4 * dense_dim + 8 * cat_dim;
+  const int64_t block =
+      std::max<int64_t>(1024, (int64_t{256} << 10) / std::max<int64_t>(row_bytes, 1));
+  ParallelFor(rows, 1 << 13, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; b += block) {
+      const int64_t e = std::min(end, b + block);
+      TransformNumericRows(numeric, nnumeric, bounds, b, e, dense, dense_dim, cats, cat_dim);
+      TransformCategoricalRows(inputs, outputs, noutputs, b, e, cats, cat_dim);
+    }
+  });
+}
+
+}  // namespace freshet::kernels::cpu_impl
