@@ -6,10 +6,10 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "eval/bootstrap_sorted.h"
 #include "eval/bootstrap_sums.h"
 #include "eval/metrics_internal.h"
 #include "freshet/error.hpp"
@@ -87,151 +87,11 @@ class ByteCounts {
     return !wrapped;
   }
 
-  uint32_t operator[](size_t i) const { return counts_[i]; }
+  const uint8_t* data() const { return counts_.data(); }
 
  private:
   std::vector<uint8_t> counts_;
 };
-
-// One model's scores in descending order (ties by row), for the O(N) pass of each resample:
-// each position's row in the low 29 bits and three flags above (fewer bytes to stream).
-struct SortedScores {
-  std::vector<uint32_t> entry;
-  std::vector<float> weight;  // the row's weight at each position; empty when unweighted
-  // [begin, end) of every group of tied scores with more than one row.
-  std::vector<std::pair<uint32_t, uint32_t>> ties;
-  bool nan = false;  // a NaN score: every resample's metric is NaN
-};
-constexpr uint32_t kRowMask = (1u << 29) - 1;
-constexpr uint32_t kPositive = 1u << 29;
-constexpr uint32_t kGroupStart = 1u << 30;
-constexpr uint32_t kGroupEnd = 1u << 31;
-constexpr size_t kMaxSortedRows = size_t{1} << 29;
-
-SortedScores Sort(const std::vector<float>& scores, const std::vector<float>& labels,
-                  const std::vector<float>& weights) {
-  SortedScores s;
-  s.nan = metrics_internal::AnyNan(scores);
-  if (s.nan) return s;
-  const size_t n = scores.size();
-  struct Key {
-    float score;
-    uint32_t row;
-  };
-  std::vector<Key> keys(n);
-  for (size_t i = 0; i < n; ++i) keys[i] = {scores[i], static_cast<uint32_t>(i)};
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    return a.score != b.score ? a.score > b.score : a.row < b.row;
-  });
-  std::vector<uint32_t> row(n);
-  for (size_t j = 0; j < n; ++j) row[j] = keys[j].row;
-  s.entry.resize(n);
-  if (!weights.empty()) s.weight.resize(n);
-  size_t group = 0;
-  for (size_t j = 0; j < n; ++j) {
-    const uint32_t i = row[j];
-    const bool start = j == 0 || scores[row[j - 1]] != scores[i];
-    const bool end = j + 1 == n || scores[row[j + 1]] != scores[i];
-    if (start) group = j;
-    if (end && j > group) s.ties.emplace_back(group, j + 1);
-    s.entry[j] = i | (metrics_internal::IsPositive(labels[i]) ? kPositive : 0) |
-                 (start ? kGroupStart : 0) | (end ? kGroupEnd : 0);
-    if (!weights.empty()) s.weight[j] = weights[i];
-  }
-  return s;
-}
-
-// The resampled weight, count * weight, of the row at position j.
-template <typename Acc, typename Counts>
-Acc WeightAt(const SortedScores& s, const Counts& counts, size_t j) {
-  const Acc c = static_cast<Acc>(counts[s.entry[j] & kRowMask]);
-  if constexpr (std::is_integral_v<Acc>) {
-    return c;
-  } else {
-    return s.weight.empty() ? c : c * s.weight[j];
-  }
-}
-
-// cw if the row is positive, else 0, without a branch (labels are data, not patterns).
-template <typename Acc>
-Acc PositivePart(Acc cw, uint32_t e) {
-  if constexpr (std::is_integral_v<Acc>) {
-    return cw & -static_cast<Acc>((e & kPositive) != 0);
-  } else {
-    return cw * static_cast<Acc>((e & kPositive) != 0);
-  }
-}
-
-// AUC of the rows weighted by counts * weight, the sum of AucFromCurve in another order:
-// P N AUC = sum over negatives of cw * (positive weight above its group) + 1/2 sum over tied
-// groups of (their positive weight) * (their negative weight). The first sum takes one
-// branch-free pass; the second only visits the tied groups.
-template <typename Acc, typename Counts>
-double SortedAuc(const SortedScores& s, const Counts& counts) {
-  const size_t n = s.entry.size();
-  Acc tp = 0, fp = 0, above = 0, sum = 0;
-  for (size_t j = 0; j < n; ++j) {
-    const Acc cw = WeightAt<Acc>(s, counts, j);
-    const uint32_t e = s.entry[j];
-    const Acc pos = PositivePart(cw, e);
-    const Acc neg = cw - pos;
-    above = (e & kGroupStart) ? tp : above;
-    sum += neg * above;
-    tp += pos;
-    fp += neg;
-  }
-  Acc ties = 0;
-  for (const auto& [begin, end] : s.ties) {
-    Acc tp_group = 0, fp_group = 0;
-    for (uint32_t j = begin; j < end; ++j) {
-      const Acc cw = WeightAt<Acc>(s, counts, j);
-      const Acc pos = PositivePart(cw, s.entry[j]);
-      tp_group += pos;
-      fp_group += cw - pos;
-    }
-    ties += tp_group * fp_group;
-  }
-  const double p = static_cast<double>(tp), q = static_cast<double>(fp);
-  if (!(p > 0 && q > 0)) return metrics_internal::Nan();
-  return (2 * static_cast<double>(sum) + static_cast<double>(ties)) / (2 * p * q);
-}
-
-// Average precision of the rows weighted by counts * weight: the sums of ApFromCurve.
-template <typename Acc, typename Counts>
-double SortedAp(const SortedScores& s, const Counts& counts) {
-  const size_t n = s.entry.size();
-  Acc tp = 0, fp = 0, tp_group = 0, fp_group = 0;
-  double sum = 0;
-  for (size_t j = 0; j < n; ++j) {
-    const Acc cw = WeightAt<Acc>(s, counts, j);
-    const uint32_t e = s.entry[j];
-    const Acc pos = PositivePart(cw, e);
-    tp_group += pos;
-    fp_group += cw - pos;
-    if (e & kGroupEnd) {
-      tp += tp_group;
-      fp += fp_group;
-      if (tp_group > 0) {
-        sum += static_cast<double>(tp_group) *
-               (static_cast<double>(tp) / static_cast<double>(tp + fp));
-      }
-      tp_group = fp_group = 0;
-    }
-  }
-  const double p = static_cast<double>(tp);
-  return p > 0 ? std::max(0.0, sum / p) : metrics_internal::Nan();
-}
-
-// AUC (pr = false) or average precision (pr = true) of one resample. The sums are int64_t for
-// unit weights (exact, and one-cycle adds: every sum is at most N^2 / 4 < 2^58, the counts
-// summing to N < 2^29) and double otherwise.
-template <typename Counts>
-double SortedMetric(const SortedScores& s, const Counts& counts, bool pr) {
-  if (s.nan) return metrics_internal::Nan();
-  const bool exact = s.weight.empty();
-  if (pr) return exact ? SortedAp<int64_t>(s, counts) : SortedAp<double>(s, counts);
-  return exact ? SortedAuc<int64_t>(s, counts) : SortedAuc<double>(s, counts);
-}
 
 double Delta(double a, double b) {
   return std::isnan(a) || std::isnan(b) ? metrics_internal::Nan() : a - b;
@@ -258,57 +118,74 @@ std::vector<std::vector<double>> ResampleDeltasOf(
                                           std::vector<double>(resamples, metrics_internal::Nan()));
   if (n == 0 || resamples == 0 || m == 0) return deltas;
   const size_t width = preds_a.size() / n;
-  // How each metric is resampled: an O(N) pass over the sorted scores (auc, pr_auc); one pass of
-  // sums for every binary metric that is a weighted sum (bootstrap_sums.h); the rows weighted by
-  // count * weight (the other weighted sums); each the same value as the drawn rows themselves,
-  // to rounding; or the drawn rows materialised (macro_f1, whose classes are those of the drawn
+  // How each metric is resampled: for unweighted rows of a binary task, one O(N) pass over each
+  // model's sorted scores for auc, pr_auc and every metric that is a sum (bootstrap_sorted.h);
+  // for weighted rows, an O(N) pass over the sorted scores (auc, pr_auc), one pass of sums for
+  // every binary metric that is a weighted sum (bootstrap_sums.h); the rows weighted by count *
+  // weight (the other weighted sums); each the same value as the drawn rows themselves, to
+  // rounding; or the drawn rows materialised (macro_f1, whose classes are those of the drawn
   // rows; and every metric when `generic`).
-  enum class Way { kSorted, kSums, kWeighted, kRows };
+  enum class Way { kPass, kSorted, kSums, kWeighted, kRows };
   std::vector<Way> way(m);
-  bool any_sorted = false, all_sorted = true;
+  bool pass_ap = false, pass_sums = false, row_counts = false;
   for (size_t k = 0; k < m; ++k) {
     const std::string& metric = metrics[k];
     const bool binary = task == Task::kBinary;
+    const bool ranked = metric == "auc" || metric == "pr_auc";
     if (generic || metric == "macro_f1") {
       way[k] = Way::kRows;
-    } else if (binary && (metric == "auc" || metric == "pr_auc") && n < kMaxSortedRows) {
+    } else if (binary && weights.empty() && n < kMaxSortedRows && (ranked || IsBinarySum(metric))) {
+      way[k] = Way::kPass;
+      pass_ap |= metric == "pr_auc";
+      pass_sums |= !ranked;
+    } else if (binary && ranked && n < kMaxSortedRows) {
       way[k] = Way::kSorted;
     } else if (binary && IsBinarySum(metric)) {
       way[k] = Way::kSums;
     } else {
       way[k] = Way::kWeighted;
     }
-    any_sorted |= way[k] == Way::kSorted;
-    all_sorted &= way[k] == Way::kSorted;
+    row_counts |= way[k] != Way::kPass && way[k] != Way::kSorted;
   }
-  const bool any_sums = std::find(way.begin(), way.end(), Way::kSums) != way.end();
+  const auto uses = [&](Way w) { return std::find(way.begin(), way.end(), w) != way.end(); };
+  const bool any_pass = uses(Way::kPass), any_sums = uses(Way::kSums);
   BinaryTerms terms_a, terms_b;
   if (any_sums) {
     terms_a = ComputeBinaryTerms(preds_a, labels, options);
     terms_b = ComputeBinaryTerms(preds_b, labels, options);
   }
   SortedScores sorted_a, sorted_b;
-  if (any_sorted) {
-    sorted_a = Sort(preds_a, labels, weights);
-    sorted_b = Sort(preds_b, labels, weights);
+  if (any_pass || uses(Way::kSorted)) {
+    const MetricOptions* terms = pass_sums ? &options : nullptr;
+    sorted_a = SortScores(preds_a, labels, weights, terms);
+    sorted_b = SortScores(preds_b, labels, weights, terms);
   }
   kernels::ParallelFor(resamples, 1, [&](int64_t begin, int64_t end) {
     std::vector<uint32_t> counts;
-    ByteCounts small_counts(all_sorted ? n : 0);
+    ByteCounts small_counts(row_counts ? 0 : n);
     std::vector<float> a, b, y, w, wr;
     BinarySums sums_a, sums_b;
+    SortedScratch scratch;
+    SortedSums pass_a, pass_b;
+    const int bins = options.calibration_bins;
     for (int64_t r = begin; r < end; ++r) {
-      // Only sorted passes: byte counts stream a quarter of the memory.
-      if (all_sorted && small_counts.Fill(seed, r)) {
-        for (size_t k = 0; k < m; ++k) {
-          const bool pr = metrics[k] == "pr_auc";
-          deltas[k][r] = Delta(SortedMetric(sorted_a, small_counts, pr),
-                               SortedMetric(sorted_b, small_counts, pr));
-        }
-        continue;
+      // Only sorted passes: byte counts, a quarter of the memory to gather from.
+      const uint8_t* bytes = nullptr;
+      if (!row_counts && small_counts.Fill(seed, r)) {
+        bytes = small_counts.data();
+      } else {
+        counts.resize(n);
+        FillCounts(counts, seed, r);
       }
-      counts.resize(n);
-      FillCounts(counts, seed, r);
+      if (any_pass) {
+        if (bytes) {
+          SortedPass(sorted_a, bytes, pass_ap, pass_sums, bins, &scratch, &pass_a);
+          SortedPass(sorted_b, bytes, pass_ap, pass_sums, bins, &scratch, &pass_b);
+        } else {
+          SortedPass(sorted_a, counts.data(), pass_ap, pass_sums, bins, &scratch, &pass_a);
+          SortedPass(sorted_b, counts.data(), pass_ap, pass_sums, bins, &scratch, &pass_b);
+        }
+      }
       bool have_rows = false, have_weights = false;
       if (any_sums) {
         AccumulateBinary(terms_a, terms_b, labels, weights, counts, options.calibration_bins,
@@ -316,13 +193,18 @@ std::vector<std::vector<double>> ResampleDeltasOf(
       }
       for (size_t k = 0; k < m; ++k) {
         const std::string& metric = metrics[k];
-        if (way[k] == Way::kSums) {
-          deltas[k][r] = Delta(BinarySumMetric(metric, terms_a, sums_a),
-                               BinarySumMetric(metric, terms_b, sums_b));
+        if (way[k] == Way::kPass) {
+          deltas[k][r] = Delta(SortedSumsMetric(metric, sorted_a, pass_a),
+                               SortedSumsMetric(metric, sorted_b, pass_b));
+        } else if (way[k] == Way::kSums) {
+          deltas[k][r] = Delta(BinarySumMetric(metric, terms_a.nan, sums_a),
+                               BinarySumMetric(metric, terms_b.nan, sums_b));
         } else if (way[k] == Way::kSorted) {
           const bool pr = metric == "pr_auc";
           deltas[k][r] =
-              Delta(SortedMetric(sorted_a, counts, pr), SortedMetric(sorted_b, counts, pr));
+              bytes ? Delta(SortedMetric(sorted_a, bytes, pr), SortedMetric(sorted_b, bytes, pr))
+                    : Delta(SortedMetric(sorted_a, counts.data(), pr),
+                            SortedMetric(sorted_b, counts.data(), pr));
         } else if (way[k] == Way::kWeighted) {
           if (!have_weights) {
             wr.resize(n);

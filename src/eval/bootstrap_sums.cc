@@ -95,8 +95,8 @@ void AccumulateBinary(const BinaryTerms& a, const BinaryTerms& b, const std::vec
   }
 }
 
-double BinarySumMetric(const std::string& m, const BinaryTerms& t, const BinarySums& s) {
-  if (t.nan) return Nan();
+double BinarySumMetric(const std::string& m, bool nan, const BinarySums& s) {
+  if (nan) return Nan();
   const double w = s.weight;
   if (m == "log_loss") return w > 0 ? s.log_loss / w : Nan();
   if (m == "brier") return w > 0 ? s.squared / w : Nan();

@@ -35,7 +35,8 @@ void AccumulateBinary(const BinaryTerms& a, const BinaryTerms& b, const std::vec
                       const std::vector<float>& weights, const std::vector<uint32_t>& counts,
                       int bins, BinarySums* sa, BinarySums* sb);
 
-// The metric of one model's sums (as MetricValue on the drawn rows, up to rounding).
-double BinarySumMetric(const std::string& metric, const BinaryTerms& terms, const BinarySums& s);
+// The metric of one model's sums (as MetricValue on the drawn rows, up to rounding); NaN for a
+// model with a NaN score (`nan`).
+double BinarySumMetric(const std::string& metric, bool nan, const BinarySums& s);
 
 }  // namespace freshet::bootstrap_internal

@@ -143,6 +143,40 @@ TEST(PairedBootstrap, WeightedPathEqualsTheDrawnRows) {
   }
 }
 
+// Unweighted binary rows take one pass per model over its sorted scores for all nine metrics:
+// with tied probabilities (on the threshold and on calibration bin edges among them) and a NaN
+// model, it gives what the drawn rows themselves give.
+TEST(PairedBootstrap, SortedPassOfEveryBinaryMetricEqualsTheDrawnRows) {
+  const TwoModels m = Binormal(6, 900, 1.0, 0.6, 0.4, 0.3);
+  std::vector<float> pa(m.a.size()), pb(m.b.size());
+  for (size_t i = 0; i < m.a.size(); ++i) {
+    pa[i] = std::round(20.0f / (1.0f + std::exp(-m.a[i]))) / 20.0f;  // 0, 0.05, ..., 1
+    pb[i] = 1.0f / (1.0f + std::exp(-m.b[i]));
+  }
+  pb[7] = 0.5f;
+  const auto names = TaskMetricNames(Task::kBinary);
+  MetricOptions options;
+  options.threshold = 0.45;
+  options.calibration_bins = 7;
+  std::vector<float> nan_scores(pb);
+  nan_scores[3] = std::nanf("");
+  for (const auto* b : {&pb, &nan_scores}) {
+    const auto fast = bootstrap_internal::ResampleDeltasOf(names, Task::kBinary, 0, pa, *b,
+                                                           m.labels, {}, 25, 3, options, false);
+    const auto ref = bootstrap_internal::ResampleDeltasOf(names, Task::kBinary, 0, pa, *b, m.labels,
+                                                          {}, 25, 3, options, true);
+    for (size_t k = 0; k < names.size(); ++k) {
+      for (size_t r = 0; r < 25; ++r) {
+        if (b == &nan_scores) {
+          EXPECT_TRUE(std::isnan(fast[k][r])) << names[k];
+        } else {
+          EXPECT_NEAR(fast[k][r], ref[k][r], 1e-12) << names[k] << " resample " << r;
+        }
+      }
+    }
+  }
+}
+
 TEST(PairedBootstrap, ManyMetricsEqualSeparateCalls) {
   const TwoModels m = Binormal(4, 500, 1.0, 0.7, 0.5);
   std::vector<float> pa(m.a.size()), pb(m.b.size());
