@@ -37,7 +37,9 @@ enum PointwiseKind { kNoPointwise, kLog1pOnly, kAnyPointwise };
 
 // x[r] = TransformNumeric of row begin + r, miss[r] = whether it was missing, for r < n: the
 // element functions of numeric_transform.h with the input type, the mask and the ops fixed at
-// compile time, so the loop has no per-element switch.
+// compile time, so the loop has no per-element switch. The element-wise ops (library calls) get a
+// loop of their own, so that the others vectorise; each value goes through the same operations in
+// the same order as in TransformNumeric, so the results are the same to the bit.
 template <typename T, bool kMasked, PointwiseKind kOps>
 void TransformBlock(const NumericColumnView& c, int64_t begin, int64_t n, double* __restrict__ x,
                     uint8_t* __restrict__ miss) {
@@ -47,17 +49,24 @@ void TransformBlock(const NumericColumnView& c, int64_t begin, int64_t n, double
   for (int64_t r = 0; r < n; ++r) {
     double v = static_cast<double>(src[r]);
     bool m = v != v;
-    if constexpr (kMasked) m = m || valid[r] == 0;
+    if constexpr (kMasked) m = m | (valid[r] == 0);
     v = m ? fill : v;
-    v = v < lo ? lo : (v > hi ? hi : v);
-    if constexpr (kOps == kLog1pOnly) {
-      v = v < 0.0 ? -std::log1p(-v) : std::log1p(v);
-    } else if constexpr (kOps == kAnyPointwise) {
-      v = ApplyPointwiseSet(c.pointwise, v);
-    }
-    x[r] = (v - shift) * scale;
+    const double below_hi = v > hi ? hi : v;  // ClipAndPointwise's clip, as two selects
+    v = v < lo ? lo : below_hi;
+    if constexpr (kOps == kNoPointwise) v = (v - shift) * scale;
+    x[r] = v;
     miss[r] = m;
   }
+  if constexpr (kOps == kNoPointwise) return;
+  for (int64_t r = 0; r < n; ++r) {
+    const double v = x[r];
+    if constexpr (kOps == kLog1pOnly) {
+      x[r] = v < 0.0 ? -std::log1p(-v) : std::log1p(v);
+    } else {
+      x[r] = ApplyPointwiseSet(c.pointwise, v);
+    }
+  }
+  for (int64_t r = 0; r < n; ++r) x[r] = (x[r] - shift) * scale;
 }
 
 template <typename T, bool kMasked>
@@ -92,13 +101,15 @@ void BucketBlock(const double* bounds, int32_t nb, const double* x, int64_t n, i
     for (int64_t r = 0; r < n; ++r) out[r * stride] = BucketIndex(bounds, nb, x[r]);
     return;
   }
-  int32_t count[kBlockRows];
-  for (int64_t r = 0; r < n; ++r) count[r] = 2;
+  // Counted in double, as wide as x, so that the compares and the adds vectorise together
+  // (exact: at most kMaxLinear + 2).
+  alignas(64) double count[kBlockRows];
+  for (int64_t r = 0; r < n; ++r) count[r] = 2.0;
   for (int32_t k = 0; k < nb; ++k) {
     const double b = bounds[k];
-    for (int64_t r = 0; r < n; ++r) count[r] += b <= x[r] ? 1 : 0;
+    for (int64_t r = 0; r < n; ++r) count[r] += b <= x[r] ? 1.0 : 0.0;
   }
-  for (int64_t r = 0; r < n; ++r) out[r * stride] = count[r];
+  for (int64_t r = 0; r < n; ++r) out[r * stride] = static_cast<int64_t>(count[r]);
 }
 
 void ColumnBlock(const NumericColumnView& c, const double* bounds, int64_t begin, int64_t n,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <numeric>
 
 #include "freshet/error.hpp"
 
@@ -14,7 +15,12 @@ std::vector<VocabSlot> BuildVocabSlots(const uint64_t* keys, const int64_t* inde
   while (capacity < 2 * static_cast<uint64_t>(n)) capacity *= 2;
   std::vector<VocabSlot> slots(capacity);
   *mask = capacity - 1;
-  for (int64_t k = 0; k < n; ++k) {
+  // Lowest index first: a vocabulary's most frequent categories come first, and so get the
+  // shortest probe sequences.
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return index[a] < index[b]; });
+  for (const int64_t k : order) {
     FRESHET_CHECK(index[k] >= 2, "vocabulary index below 2");
     uint64_t s = keys[k] & *mask;
     while (slots[s].index != 0) {

@@ -19,7 +19,8 @@ struct VocabSlot {
 // The hash table of the map keys[k] -> index[k], k < n (keys distinct, index[k] >= 2): linear
 // probing from slot `key & mask`, capacity (mask + 1) a power of two at least 2 * n, so a probe
 // sequence is short and always reaches an empty slot. The keys are XXH64 values, already well
-// mixed, so their low bits pick the slot. Returns the slots; *mask is set to capacity - 1.
+// mixed, so their low bits pick the slot. Entries go in by ascending index (a vocabulary's most
+// frequent first), so they get the shortest probes. Returns the slots; *mask is capacity - 1.
 std::vector<VocabSlot> BuildVocabSlots(const uint64_t* keys, const int64_t* index, int64_t n,
                                        uint64_t* mask);
 

@@ -118,8 +118,8 @@ TEST(VocabDirect, BuiltOnlyForDenseRanges) {
 }
 
 // The CPU loop with the lookups set gives the reference's indices: string and code vocabularies
-// through the hash table, code vocabularies through the direct index, masked and missing rows, and
-// codes outside the direct index's range.
+// through the hash table, code vocabularies through the direct index, masked and missing rows,
+// codes outside the direct index's range, and a cross that shares its inputs' hashes with them.
 TEST(VocabLookupCpu, LoopWithLookupsEqualsReference) {
   const int64_t n = 50001;
   std::mt19937_64 rng(11);
@@ -189,6 +189,15 @@ TEST(VocabLookupCpu, LoopWithLookupsEqualsReference) {
     ref.push_back(ref[k]);
     fast.push_back(o);
   }
+  // A cross of the string and the int64 codes: their hashes are shared with the vocabularies.
+  CategoricalOutputView cross;
+  cross.n_inputs = 2;
+  cross.inputs[0] = 0;
+  cross.inputs[1] = 2;
+  cross.seed = 77;
+  cross.buckets = 1000;
+  ref.push_back(cross);
+  fast.push_back(cross);
   const int32_t nout = static_cast<int32_t>(ref.size());
   for (int32_t k = 0; k < nout; ++k) ref[k].cat_out = fast[k].cat_out = k;
   std::vector<int64_t> want(n * nout);
