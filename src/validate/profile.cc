@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <random>
 
 #include "features/vocab.h"
 #include "freshet/error.hpp"
@@ -14,106 +13,12 @@
 #include "kernels/parallel.h"
 #include "kernels/value_counts.h"
 #include "kernels/xxhash64.h"
+#include "validate/profile_numeric.h"
 
 namespace freshet {
 namespace {
 
 using kernels::ColumnMoments;
-
-// Places the elements of ranks [rb, re) (ascending, relative to `base`) of [first, last) where a
-// full sort would: a recursive multi-select, O(n log k) for k ranks.
-void MultiSelect(double* first, double* last, const int64_t* rb, const int64_t* re, int64_t base) {
-  if (rb >= re || first >= last) return;
-  const int64_t* mid = rb + (re - rb) / 2;
-  double* nth = first + (*mid - base);
-  std::nth_element(first, nth, last);
-  MultiSelect(first, nth, rb, mid, base);
-  MultiSelect(nth + 1, last, mid + 1, re, *mid + 1);
-}
-
-// numpy.quantile(values, q) (linear) for every q, from unsorted values (reordered).
-std::vector<double> Quantiles(std::vector<double>* values, const std::vector<double>& qs) {
-  std::vector<double> out(qs.size(), 0.0);
-  const int64_t n = static_cast<int64_t>(values->size());
-  if (n == 0) return out;
-  std::vector<int64_t> ranks;
-  for (double q : qs) {
-    const double pos = q * static_cast<double>(n - 1);
-    const auto lo = static_cast<int64_t>(std::floor(pos));
-    ranks.push_back(lo);
-    ranks.push_back(std::min(lo + 1, n - 1));
-  }
-  std::sort(ranks.begin(), ranks.end());
-  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-  double* v = values->data();
-  MultiSelect(v, v + n, ranks.data(), ranks.data() + ranks.size(), 0);
-  for (size_t k = 0; k < qs.size(); ++k) {
-    const double pos = qs[k] * static_cast<double>(n - 1);
-    const auto lo = static_cast<int64_t>(std::floor(pos));
-    const int64_t hi = std::min(lo + 1, n - 1);
-    out[k] = v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-  }
-  return out;
-}
-
-// Everything about a numeric column that needs its values on the host: finite values for
-// quantiles, the distinct values, the sample, the infinities.
-void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, NumericProfile* p) {
-  const kernels::NumericColumnView v = NumericView(col);
-  std::vector<double> finite;
-  finite.reserve(static_cast<size_t>(p->count));
-  p->distinct.clear();
-  p->many = false;
-  for (int64_t i = 0; i < col.size(); ++i) {
-    bool missing;
-    const double x = kernels::LoadNumeric(v, i, &missing);
-    if (missing) continue;
-    if (std::isinf(x)) continue;
-    finite.push_back(x);
-    if (p->many) continue;
-    auto it = std::lower_bound(p->distinct.begin(), p->distinct.end(), x,
-                               [](const auto& a, double b) { return a.first < b; });
-    if (it != p->distinct.end() && it->first == x) {
-      ++it->second;
-    } else if (static_cast<int>(p->distinct.size()) < kDistinctCap) {
-      p->distinct.insert(it, {x, 1});
-    } else {
-      p->many = true;
-      p->distinct.clear();
-    }
-  }
-  // The sample: every finite value, or sample_size of them chosen by selection sampling (Knuth's
-  // algorithm S) with a generator seeded from the seed and the column's name.
-  const auto n = static_cast<int64_t>(finite.size());
-  if (n <= o.sample_size) {
-    p->sample = finite;
-  } else {
-    std::mt19937_64 rng(o.seed ^ kernels::Xxh64(col.name.data(), col.name.size(), 0));
-    std::uniform_real_distribution<double> u(0.0, 1.0);
-    p->sample.clear();
-    p->sample.reserve(static_cast<size_t>(o.sample_size));
-    int64_t need = o.sample_size;
-    for (int64_t i = 0; i < n && need > 0; ++i) {
-      if (u(rng) * static_cast<double>(n - i) < static_cast<double>(need)) {
-        p->sample.push_back(finite[i]);
-        --need;
-      }
-    }
-  }
-  std::sort(p->sample.begin(), p->sample.end());
-  std::vector<double> qs(std::begin(kProfileQuantiles), std::end(kProfileQuantiles));
-  const size_t nq = qs.size();
-  if (want_edges) {
-    for (int k = 0; k <= o.bins; ++k) qs.push_back(static_cast<double>(k) / o.bins);
-  }
-  const std::vector<double> all = Quantiles(&finite, qs);
-  p->quantiles.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(nq));
-  if (want_edges && n > 0) {
-    p->edges.assign(all.begin() + static_cast<std::ptrdiff_t>(nq), all.end());
-    p->edges.erase(std::unique(p->edges.begin(), p->edges.end()), p->edges.end());
-    if (p->edges.size() == 1) p->edges.push_back(p->edges.front());
-  }
-}
 
 // Moments and infinities of the finite values of a column holding +-Inf (rare: a CPU loop).
 kernels::Moments FiniteMoments(const Column& col, int64_t* inf) {
@@ -137,8 +42,8 @@ size_t ElementSize(const Column& c) {
   return c.dtype == DType::kF32 || c.dtype == DType::kI32 ? 4 : 8;
 }
 
-// The moments and histograms of the numeric columns in one read of the data: on the host, or on
-// a GPU in chunks.
+// The histograms of the numeric columns in one read of the data, on the host (whose moments the
+// host pass took), or with their moments on a GPU in chunks.
 void NumericPass(const std::vector<const Column*>& cols, std::vector<NumericProfile*> out,
                  const Device& device) {
   if (cols.empty()) return;
@@ -171,7 +76,6 @@ void NumericPass(const std::vector<const Column*>& cols, std::vector<NumericProf
                                      static_cast<int32_t>(edges.size()), n, c, bins, miss, nullptr);
   };
   if (!device.is_cuda()) {
-    kernels::NumericColumnMoments(device, views.data(), ncols, rows, moments.data(), nullptr);
     hist(hcols, rows, counts.data(), missing.data());
   } else {
     constexpr int64_t kChunk = int64_t{1} << 22;
@@ -205,14 +109,18 @@ void NumericPass(const std::vector<const Column*>& cols, std::vector<NumericProf
   }
   for (size_t j = 0; j < cols.size(); ++j) {
     NumericProfile& p = *out[j];
-    kernels::Moments m = moments[j].raw;
-    if (m.n > 0 && (std::isinf(m.min) || std::isinf(m.max))) m = FiniteMoments(*cols[j], &p.inf);
-    p.count = m.n;
-    p.nan = rows - m.n - p.inf;
-    p.mean = m.n ? m.mean : 0.0;
-    p.std = m.n ? std::sqrt(m.m2 / static_cast<double>(m.n)) : 0.0;
-    p.min = m.n ? m.min : 0.0;
-    p.max = m.n ? m.max : 0.0;
+    if (device.is_cuda()) {
+      kernels::Moments m = moments[j].raw;
+      if (m.n > 0 && (std::isinf(m.min) || std::isinf(m.max))) {
+        m = FiniteMoments(*cols[j], &p.inf);
+      }
+      p.count = m.n;
+      p.nan = rows - m.n - p.inf;
+      p.mean = m.n ? m.mean : 0.0;
+      p.std = m.n ? std::sqrt(m.m2 / static_cast<double>(m.n)) : 0.0;
+      p.min = m.n ? m.min : 0.0;
+      p.max = m.n ? m.max : 0.0;
+    }
     if (hist_of[j] < 0) continue;
     const kernels::HistogramColumn& h = hcols[hist_of[j]];
     p.hist.assign(counts.begin() + h.counts_begin,
@@ -263,43 +171,75 @@ inline uint64_t Mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// Rows equal to an earlier row in every column: a 64-bit hash per row over its values (strings by
-// XXH64), built column by column so each column is read once, in order.
+// Mixes the values of rows [b, e) of `c` into their hashes h[i]: numbers by the bits of their
+// `Width` stored bytes, strings of up to 7 bytes packed with their length (XXH64 when longer),
+// missing values as a constant.
+template <size_t Width>
+void MixColumn(const Column& c, int64_t b, int64_t e, uint64_t* h) {
+  const bool masked = !c.valid.empty();
+  for (int64_t i = b; i < e; ++i) {
+    uint64_t x;
+    if (masked && c.valid[static_cast<size_t>(i)] == 0) {
+      x = 0x5bd1e995ULL;
+    } else if constexpr (Width == 0) {
+      const char* s = c.bytes.data() + c.offsets[i];
+      const auto len = static_cast<size_t>(c.offsets[i + 1] - c.offsets[i]);
+      if (len <= 7) {
+        x = uint64_t{len} << 56;
+        std::memcpy(&x, s, len);
+      } else {
+        x = kernels::Xxh64(s, len, 1);
+      }
+    } else {
+      uint64_t bits = 0;
+      std::memcpy(&bits, c.data.data() + i * static_cast<int64_t>(Width), Width);
+      x = bits;
+    }
+    h[i] = Mix(h[i] ^ Mix(x + Width));
+  }
+}
+
+// Rows equal to an earlier row in every column: a 64-bit hash per row over its values, built
+// column by column so each column is read once, in order.
 int64_t DuplicateRows(const std::vector<const Column*>& cols, int64_t rows) {
   if (rows < 2 || cols.empty()) return 0;
   std::vector<uint64_t> h(static_cast<size_t>(rows), 0x9e3779b97f4a7c15ULL);
   kernels::ParallelFor(rows, 1 << 15, [&](int64_t b, int64_t e) {
     for (const Column* c : cols) {
-      const size_t es = c->is_string() ? 0 : ElementSize(*c);
-      for (int64_t i = b; i < e; ++i) {
-        uint64_t x;
-        if (!c->is_valid(i)) {
-          x = 0x5bd1e995ULL;
-        } else if (c->is_string()) {
-          x = kernels::Xxh64(c->bytes.data() + c->offsets[i],
-                             static_cast<size_t>(c->offsets[i + 1] - c->offsets[i]), 1);
-        } else {
-          uint64_t bits = 0;
-          std::memcpy(&bits, c->data.data() + i * static_cast<int64_t>(es), es);
-          x = bits;
-        }
-        h[i] = Mix(h[i] ^ Mix(x + es));
+      if (c->is_string()) {
+        MixColumn<0>(*c, b, e, h.data());
+      } else if (ElementSize(*c) == 4) {
+        MixColumn<4>(*c, b, e, h.data());
+      } else {
+        MixColumn<8>(*c, b, e, h.data());
       }
     }
   });
-  // Split by the top bits, sort the parts on their own threads, count equal neighbours.
-  const int parts = std::max(1, std::min(kernels::ParallelThreads(), 64));
-  std::vector<std::vector<uint64_t>> buckets(static_cast<size_t>(parts));
-  for (auto& b : buckets) b.reserve(h.size() / static_cast<size_t>(parts) + 1024);
-  for (uint64_t x : h) {
-    buckets[static_cast<size_t>((x >> 32) * static_cast<uint64_t>(parts) >> 32)].push_back(x);
-  }
-  std::vector<int64_t> dup(static_cast<size_t>(parts), 0);
-  kernels::ParallelForThreads(parts, 1, parts, [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      auto& v = buckets[static_cast<size_t>(p)];
-      std::sort(v.begin(), v.end());
-      for (size_t i = 1; i < v.size(); ++i) dup[static_cast<size_t>(p)] += v[i] == v[i - 1];
+  // Equal hashes share their top bits: scatter the hashes into buckets of a few hundred by their
+  // top bits, then sort each bucket (in cache) and count equal neighbours, buckets split over the
+  // threads.
+  int bits = 0;
+  while (bits < 16 && (int64_t{1} << (bits + 8)) < rows) ++bits;
+  const size_t buckets = size_t{1} << bits;
+  const auto bucket = [&](uint64_t x) { return bits == 0 ? size_t{0} : x >> (64 - bits); };
+  std::vector<size_t> start(buckets + 1, 0);
+  for (uint64_t x : h) ++start[bucket(x) + 1];
+  for (size_t b = 0; b < buckets; ++b) start[b + 1] += start[b];
+  std::vector<uint64_t> sorted(h.size());
+  std::vector<size_t> next(start.begin(), start.end() - 1);
+  for (uint64_t x : h) sorted[next[bucket(x)]++] = x;
+  const int threads = std::max(1, kernels::ParallelThreads());
+  std::vector<int64_t> dup(static_cast<size_t>(threads), 0);
+  kernels::ParallelForThreads(threads, 1, threads, [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; ++t) {
+      const size_t b0 = buckets * static_cast<size_t>(t) / static_cast<size_t>(threads);
+      const size_t b1 = buckets * static_cast<size_t>(t + 1) / static_cast<size_t>(threads);
+      for (size_t b = b0; b < b1; ++b) {
+        uint64_t* first = sorted.data() + start[b];
+        uint64_t* last = sorted.data() + start[b + 1];
+        std::sort(first, last);
+        for (uint64_t* x = first + (first != last); x < last; ++x) dup[t] += x[0] == x[-1];
+      }
     }
   });
   int64_t total = 0;
@@ -345,6 +285,12 @@ Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& col
   for (size_t j = 0; j < order.size(); ++j) order[j] = j;
   std::stable_partition(order.begin(), order.end(),
                         [&](size_t j) { return p.columns[j].kind == ColumnKind::kCategorical; });
+  // The moments' parts of kernels::NumericColumnMoments on the CPU, so that they are the same.
+  const int moment_parts =
+      device.is_cuda() ? 0
+                       : static_cast<int>(std::max<int64_t>(
+                             1, std::min<int64_t>(kernels::ParallelThreads(), p.rows >> 15)));
+  std::vector<profile_internal::FiniteValues> finite(columns.size());
   std::atomic<size_t> next{0};
   const int threads =
       std::max(1, std::min<int>(kernels::ParallelThreads(), static_cast<int>(columns.size())));
@@ -353,7 +299,8 @@ Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& col
       const size_t j = order[k];
       ColumnProfile& c = p.columns[j];
       if (c.kind == ColumnKind::kNumeric) {
-        HostNumeric(*cols[j], options, c.numeric.edges.empty(), &c.numeric);
+        profile_internal::HostNumeric(*cols[j], options, c.numeric.edges.empty(),
+                                      std::max(moment_parts, 1), &c.numeric, &finite[j]);
       } else {
         ProfileCategorical(*cols[j], options.top_k, device, &c.categorical);
       }
@@ -361,11 +308,15 @@ Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& col
   });
   std::vector<const Column*> numeric_cols;
   std::vector<NumericProfile*> numeric_out;
+  std::vector<const profile_internal::FiniteValues*> numeric_finite;
   for (size_t j = 0; j < columns.size(); ++j) {
     if (p.columns[j].kind != ColumnKind::kNumeric) continue;
     numeric_cols.push_back(cols[j]);
     numeric_out.push_back(&p.columns[j].numeric);
+    numeric_finite.push_back(&finite[j]);
   }
+  if (moment_parts > 0) profile_internal::FillMoments(numeric_finite, p.rows, numeric_out);
+  finite.clear();
   NumericPass(numeric_cols, numeric_out, device);
   p.duplicate_rows = DuplicateRows(cols, p.rows);
   return p;
