@@ -88,11 +88,11 @@ struct ProfileColumn {
 };
 
 // Profiles `columns` of `table`. Histograms use the bins of the same column in `reference` when it
-// has one (so counts compare), else this data's own quantile bins. Moments and histograms run in
-// one pass per kind on `device` (kernels/column_moments.h, kernels/column_histogram.h; on a CUDA
-// device the columns are copied to it in chunks); quantiles, distinct values, category counts and
-// the sample on the CPU, one column per thread. Throws DataError naming a column that is absent or
-// of the wrong type.
+// has one (so counts compare), else this data's own quantile bins. On a CUDA `device`, moments and
+// histograms run in one pass per kind there (kernels/column_moments.h, kernels/column_histogram.h;
+// the columns copied to it in chunks); on the CPU they come from the host pass, with the same
+// numbers. Quantiles, distinct values, category counts and the sample run on the CPU, one column
+// per thread. Throws DataError naming a column that is absent or of the wrong type.
 Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& columns,
                        const ProfileOptions& options, const Profile* reference,
                        const Device& device);

@@ -42,8 +42,7 @@ size_t ElementSize(const Column& c) {
   return c.dtype == DType::kF32 || c.dtype == DType::kI32 ? 4 : 8;
 }
 
-// The histograms of the numeric columns in one read of the data, on the host (whose moments the
-// host pass took), or with their moments on a GPU in chunks.
+// The moments and histograms of the numeric columns on a GPU, in chunks.
 void NumericPass(const std::vector<const Column*>& cols, std::vector<NumericProfile*> out,
                  const Device& device) {
   if (cols.empty()) return;
@@ -75,52 +74,44 @@ void NumericPass(const std::vector<const Column*>& cols, std::vector<NumericProf
     kernels::NumericColumnHistograms(device, h.data(), static_cast<int32_t>(h.size()), edges.data(),
                                      static_cast<int32_t>(edges.size()), n, c, bins, miss, nullptr);
   };
-  if (!device.is_cuda()) {
-    hist(hcols, rows, counts.data(), missing.data());
-  } else {
-    constexpr int64_t kChunk = int64_t{1} << 22;
-    std::vector<ColumnMoments> part(cols.size());
-    std::vector<int64_t> part_counts(counts.size()), part_missing(missing.size());
-    for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
-      const int64_t r1 = std::min(rows, r0 + kChunk), n = r1 - r0;
-      std::vector<DeviceBuffer> buffers;
-      auto chunk = views;
-      for (size_t j = 0; j < cols.size(); ++j) {
-        const Column& c = *cols[j];
-        const size_t es = ElementSize(c);
-        buffers.emplace_back(static_cast<size_t>(n) * es, nullptr);
-        CopyToDevice(buffers.back().data(), c.data.data() + r0 * es, n * es, nullptr);
-        chunk[j].values = buffers.back().data();
-        if (!c.valid.empty()) {
-          buffers.emplace_back(static_cast<size_t>(n), nullptr);
-          CopyToDevice(buffers.back().data(), c.valid.data() + r0, n, nullptr);
-          chunk[j].valid = buffers.back().as<uint8_t>();
-        }
+  constexpr int64_t kChunk = int64_t{1} << 22;
+  std::vector<ColumnMoments> part(cols.size());
+  std::vector<int64_t> part_counts(counts.size()), part_missing(missing.size());
+  for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
+    const int64_t r1 = std::min(rows, r0 + kChunk), n = r1 - r0;
+    std::vector<DeviceBuffer> buffers;
+    auto chunk = views;
+    for (size_t j = 0; j < cols.size(); ++j) {
+      const Column& c = *cols[j];
+      const size_t es = ElementSize(c);
+      buffers.emplace_back(static_cast<size_t>(n) * es, nullptr);
+      CopyToDevice(buffers.back().data(), c.data.data() + r0 * es, n * es, nullptr);
+      chunk[j].values = buffers.back().data();
+      if (!c.valid.empty()) {
+        buffers.emplace_back(static_cast<size_t>(n), nullptr);
+        CopyToDevice(buffers.back().data(), c.valid.data() + r0, n, nullptr);
+        chunk[j].valid = buffers.back().as<uint8_t>();
       }
-      auto hchunk = hcols;
-      for (size_t j = 0; j < cols.size(); ++j) {
-        if (hist_of[j] >= 0) hchunk[hist_of[j]].input = chunk[j];
-      }
-      kernels::NumericColumnMoments(device, chunk.data(), ncols, n, part.data(), nullptr);
-      hist(hchunk, n, part_counts.data(), part_missing.data());
-      for (size_t j = 0; j < cols.size(); ++j) moments[j].raw.Merge(part[j].raw);
-      for (size_t k = 0; k < counts.size(); ++k) counts[k] += part_counts[k];
     }
+    auto hchunk = hcols;
+    for (size_t j = 0; j < cols.size(); ++j) {
+      if (hist_of[j] >= 0) hchunk[hist_of[j]].input = chunk[j];
+    }
+    kernels::NumericColumnMoments(device, chunk.data(), ncols, n, part.data(), nullptr);
+    hist(hchunk, n, part_counts.data(), part_missing.data());
+    for (size_t j = 0; j < cols.size(); ++j) moments[j].raw.Merge(part[j].raw);
+    for (size_t k = 0; k < counts.size(); ++k) counts[k] += part_counts[k];
   }
   for (size_t j = 0; j < cols.size(); ++j) {
     NumericProfile& p = *out[j];
-    if (device.is_cuda()) {
-      kernels::Moments m = moments[j].raw;
-      if (m.n > 0 && (std::isinf(m.min) || std::isinf(m.max))) {
-        m = FiniteMoments(*cols[j], &p.inf);
-      }
-      p.count = m.n;
-      p.nan = rows - m.n - p.inf;
-      p.mean = m.n ? m.mean : 0.0;
-      p.std = m.n ? std::sqrt(m.m2 / static_cast<double>(m.n)) : 0.0;
-      p.min = m.n ? m.min : 0.0;
-      p.max = m.n ? m.max : 0.0;
-    }
+    kernels::Moments m = moments[j].raw;
+    if (m.n > 0 && (std::isinf(m.min) || std::isinf(m.max))) m = FiniteMoments(*cols[j], &p.inf);
+    p.count = m.n;
+    p.nan = rows - m.n - p.inf;
+    p.mean = m.n ? m.mean : 0.0;
+    p.std = m.n ? std::sqrt(m.m2 / static_cast<double>(m.n)) : 0.0;
+    p.min = m.n ? m.min : 0.0;
+    p.max = m.n ? m.max : 0.0;
     if (hist_of[j] < 0) continue;
     const kernels::HistogramColumn& h = hcols[hist_of[j]];
     p.hist.assign(counts.begin() + h.counts_begin,
@@ -299,7 +290,7 @@ Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& col
       const size_t j = order[k];
       ColumnProfile& c = p.columns[j];
       if (c.kind == ColumnKind::kNumeric) {
-        profile_internal::HostNumeric(*cols[j], options, c.numeric.edges.empty(),
+        profile_internal::HostNumeric(*cols[j], options, c.numeric.edges.empty(), !device.is_cuda(),
                                       std::max(moment_parts, 1), &c.numeric, &finite[j]);
       } else {
         ProfileCategorical(*cols[j], options.top_k, device, &c.categorical);
@@ -315,9 +306,13 @@ Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& col
     numeric_out.push_back(&p.columns[j].numeric);
     numeric_finite.push_back(&finite[j]);
   }
-  if (moment_parts > 0) profile_internal::FillMoments(numeric_finite, p.rows, numeric_out);
+  // The CPU took the moments and histograms from the host pass's values.
+  if (device.is_cuda()) {
+    NumericPass(numeric_cols, numeric_out, device);
+  } else {
+    profile_internal::FillMoments(numeric_finite, p.rows, numeric_out);
+  }
   finite.clear();
-  NumericPass(numeric_cols, numeric_out, device);
   p.duplicate_rows = DuplicateRows(cols, p.rows);
   return p;
 }

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include "features/vocab.h"
+#include "kernels/column_histogram.h"
 #include "kernels/column_moments.h"
 #include "kernels/parallel.h"
 #include "kernels/xxhash64.h"
@@ -32,25 +34,48 @@ void MultiSelect(double* first, double* last, const int64_t* rb, const int64_t* 
   MultiSelect(nth + 1, last, mid + 1, re, *mid + 1);
 }
 
-// The values at `ranks` (ascending, distinct, each < values.size()) of the sorted values.
-std::vector<double> ValuesAtRanks(const std::vector<double>& values,
-                                  const std::vector<int64_t>& ranks) {
-  constexpr int kBits = 16;
-  constexpr size_t kBuckets = size_t{1} << kBits;
-  uint64_t lo = ~uint64_t{0}, hi = 0;
-  for (double x : values) {
-    const uint64_t k = OrderKey(x);
-    lo = std::min(lo, k);
-    hi = std::max(hi, k);
-  }
-  // The buckets: the key's bits below the top bits all the keys share, 2^16 of them at most.
+// The inverse of OrderKey.
+double FromKey(uint64_t k) {
+  const uint64_t b = (k >> 63) ? (k & ~(uint64_t{1} << 63)) : ~k;
+  double x;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+// Values grouped by their order key's bits below the top bits all of them share: 2^16 buckets at
+// most, each holding a range of keys, in order; start[b] counts the values of the buckets before b.
+struct KeyBuckets {
+  static constexpr size_t kBuckets = size_t{1} << 16;
+  uint64_t lo = ~uint64_t{0}, hi = 0, base = 0;
   int shift = 0;
-  while ((hi >> shift) - (lo >> shift) >= kBuckets) ++shift;
-  const uint64_t base = lo >> shift;
-  const auto bucket = [&](double x) { return static_cast<size_t>((OrderKey(x) >> shift) - base); };
-  std::vector<int64_t> start(kBuckets + 1, 0);
-  for (double x : values) ++start[bucket(x) + 1];
-  for (size_t b = 0; b < kBuckets; ++b) start[b + 1] += start[b];
+  std::vector<int64_t> start;
+
+  explicit KeyBuckets(const std::vector<double>& values) {
+    for (double x : values) {
+      const uint64_t k = OrderKey(x);
+      lo = std::min(lo, k);
+      hi = std::max(hi, k);
+    }
+    while ((hi >> shift) - (lo >> shift) >= kBuckets) ++shift;
+    base = lo >> shift;
+    start.assign(kBuckets + 1, 0);
+    for (double x : values) ++start[Of(x) + 1];
+    for (size_t b = 0; b < kBuckets; ++b) start[b + 1] += start[b];
+  }
+
+  size_t Of(double x) const { return static_cast<size_t>((OrderKey(x) >> shift) - base); }
+
+  // The smallest and the largest value bucket b can hold (within the values' range).
+  double First(size_t b) const { return FromKey(std::max(lo, (base + b) << shift)); }
+  double Last(size_t b) const { return FromKey(std::min(hi, ((base + b + 1) << shift) - 1)); }
+};
+
+// The values at `ranks` (ascending, distinct, each < values.size()) of the sorted values.
+std::vector<double> ValuesAtRanks(const std::vector<double>& values, const KeyBuckets& buckets,
+                                  const std::vector<int64_t>& ranks) {
+  constexpr size_t kBuckets = KeyBuckets::kBuckets;
+  const std::vector<int64_t>& start = buckets.start;
+  const auto bucket = [&](double x) { return buckets.Of(x); };
   // The buckets that hold a wanted rank, each with its slot.
   std::vector<int16_t> slot(kBuckets, -1);
   std::vector<size_t> wanted;
@@ -85,6 +110,28 @@ std::vector<double> ValuesAtRanks(const std::vector<double>& values,
     }
   }
   return out;
+}
+
+// The finite values per bin of kernels::HistogramBin over `edges` (nedges >= 2): whole buckets
+// whose range falls in one bin at once, the values of the others one by one.
+std::vector<int64_t> Histogram(const std::vector<double>& values, const KeyBuckets& buckets,
+                               const std::vector<double>& edges) {
+  const auto nedges = static_cast<int32_t>(edges.size());
+  std::vector<int64_t> hist(edges.size() - 1, 0);
+  if (values.empty()) return hist;
+  std::vector<int32_t> bin_of(KeyBuckets::kBuckets, -1);
+  for (size_t b = 0; b < KeyBuckets::kBuckets; ++b) {
+    const int64_t count = buckets.start[b + 1] - buckets.start[b];
+    if (count == 0) continue;
+    const int32_t first = kernels::HistogramBin(edges.data(), nedges, buckets.First(b));
+    if (first != kernels::HistogramBin(edges.data(), nedges, buckets.Last(b))) continue;
+    bin_of[b] = first;
+    hist[static_cast<size_t>(first)] += count;
+  }
+  for (double x : values) {
+    if (bin_of[buckets.Of(x)] < 0) ++hist[kernels::HistogramBin(edges.data(), nedges, x)];
+  }
+  return hist;
 }
 
 // Counts the distinct values of a column while there are at most kDistinctCap: a small
@@ -196,6 +243,14 @@ std::vector<double> DistinctQuantiles(const std::vector<std::pair<double, int64_
   return Interpolate(qs, n, value);
 }
 
+// std::uniform_real_distribution<double>(0, 1)(rng) as libstdc++ computes it for this engine
+// (generate_canonical<double, 53> takes one 64-bit output: double(x) / 2^64, kept below 1), without
+// its long double arithmetic.
+double Uniform01(std::mt19937_64& rng) {
+  const double u = static_cast<double>(rng()) * 0x1p-64;
+  return u >= 1.0 ? std::nextafter(1.0, 0.0) : u;
+}
+
 // The sample: every finite value, or sample_size of them chosen by selection sampling (Knuth's
 // algorithm S) with a generator seeded from the seed and the column's name.
 std::vector<double> Sample(const std::vector<double>& finite, const ProfileOptions& o,
@@ -206,11 +261,10 @@ std::vector<double> Sample(const std::vector<double>& finite, const ProfileOptio
     sample = finite;
   } else {
     std::mt19937_64 rng(o.seed ^ kernels::Xxh64(name.data(), name.size(), 0));
-    std::uniform_real_distribution<double> u(0.0, 1.0);
     sample.reserve(static_cast<size_t>(o.sample_size));
     int64_t need = o.sample_size;
     for (int64_t i = 0; i < n && need > 0; ++i) {
-      if (u(rng) * static_cast<double>(n - i) < static_cast<double>(need)) {
+      if (Uniform01(rng) * static_cast<double>(n - i) < static_cast<double>(need)) {
         sample.push_back(finite[i]);
         --need;
       }
@@ -260,7 +314,10 @@ void FillMoments(const std::vector<const FiniteValues*>& cols, int64_t rows,
   }
 }
 
-std::vector<double> Quantiles(const std::vector<double>& values, const std::vector<double>& qs) {
+namespace {
+
+std::vector<double> QuantilesOf(const std::vector<double>& values, const KeyBuckets& buckets,
+                                const std::vector<double>& qs) {
   const int64_t n = static_cast<int64_t>(values.size());
   if (n == 0) return std::vector<double>(qs.size(), 0.0);
   std::vector<int64_t> ranks;
@@ -272,7 +329,7 @@ std::vector<double> Quantiles(const std::vector<double>& values, const std::vect
   }
   std::sort(ranks.begin(), ranks.end());
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-  const std::vector<double> at = ValuesAtRanks(values, ranks);
+  const std::vector<double> at = ValuesAtRanks(values, buckets, ranks);
   const auto value = [&](int64_t rank) {
     return at[static_cast<size_t>(std::lower_bound(ranks.begin(), ranks.end(), rank) -
                                   ranks.begin())];
@@ -280,8 +337,15 @@ std::vector<double> Quantiles(const std::vector<double>& values, const std::vect
   return Interpolate(qs, n, value);
 }
 
-void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, int moment_parts,
-                 NumericProfile* p, FiniteValues* out) {
+}  // namespace
+
+std::vector<double> Quantiles(const std::vector<double>& values, const std::vector<double>& qs) {
+  if (values.empty()) return std::vector<double>(qs.size(), 0.0);
+  return QuantilesOf(values, KeyBuckets(values), qs);
+}
+
+void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bool histogram,
+                 int moment_parts, NumericProfile* p, FiniteValues* out) {
   const kernels::NumericColumnView v = NumericView(col);
   const int64_t rows = col.size();
   std::vector<double>& finite = out->values;
@@ -317,13 +381,19 @@ void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, in
   if (want_edges) {
     for (int k = 0; k <= o.bins; ++k) qs.push_back(static_cast<double>(k) / o.bins);
   }
+  std::optional<KeyBuckets> buckets;
+  if (!finite.empty() && (p->many || histogram)) buckets.emplace(finite);
   const std::vector<double> all =
-      p->many ? Quantiles(finite, qs) : DistinctQuantiles(p->distinct, qs);
+      p->many ? QuantilesOf(finite, *buckets, qs) : DistinctQuantiles(p->distinct, qs);
   p->quantiles.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(nq));
   if (want_edges && !finite.empty()) {
     p->edges.assign(all.begin() + static_cast<std::ptrdiff_t>(nq), all.end());
     p->edges.erase(std::unique(p->edges.begin(), p->edges.end()), p->edges.end());
     if (p->edges.size() == 1) p->edges.push_back(p->edges.front());
+  }
+  if (histogram && p->edges.size() >= 2) {
+    p->hist = buckets ? Histogram(finite, *buckets, p->edges)
+                      : std::vector<int64_t>(p->edges.size() - 1, 0);
   }
 }
 

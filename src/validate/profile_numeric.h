@@ -20,11 +20,13 @@ struct FiniteValues {
 };
 
 // Fills p's quantiles (numpy's linear method at kProfileQuantiles), its edges when `want_edges`
-// (the distinct quantiles at k / o.bins), distinct values, `many` and sample, and `finite` with
+// (the distinct quantiles at k / o.bins), distinct values, `many` and sample; with `histogram`,
+// p->hist on p->edges (when there are two or more): the finite values per bin of
+// kernels::HistogramBin, what the histogram kernel counts less the infinities. And `finite` with
 // the column's finite values, the rows split into moment_parts (>= 1) equal ranges.
 // REQUIRES: `col` numeric.
-void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, int moment_parts,
-                 NumericProfile* p, FiniteValues* finite);
+void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bool histogram,
+                 int moment_parts, NumericProfile* p, FiniteValues* finite);
 
 // Fills count, nan, inf, mean, std, min and max of out[j] from cols[j] (of `rows` rows): the
 // moments as kernels::NumericColumnMoments takes them on the CPU with that many parts (each part

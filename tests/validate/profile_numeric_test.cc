@@ -11,6 +11,7 @@
 
 #include "common/scoped_threads.h"
 #include "features/vocab.h"
+#include "kernels/column_histogram.h"
 #include "kernels/column_moments.h"
 
 namespace freshet::profile_internal {
@@ -78,7 +79,7 @@ TEST(ProfileMoments, EqualTheKernelsToTheBit) {
     for (int parts : {1, 2, 3}) {
       NumericProfile p;
       FiniteValues finite;
-      HostNumeric(col, ProfileOptions{}, true, parts, &p, &finite);
+      HostNumeric(col, ProfileOptions{}, true, true, parts, &p, &finite);
       FillMoments({&finite}, col.size(), {&p});
       const kernels::NumericColumnView view = NumericView(col);
       kernels::Moments want;
@@ -109,6 +110,28 @@ TEST(ProfileMoments, EqualTheKernelsToTheBit) {
       EXPECT_TRUE(std::is_sorted(p.sample.begin(), p.sample.end()));
     }
   }
+  // Histograms on the column's own edges and on given ones (edges on values, outside the range,
+  // repeated) count what the kernel counts, less the infinity.
+  const Column col = NumericColumn("x", DType::kF64, values);
+  NumericProfile own;
+  FiniteValues finite;
+  HostNumeric(col, ProfileOptions{}, true, true, 2, &own, &finite);
+  for (const std::vector<double>& edges :
+       {own.edges, std::vector<double>{-1000, values[3], values[3], 40.5, 1e9},
+        std::vector<double>{2.0, 2.0}}) {
+    NumericProfile p;
+    p.edges = edges;
+    HostNumeric(col, ProfileOptions{}, false, true, 2, &p, &finite);
+    kernels::HistogramColumn h;
+    h.input = NumericView(col);
+    h.edges_count = static_cast<int32_t>(edges.size());
+    std::vector<int64_t> counts(edges.size() - 1, 0);
+    int64_t missing = 0;
+    kernels::cpu_impl::NumericColumnHistograms(&h, 1, edges.data(), col.size(), counts.data(),
+                                               &missing);
+    counts[kernels::HistogramBin(edges.data(), h.edges_count, INFINITY)] -= 1;
+    EXPECT_EQ(p.hist, counts) << edges.size() << " edges";
+  }
   // 32 distinct values: counted, and the quantiles from them; 33: many.
   for (int distinct : {32, 33}) {
     std::vector<int32_t> ints(5000);
@@ -116,7 +139,7 @@ TEST(ProfileMoments, EqualTheKernelsToTheBit) {
     const Column col = NumericColumn("k", DType::kI32, ints);
     NumericProfile p;
     FiniteValues finite;
-    HostNumeric(col, ProfileOptions{}, true, 1, &p, &finite);
+    HostNumeric(col, ProfileOptions{}, true, true, 1, &p, &finite);
     EXPECT_EQ(p.many, distinct > 32);
     EXPECT_EQ(p.distinct.size(), distinct > 32 ? 0u : 32u);
     std::vector<double> as_double(ints.begin(), ints.end());
