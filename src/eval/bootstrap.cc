@@ -302,11 +302,28 @@ std::vector<BootstrapInterval> PairedBootstraps(
     uint64_t seed, double confidence, const MetricOptions& options) {
   FRESHET_CHECK(confidence > 0 && confidence < 1, "the bootstrap confidence must be in (0, 1)");
   std::vector<double> full;
-  // First: it checks each metric's name and the shapes.
-  for (const auto& metric : metrics) {
-    full.push_back(bootstrap_internal::Delta(
-        MetricValue(metric, task, num_classes, preds_a, labels, weights, options),
-        MetricValue(metric, task, num_classes, preds_b, labels, weights, options)));
+  // First: it checks each metric's name and the shapes. The binary metrics from one TaskMetrics
+  // per model (one sort of each model's scores; the same values as MetricValue's).
+  const std::vector<std::string> binary = TaskMetricNames(Task::kBinary);
+  const bool all_binary =
+      task == Task::kBinary && std::all_of(metrics.begin(), metrics.end(), [&](const auto& m) {
+        return std::find(binary.begin(), binary.end(), m) != binary.end();
+      });
+  if (all_binary && metrics.size() > 1) {
+    const nlohmann::json a = TaskMetrics(task, num_classes, preds_a, labels, weights, options);
+    const nlohmann::json b = TaskMetrics(task, num_classes, preds_b, labels, weights, options);
+    const auto value = [](const nlohmann::json& v) {
+      return v.is_number() ? v.get<double>() : metrics_internal::Nan();
+    };
+    for (const auto& metric : metrics) {
+      full.push_back(bootstrap_internal::Delta(value(a[metric]), value(b[metric])));
+    }
+  } else {
+    for (const auto& metric : metrics) {
+      full.push_back(bootstrap_internal::Delta(
+          MetricValue(metric, task, num_classes, preds_a, labels, weights, options),
+          MetricValue(metric, task, num_classes, preds_b, labels, weights, options)));
+    }
   }
   const auto deltas = bootstrap_internal::ResampleDeltasOf(
       metrics, task, num_classes, preds_a, preds_b, labels, weights, resamples, seed, options,

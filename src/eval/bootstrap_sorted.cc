@@ -269,22 +269,15 @@ SortedScores SortScores(const std::vector<float>& scores, const std::vector<floa
   s.nan = metrics_internal::AnyNan(scores);
   if (s.nan) return s;
   const size_t n = scores.size();
-  struct Key {
-    float score;
-    uint32_t row;
-  };
-  std::vector<Key> keys(n);
-  for (size_t i = 0; i < n; ++i) keys[i] = {scores[i], static_cast<uint32_t>(i)};
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
-    return a.score != b.score ? a.score > b.score : a.row < b.row;
-  });
+  const std::vector<uint32_t> order = metrics_internal::DescendingOrder(scores, {});
+  const auto score_at = [&](size_t j) { return scores[order[j]]; };
   s.entry.resize(n);
   if (!weights.empty()) s.weight.resize(n);
   size_t group = 0;
   for (size_t j = 0; j < n; ++j) {
-    const uint32_t i = keys[j].row;
-    const bool start = j == 0 || keys[j - 1].score != keys[j].score;
-    const bool end = j + 1 == n || keys[j + 1].score != keys[j].score;
+    const uint32_t i = order[j];
+    const bool start = j == 0 || score_at(j - 1) != score_at(j);
+    const bool end = j + 1 == n || score_at(j + 1) != score_at(j);
     if (start) group = j;
     if (end && j > group) s.ties.emplace_back(group, j + 1);
     s.entry[j] = i | (metrics_internal::IsPositive(labels[i]) ? kPositive : 0) |
@@ -297,10 +290,10 @@ SortedScores SortScores(const std::vector<float>& scores, const std::vector<floa
   s.squared.resize(n);
   s.score.resize(n);
   for (size_t j = 0; j < n; ++j) {
-    const uint32_t i = keys[j].row;
+    const uint32_t i = order[j];
     s.log_loss[j] = t.log_loss[i];
     s.squared[j] = t.squared[i];
-    s.score[j] = keys[j].score;
+    s.score[j] = scores[i];
     const uint16_t bin = t.bin[i];
     const bool predicted = t.predicted[i] != 0;
     if (j == 0 || s.runs.back().bin != bin || s.runs.back().predicted != predicted) {

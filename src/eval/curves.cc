@@ -2,6 +2,7 @@
 // ROC and precision-recall curves of the report.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -13,31 +14,53 @@ namespace freshet {
 
 namespace metrics_internal {
 
+std::vector<uint32_t> DescendingOrder(const std::vector<float>& scores,
+                                      const std::vector<float>& weights) {
+  // Keys that sort ascending as the scores descend: flip the order of the float bits.
+  const size_t n = scores.size();
+  std::vector<uint32_t> key, row;
+  key.reserve(n);
+  row.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!(WeightAt(weights, i) > 0)) continue;
+    const float x = scores[i] == 0 ? 0.0f : scores[i];
+    uint32_t b;
+    std::memcpy(&b, &x, sizeof b);
+    key.push_back((b >> 31) ? b : ~(b | 0x80000000u));
+    row.push_back(static_cast<uint32_t>(i));
+  }
+  // Four stable passes of a byte each: equal keys keep their ascending rows.
+  std::vector<uint32_t> key2(key.size()), row2(row.size());
+  for (int shift = 0; shift < 32; shift += 8) {
+    size_t start[257] = {};
+    for (uint32_t k : key) ++start[((k >> shift) & 0xFF) + 1];
+    if (start[((key.empty() ? 0 : key[0]) >> shift & 0xFF) + 1] == key.size()) continue;
+    for (int b = 0; b < 256; ++b) start[b + 1] += start[b];
+    for (size_t i = 0; i < key.size(); ++i) {
+      const size_t at = start[(key[i] >> shift) & 0xFF]++;
+      key2[at] = key[i];
+      row2[at] = row[i];
+    }
+    key.swap(key2);
+    row.swap(row2);
+  }
+  return row;
+}
+
 BinaryCurve ComputeBinaryCurve(const std::vector<float>& scores, const std::vector<float>& labels,
                                const std::vector<float>& weights) {
-  struct Row {
-    float score;
-    uint32_t index;
-  };
-  std::vector<Row> rows;
-  rows.reserve(scores.size());
-  for (size_t i = 0; i < scores.size(); ++i) {
-    if (WeightAt(weights, i) > 0) rows.push_back({scores[i], static_cast<uint32_t>(i)});
-  }
   // Descending score, ascending row on ties: a total order, so the result is sklearn's stable one.
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.score != b.score ? a.score > b.score : a.index < b.index;
-  });
+  const std::vector<uint32_t> rows = DescendingOrder(scores, weights);
   BinaryCurve curve;
   double tp = 0.0, fp = 0.0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    const double w = WeightAt(weights, rows[i].index);
-    if (IsPositive(labels[rows[i].index])) {
+    const double w = WeightAt(weights, rows[i]);
+    if (IsPositive(labels[rows[i]])) {
       tp += w;
     } else {
       fp += w;
     }
-    if (i + 1 == rows.size() || rows[i + 1].score != rows[i].score) {
+    if (i + 1 == rows.size() || scores[rows[i + 1]] != scores[rows[i]]) {
       curve.tps.push_back(tp);
       curve.fps.push_back(fp);
     }

@@ -31,6 +31,12 @@ bool AnyNan(const std::vector<float>& values);
 // NaN as JSON null, any other value as a number.
 inline nlohmann::json Num(double v) { return std::isnan(v) ? nlohmann::json() : nlohmann::json(v); }
 
+// The rows in descending order of their score, ties by ascending row (a total order: std::sort's
+// answer with that comparator, -0 and +0 tied), leaving out the rows of zero weight. An LSD radix
+// sort of the scores' order keys. REQUIRES: no NaN score; weights empty or one per score.
+std::vector<uint32_t> DescendingOrder(const std::vector<float>& scores,
+                                      const std::vector<float>& weights);
+
 // The weighted cumulative true and false positives at each distinct score, descending (sklearn's
 // confusion_matrix_at_thresholds): tps[i] / fps[i] is the weight of the positives / negatives
 // whose score is >= the i-th distinct score. Rows of zero weight are left out. Empty when there

@@ -1,10 +1,13 @@
 // ROC and precision-recall curves against sklearn's docstring examples, weights and thinning.
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "eval/metrics_internal.h"
 #include "freshet/error.hpp"
 #include "freshet/metrics.hpp"
 
@@ -21,6 +24,33 @@ void ExpectPoints(const std::vector<CurvePoint>& got, const std::vector<CurvePoi
 
 const std::vector<float> kScores = {0.1f, 0.4f, 0.35f, 0.8f};
 const std::vector<float> kLabels = {0, 0, 1, 1};
+
+// The radix sort's order is std::sort's with (score descending, row ascending): ties, both signs,
+// -0 and +0, and rows of zero weight left out.
+TEST(Curves, DescendingOrderIsTheSortedOrder) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> g(0, 1);
+  std::vector<float> scores(5000), weights(5000);
+  for (size_t i = 0; i < scores.size(); ++i) {
+    scores[i] = i % 3 == 0 ? std::round(g(rng) * 4) / 4 : g(rng) * 1e3f;
+    weights[i] = static_cast<float>(rng() % 4);
+  }
+  scores[10] = -0.0f;
+  scores[11] = 0.0f;
+  scores[12] = -0.0f;
+  for (bool weighted : {false, true}) {
+    const std::vector<float> w = weighted ? weights : std::vector<float>{};
+    std::vector<uint32_t> want;
+    for (uint32_t i = 0; i < scores.size(); ++i) {
+      if (!weighted || weights[i] > 0) want.push_back(i);
+    }
+    std::sort(want.begin(), want.end(), [&](uint32_t a, uint32_t b) {
+      return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
+    });
+    EXPECT_EQ(metrics_internal::DescendingOrder(scores, w), want) << weighted;
+  }
+  EXPECT_TRUE(metrics_internal::DescendingOrder({}, {}).empty());
+}
 
 TEST(RocCurve, SklearnExample) {
   // roc_curve(y, s, drop_intermediate=False): thresholds inf, 0.8, 0.4, 0.35, 0.1.
