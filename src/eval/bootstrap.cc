@@ -97,6 +97,71 @@ double Delta(double a, double b) {
   return std::isnan(a) || std::isnan(b) ? metrics_internal::Nan() : a - b;
 }
 
+// The counts of resamples [first, first + active) in the lanes of one buffer: row i's count in
+// lane l at counts[i * kLanes + l], the other lanes 0. Count is uint8_t or uint32_t; returns the
+// lanes whose byte count passed 255 (a bit each; never for uint32_t).
+template <typename Count>
+unsigned FillLanes(std::vector<Count>* counts, size_t rows, uint64_t seed, int64_t first,
+                   int active) {
+  counts->assign(rows * kLanes, Count{0});
+  Count* c = counts->data();
+  unsigned wrapped = 0;
+  for (int l = 0; l < active; ++l) {
+    bool wrap = false;
+    DrawStream(seed, first + l).Draw(static_cast<uint32_t>(rows), rows, [&](uint32_t i) {
+      wrap |= ++c[static_cast<size_t>(i) * kLanes + l] == 0;
+    });
+    wrapped |= static_cast<unsigned>(wrap) << l;
+  }
+  return wrapped;
+}
+
+// ResampleDeltasOf when every metric is auc, pr_auc or a binary sum and the rows are unweighted:
+// kLanes resamples at a time, one sorted pass per model for all the metrics.
+void PassLanes(const std::vector<std::string>& metrics, const std::vector<float>& preds_a,
+               const std::vector<float>& preds_b, const std::vector<float>& labels, int resamples,
+               uint64_t seed, const MetricOptions& options,
+               std::vector<std::vector<double>>* deltas) {
+  const size_t n = labels.size();
+  bool ap = false, sums = false;
+  for (const auto& metric : metrics) {
+    ap |= metric == "pr_auc";
+    sums |= IsBinarySum(metric);
+  }
+  const MetricOptions* terms = sums ? &options : nullptr;
+  const SortedScores sorted_a = SortScores(preds_a, labels, {}, terms);
+  const SortedScores sorted_b = SortScores(preds_b, labels, {}, terms);
+  const int bins = options.calibration_bins;
+  const int64_t groups = (resamples + kLanes - 1) / kLanes;
+  kernels::ParallelFor(groups, 1, [&](int64_t begin, int64_t end) {
+    std::vector<uint8_t> bytes;
+    std::vector<uint32_t> wide;
+    SortedSums a[kLanes], b[kLanes], wide_a[kLanes], wide_b[kLanes];
+    for (int64_t g = begin; g < end; ++g) {
+      const int64_t first = g * kLanes;
+      const int active = static_cast<int>(std::min<int64_t>(kLanes, resamples - first));
+      const unsigned wrapped = FillLanes(&bytes, n, seed, first, active);
+      SortedPassLanes(sorted_a, bytes.data(), ap, sums, bins, a);
+      SortedPassLanes(sorted_b, bytes.data(), ap, sums, bins, b);
+      if (wrapped != 0) {
+        // A count past 255 (it never happens, but is handled): these resamples in 32 bits.
+        FillLanes(&wide, n, seed, first, active);
+        SortedPassLanes(sorted_a, wide.data(), ap, sums, bins, wide_a);
+        SortedPassLanes(sorted_b, wide.data(), ap, sums, bins, wide_b);
+      }
+      for (int l = 0; l < active; ++l) {
+        const bool wide_lane = (wrapped >> l) & 1;
+        const SortedSums& sa = wide_lane ? wide_a[l] : a[l];
+        const SortedSums& sb = wide_lane ? wide_b[l] : b[l];
+        for (size_t k = 0; k < metrics.size(); ++k) {
+          (*deltas)[k][first + l] = Delta(SortedSumsMetric(metrics[k], sorted_a, sa),
+                                          SortedSumsMetric(metrics[k], sorted_b, sb));
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
 
 std::vector<uint32_t> ResampleCounts(size_t rows, uint64_t seed, int64_t resample) {
@@ -118,56 +183,55 @@ std::vector<std::vector<double>> ResampleDeltasOf(
                                           std::vector<double>(resamples, metrics_internal::Nan()));
   if (n == 0 || resamples == 0 || m == 0) return deltas;
   const size_t width = preds_a.size() / n;
-  // How each metric is resampled: for unweighted rows of a binary task, one O(N) pass over each
-  // model's sorted scores for auc, pr_auc and every metric that is a sum (bootstrap_sorted.h);
-  // for weighted rows, an O(N) pass over the sorted scores (auc, pr_auc), one pass of sums for
-  // every binary metric that is a weighted sum (bootstrap_sums.h); the rows weighted by count *
-  // weight (the other weighted sums); each the same value as the drawn rows themselves, to
-  // rounding; or the drawn rows materialised (macro_f1, whose classes are those of the drawn
-  // rows; and every metric when `generic`).
-  enum class Way { kPass, kSorted, kSums, kWeighted, kRows };
+  // How each metric is resampled: for unweighted rows of a binary task, when every metric is
+  // auc, pr_auc or a sum, one O(N) pass over each model's sorted scores for all of them, kLanes
+  // resamples at a time (bootstrap_sorted.h; PassLanes). Else an O(N) pass over the sorted scores
+  // (auc, pr_auc), one pass of sums for every binary metric that is a weighted sum
+  // (bootstrap_sums.h); the rows weighted by count * weight (the other weighted sums); each the
+  // same value as the drawn rows themselves, to rounding; or the drawn rows materialised
+  // (macro_f1, whose classes are those of the drawn rows; and every metric when `generic`).
+  const bool lanes = !generic && task == Task::kBinary && weights.empty() && n < kMaxLaneRows &&
+                     std::all_of(metrics.begin(), metrics.end(), [](const std::string& metric) {
+                       return metric == "auc" || metric == "pr_auc" || IsBinarySum(metric);
+                     });
+  if (lanes) {
+    PassLanes(metrics, preds_a, preds_b, labels, resamples, seed, options, &deltas);
+    return deltas;
+  }
+  enum class Way { kSorted, kSums, kWeighted, kRows };
   std::vector<Way> way(m);
-  bool pass_ap = false, pass_sums = false, row_counts = false;
+  bool row_counts = false;
   for (size_t k = 0; k < m; ++k) {
     const std::string& metric = metrics[k];
     const bool binary = task == Task::kBinary;
-    const bool ranked = metric == "auc" || metric == "pr_auc";
     if (generic || metric == "macro_f1") {
       way[k] = Way::kRows;
-    } else if (binary && weights.empty() && n < kMaxSortedRows && (ranked || IsBinarySum(metric))) {
-      way[k] = Way::kPass;
-      pass_ap |= metric == "pr_auc";
-      pass_sums |= !ranked;
-    } else if (binary && ranked && n < kMaxSortedRows) {
+    } else if (binary && (metric == "auc" || metric == "pr_auc") && n < kMaxSortedRows) {
       way[k] = Way::kSorted;
     } else if (binary && IsBinarySum(metric)) {
       way[k] = Way::kSums;
     } else {
       way[k] = Way::kWeighted;
     }
-    row_counts |= way[k] != Way::kPass && way[k] != Way::kSorted;
+    row_counts |= way[k] != Way::kSorted;
   }
   const auto uses = [&](Way w) { return std::find(way.begin(), way.end(), w) != way.end(); };
-  const bool any_pass = uses(Way::kPass), any_sums = uses(Way::kSums);
+  const bool any_sums = uses(Way::kSums);
   BinaryTerms terms_a, terms_b;
   if (any_sums) {
     terms_a = ComputeBinaryTerms(preds_a, labels, options);
     terms_b = ComputeBinaryTerms(preds_b, labels, options);
   }
   SortedScores sorted_a, sorted_b;
-  if (any_pass || uses(Way::kSorted)) {
-    const MetricOptions* terms = pass_sums ? &options : nullptr;
-    sorted_a = SortScores(preds_a, labels, weights, terms);
-    sorted_b = SortScores(preds_b, labels, weights, terms);
+  if (uses(Way::kSorted)) {
+    sorted_a = SortScores(preds_a, labels, weights, nullptr);
+    sorted_b = SortScores(preds_b, labels, weights, nullptr);
   }
   kernels::ParallelFor(resamples, 1, [&](int64_t begin, int64_t end) {
     std::vector<uint32_t> counts;
     ByteCounts small_counts(row_counts ? 0 : n);
     std::vector<float> a, b, y, w, wr;
     BinarySums sums_a, sums_b;
-    SortedScratch scratch;
-    SortedSums pass_a, pass_b;
-    const int bins = options.calibration_bins;
     for (int64_t r = begin; r < end; ++r) {
       // Only sorted passes: byte counts, a quarter of the memory to gather from.
       const uint8_t* bytes = nullptr;
@@ -177,15 +241,6 @@ std::vector<std::vector<double>> ResampleDeltasOf(
         counts.resize(n);
         FillCounts(counts, seed, r);
       }
-      if (any_pass) {
-        if (bytes) {
-          SortedPass(sorted_a, bytes, pass_ap, pass_sums, bins, &scratch, &pass_a);
-          SortedPass(sorted_b, bytes, pass_ap, pass_sums, bins, &scratch, &pass_b);
-        } else {
-          SortedPass(sorted_a, counts.data(), pass_ap, pass_sums, bins, &scratch, &pass_a);
-          SortedPass(sorted_b, counts.data(), pass_ap, pass_sums, bins, &scratch, &pass_b);
-        }
-      }
       bool have_rows = false, have_weights = false;
       if (any_sums) {
         AccumulateBinary(terms_a, terms_b, labels, weights, counts, options.calibration_bins,
@@ -193,10 +248,7 @@ std::vector<std::vector<double>> ResampleDeltasOf(
       }
       for (size_t k = 0; k < m; ++k) {
         const std::string& metric = metrics[k];
-        if (way[k] == Way::kPass) {
-          deltas[k][r] = Delta(SortedSumsMetric(metric, sorted_a, pass_a),
-                               SortedSumsMetric(metric, sorted_b, pass_b));
-        } else if (way[k] == Way::kSums) {
+        if (way[k] == Way::kSums) {
           deltas[k][r] = Delta(BinarySumMetric(metric, terms_a.nan, sums_a),
                                BinarySumMetric(metric, terms_b.nan, sums_b));
         } else if (way[k] == Way::kSorted) {

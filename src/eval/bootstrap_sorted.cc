@@ -114,150 +114,144 @@ double SortedMetricOf(const SortedScores& s, const Count* counts, bool pr) {
   return exact ? SortedAuc<int64_t>(s, counts) : SortedAuc<double>(s, counts);
 }
 
-// The integer half of SortedPass, one branch-free scan of the positions: the count of the
-// positives so far (tp) and of all rows so far (cum), AUC's sum, and for average precision
-// (kAp) (tp, cum) at the end of every group of tied scores that holds a positive, written at
-// every position and kept by advancing k (the group's positive count is the step of tp). With
-// kSums, each position's count for the floating-point sums (Dots).
-struct ScanState {
-  int64_t tp = 0, cum = 0, auc = 0;
-  uint32_t k = 0;
-};
+// kLanes doubles in one value: a 16-byte vector (SSE2 or NEON registers), with GCC's and Clang's
+// vector extensions. The lanes' counts, their sums and AUC's sum are whole numbers below 2^53 (the
+// rows fewer than kMaxLaneRows), so they are exact in doubles.
+using Lane = double __attribute__((vector_size(kLanes * sizeof(double))));
 
-template <typename Count, bool kAp, bool kSums>
-ScanState Scan(const SortedScores& s, const Count* counts, SortedScratch* scratch) {
-  const auto n = static_cast<uint32_t>(s.entry.size());
-  const uint32_t* entry = s.entry.data();
-  uint32_t* tp_end = scratch->tp.data();
-  uint32_t* cum_end = scratch->selected.data();
-  uint32_t* at = scratch->group.data();
-  int64_t tp = 0, cum = 0, auc = 0, above = 0, tp_kept = 0;
-  uint32_t k = 0;
-  for (uint32_t j = 0; j < n; ++j) {
-    const uint32_t e = entry[j];
-    const int64_t c = counts[e & kRowMask];
-    const int64_t pos = c & -static_cast<int64_t>((e >> 29) & 1);
-    above = (e & kGroupStart) ? tp : above;
-    auc += (c - pos) * above;
-    tp += pos;
-    cum += c;
-    if constexpr (kAp) {
-      tp_end[k] = static_cast<uint32_t>(tp);
-      cum_end[k] = static_cast<uint32_t>(cum);
-      const bool keep = (e & kGroupEnd) != 0 && tp > tp_kept;
-      k += keep;
-      tp_kept = keep ? tp : tp_kept;
-    }
-    if constexpr (kSums) at[j] = static_cast<uint32_t>(c);
+// The byte counts as doubles, by lookup (cheaper than converting each byte).
+struct ByteToDouble {
+  double value[256];
+  ByteToDouble() {
+    for (int i = 0; i < 256; ++i) value[i] = i;
   }
-  return {tp, cum, auc, k};
+};
+const ByteToDouble kByteToDouble;
+
+Lane LoadLane(const uint8_t* c) {
+  Lane out;
+  for (int l = 0; l < kLanes; ++l) out[l] = kByteToDouble.value[c[l]];
+  return out;
+}
+Lane LoadLane(const uint32_t* c) {
+  Lane out;
+  for (int l = 0; l < kLanes; ++l) out[l] = static_cast<double>(c[l]);
+  return out;
 }
 
-// Sums of count * value over positions [begin, end) in four lanes (the compiler may keep them in
-// vector registers; the order of the additions, and so the result, is the same either way).
-struct Dots {
-  double log_loss[4] = {0, 0, 0, 0}, squared[4] = {0, 0, 0, 0};
-
-  double Add(const SortedScores& s, const uint32_t* counts, uint32_t begin, uint32_t end) {
-    double score[4] = {0, 0, 0, 0};
-    const double* ll = s.log_loss.data();
-    const double* sq = s.squared.data();
-    const float* p = s.score.data();
-    uint32_t j = begin;
-    for (; j + 4 <= end; j += 4) {
-      for (int l = 0; l < 4; ++l) {
-        const double c = static_cast<double>(counts[j + l]);
-        log_loss[l] += c * ll[j + l];
-        squared[l] += c * sq[j + l];
-        score[l] += c * static_cast<double>(p[j + l]);
-      }
-    }
-    for (int l = 0; j < end; ++j, ++l) {
-      const double c = static_cast<double>(counts[j]);
-      log_loss[l] += c * ll[j];
-      squared[l] += c * sq[j];
-      score[l] += c * static_cast<double>(p[j]);
-    }
-    return (score[0] + score[1]) + (score[2] + score[3]);
-  }
+// The state of SortedPassLanes' scan, one lane per resample: the positive count so far (tp), the
+// count so far (cum), the positive count above the current group (above) and at the last term of
+// average precision (tp_end), AUC's sum, and the floating-point sums.
+struct Lanes {
+  Lane tp = {}, cum = {}, above = {}, tp_end = {}, auc = {}, ap = {}, log_loss = {}, squared = {};
 };
 
+// Positions [begin, end) of the scan; *score gets each lane's sum of count * score over them.
 template <typename Count, bool kAp, bool kSums>
-void Pass(const SortedScores& s, const Count* counts, int bins, SortedScratch* scratch,
-          SortedSums* out) {
-  const size_t n = s.entry.size();
-  if (scratch->tp.size() < n + 1) {
-    scratch->group.resize(n + 1);
-    scratch->tp.resize(n + 1);
-    scratch->selected.resize(n + 1);
-  }
-  const ScanState st = Scan<Count, kAp, kSums>(s, counts, scratch);
-  if constexpr (kSums) {
-    // Cumulative counts at the ends of the runs give each bin's counts and the confusion matrix.
-    BinarySums& b = out->sums;
-    b = BinarySums();
-    b.bin_weight.assign(bins, 0.0);
-    b.bin_p.assign(bins, 0.0);
-    b.bin_positive.assign(bins, 0.0);
-    const uint32_t* c = scratch->group.data();
-    const uint32_t* entry = s.entry.data();
-    Dots dots;
-    int64_t tp = 0, cum = 0, tp_predicted = 0, predicted = 0;
-    for (const SortedScores::Run& r : s.runs) {
-      int64_t run_tp = 0, run_count = 0;
-      for (uint32_t j = r.begin; j < r.end; ++j) {
-        run_count += c[j];
-        run_tp += c[j] & -static_cast<int64_t>((entry[j] >> 29) & 1);
+void LaneRun(const SortedScores& s, const Count* counts, uint32_t begin, uint32_t end, Lanes* st,
+             Lane* score) {
+  Lanes t = *st;
+  Lane ps = {};
+  const Lane one = Lane{} + 1.0;
+  for (uint32_t j = begin; j < end; ++j) {
+    const uint32_t e = s.entry[j];
+    const Lane c = LoadLane(counts + static_cast<size_t>(e & kRowMask) * kLanes);
+    const Lane pos = c * static_cast<double>((e >> 29) & 1);
+    if (e & kGroupStart) t.above = t.tp;
+    t.auc += (c - pos) * t.above;
+    t.tp += pos;
+    t.cum += c;
+    if constexpr (kSums) {
+      t.log_loss += c * s.log_loss[j];
+      t.squared += c * s.squared[j];
+      ps += c * static_cast<double>(s.score[j]);
+    }
+    if constexpr (kAp) {
+      // A lane whose group drew no positive adds 0 * (tp / cum): its sum stays as it is.
+      if (s.ap_term[j]) {
+        t.ap += (t.tp - t.tp_end) * (t.tp / (t.cum > 0.5 ? t.cum : one));
+        t.tp_end = t.tp;
       }
-      b.bin_weight[r.bin] += static_cast<double>(run_count);
-      b.bin_positive[r.bin] += static_cast<double>(run_tp);
-      b.bin_p[r.bin] += dots.Add(s, c, r.begin, r.end);
+    }
+  }
+  *st = t;
+  *score = ps;
+}
+
+template <typename Count, bool kAp, bool kSums>
+void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* out) {
+  Lanes st;
+  Lane score = {};
+  const auto n = static_cast<uint32_t>(s.entry.size());
+  if constexpr (kSums) {
+    // Counts at the ends of the runs give each bin's counts and the confusion matrix.
+    Lane tp_predicted = {}, predicted = {};
+    for (int l = 0; l < kLanes; ++l) {
+      BinarySums& b = out[l].sums;
+      b = BinarySums();
+      b.bin_weight.assign(bins, 0.0);
+      b.bin_p.assign(bins, 0.0);
+      b.bin_positive.assign(bins, 0.0);
+    }
+    for (const SortedScores::Run& r : s.runs) {
+      const Lane tp0 = st.tp, cum0 = st.cum;
+      LaneRun<Count, kAp, true>(s, counts, r.begin, r.end, &st, &score);
+      const Lane run_tp = st.tp - tp0, run_count = st.cum - cum0;
+      for (int l = 0; l < kLanes; ++l) {
+        BinarySums& b = out[l].sums;
+        b.bin_weight[r.bin] += run_count[l];
+        b.bin_positive[r.bin] += run_tp[l];
+        b.bin_p[r.bin] += score[l];
+      }
       if (r.predicted) {
         tp_predicted += run_tp;
         predicted += run_count;
       }
-      tp += run_tp;
-      cum += run_count;
     }
-    const int64_t negatives = st.cum - st.tp, fp = predicted - tp_predicted;
-    b.weight = static_cast<double>(st.cum);
-    b.log_loss = (dots.log_loss[0] + dots.log_loss[1]) + (dots.log_loss[2] + dots.log_loss[3]);
-    b.squared = (dots.squared[0] + dots.squared[1]) + (dots.squared[2] + dots.squared[3]);
-    b.tp = static_cast<double>(tp_predicted);
-    b.fp = static_cast<double>(fp);
-    b.fn = static_cast<double>(st.tp - tp_predicted);
-    b.tn = static_cast<double>(negatives - fp);
-    b.correct = static_cast<double>(tp_predicted + negatives - fp);
+    for (int l = 0; l < kLanes; ++l) {
+      BinarySums& b = out[l].sums;
+      const double negatives = st.cum[l] - st.tp[l], fp = predicted[l] - tp_predicted[l];
+      b.weight = st.cum[l];
+      b.log_loss = st.log_loss[l];
+      b.squared = st.squared[l];
+      b.tp = tp_predicted[l];
+      b.fp = fp;
+      b.fn = st.tp[l] - tp_predicted[l];
+      b.tn = negatives - fp;
+      b.correct = tp_predicted[l] + negatives - fp;
+    }
+  } else {
+    LaneRun<Count, kAp, false>(s, counts, 0, n, &st, &score);
   }
-  out->auc = AucOf(static_cast<double>(st.auc), static_cast<double>(TiedPairs<int64_t>(s, counts)),
-                   static_cast<double>(st.tp), static_cast<double>(st.cum - st.tp));
-  if constexpr (kAp) {
-    // ApFromCurve's sum, term by term in the same order as SortedAp.
-    const uint32_t* tp = scratch->tp.data();
-    const uint32_t* cum = scratch->selected.data();
-    double sum = 0;
-    uint32_t before = 0;
-    for (uint32_t k = 0; k < st.k; ++k) {
-      sum += static_cast<double>(tp[k] - before) *
-             (static_cast<double>(tp[k]) / static_cast<double>(cum[k]));
-      before = tp[k];
+  for (int l = 0; l < kLanes; ++l) {
+    int64_t ties = 0;
+    for (const auto& [begin, end] : s.ties) {
+      int64_t tp_group = 0, fp_group = 0;
+      for (uint32_t j = begin; j < end; ++j) {
+        const int64_t c = counts[static_cast<size_t>(s.entry[j] & kRowMask) * kLanes + l];
+        (s.entry[j] & kPositive ? tp_group : fp_group) += c;
+      }
+      ties += tp_group * fp_group;
     }
-    const double p = static_cast<double>(st.tp);
-    out->ap = p > 0 ? std::max(0.0, sum / p) : metrics_internal::Nan();
+    out[l].auc = AucOf(st.auc[l], static_cast<double>(ties), st.tp[l], st.cum[l] - st.tp[l]);
+    if constexpr (kAp) {
+      const double p = st.tp[l];
+      out[l].ap = p > 0 ? std::max(0.0, st.ap[l] / p) : metrics_internal::Nan();
+    }
   }
 }
 
 template <typename Count>
-void PassOf(const SortedScores& s, const Count* counts, bool ap, bool sums, int bins,
-            SortedScratch* scratch, SortedSums* out) {
+void LanesOf(const SortedScores& s, const Count* counts, bool ap, bool sums, int bins,
+             SortedSums* out) {
   if (s.nan) return;
   sums = sums && !s.runs.empty();
   if (ap) {
-    sums ? Pass<Count, true, true>(s, counts, bins, scratch, out)
-         : Pass<Count, true, false>(s, counts, bins, scratch, out);
+    sums ? LanePass<Count, true, true>(s, counts, bins, out)
+         : LanePass<Count, true, false>(s, counts, bins, out);
   } else {
-    sums ? Pass<Count, false, true>(s, counts, bins, scratch, out)
-         : Pass<Count, false, false>(s, counts, bins, scratch, out);
+    sums ? LanePass<Count, false, true>(s, counts, bins, out)
+         : LanePass<Count, false, false>(s, counts, bins, out);
   }
 }
 
@@ -283,6 +277,15 @@ SortedScores SortScores(const std::vector<float>& scores, const std::vector<floa
     s.entry[j] = i | (metrics_internal::IsPositive(labels[i]) ? kPositive : 0) |
                  (start ? kGroupStart : 0) | (end ? kGroupEnd : 0);
     if (!weights.empty()) s.weight[j] = weights[i];
+  }
+  s.ap_term.assign(n, 0);
+  bool positive = false;
+  for (size_t j = 0; j < n; ++j) {
+    positive |= (s.entry[j] & kPositive) != 0;
+    if (s.entry[j] & kGroupEnd) {
+      s.ap_term[j] = positive;
+      positive = false;
+    }
   }
   if (terms == nullptr || n == 0) return s;
   const BinaryTerms t = ComputeBinaryTerms(scores, labels, *terms);
@@ -312,14 +315,14 @@ double SortedMetric(const SortedScores& s, const uint32_t* counts, bool pr) {
   return SortedMetricOf(s, counts, pr);
 }
 
-void SortedPass(const SortedScores& s, const uint8_t* counts, bool ap, bool sums, int bins,
-                SortedScratch* scratch, SortedSums* out) {
-  PassOf(s, counts, ap, sums, bins, scratch, out);
+void SortedPassLanes(const SortedScores& s, const uint8_t* counts, bool ap, bool sums, int bins,
+                     SortedSums* out) {
+  LanesOf(s, counts, ap, sums, bins, out);
 }
 
-void SortedPass(const SortedScores& s, const uint32_t* counts, bool ap, bool sums, int bins,
-                SortedScratch* scratch, SortedSums* out) {
-  PassOf(s, counts, ap, sums, bins, scratch, out);
+void SortedPassLanes(const SortedScores& s, const uint32_t* counts, bool ap, bool sums, int bins,
+                     SortedSums* out) {
+  LanesOf(s, counts, ap, sums, bins, out);
 }
 
 double SortedSumsMetric(const std::string& metric, const SortedScores& s, const SortedSums& out) {

@@ -38,6 +38,9 @@ struct SortedScores {
   std::vector<double> log_loss, squared;
   std::vector<float> score;
   std::vector<Run> runs;
+  // 1 at the last position of each group of tied scores that holds a positive: where average
+  // precision takes a term.
+  std::vector<uint8_t> ap_term;
 };
 
 // Sorts `scores` (a binary model's, one per row) with their labels and weights. `terms`: also the
@@ -53,25 +56,27 @@ double SortedMetric(const SortedScores& s, const uint8_t* counts, bool pr);
 double SortedMetric(const SortedScores& s, const uint32_t* counts, bool pr);
 
 // What one pass over unweighted rows gives: AUC and average precision (when asked for), and the
-// sums of bootstrap_sums.h (when asked for and `s` has the terms).
+// sums of bootstrap_sums.h (when asked for and `s` has the terms): the counts exactly, the
+// log-loss, squared error and per-bin scores in position order (equal to AccumulateBinary's to
+// rounding).
 struct SortedSums {
   double auc = 0, ap = 0;
   BinarySums sums;
 };
 
-// Reusable buffers of SortedPass; one per thread.
-struct SortedScratch {
-  std::vector<uint32_t> group, tp, selected;
-};
-
-// One pass over the positions of `s` (unweighted, REQUIRES: s.weight empty), the rows weighted by
-// counts[row]: AUC and, with `ap`, average precision (bit-identical to SortedMetric); with `sums`,
-// the binary sums in position order (equal to AccumulateBinary's to rounding; the counts exactly).
-// `bins` as MetricOptions::calibration_bins. A NaN model gives NaN metrics (BinarySumMetric).
-void SortedPass(const SortedScores& s, const uint8_t* counts, bool ap, bool sums, int bins,
-                SortedScratch* scratch, SortedSums* out);
-void SortedPass(const SortedScores& s, const uint32_t* counts, bool ap, bool sums, int bins,
-                SortedScratch* scratch, SortedSums* out);
+// One pass over the positions of `s` (unweighted) for kLanes resamples at once: `counts` holds
+// kLanes counts per row (row i's count in resample l at counts[i * kLanes + l]); out[l] (kLanes
+// of them) is resample l's: AUC and, with `ap`, average precision (both bit-identical to
+// SortedMetric), with `sums` the binary sums (needs `s` sorted with the terms). `bins` as
+// MetricOptions::calibration_bins. A NaN model leaves `out` as it is (SortedSumsMetric gives
+// NaN). One read of the positions serves every lane, and the lanes share vector instructions.
+// REQUIRES: fewer than kMaxLaneRows rows.
+constexpr int kLanes = 2;
+constexpr size_t kMaxLaneRows = size_t{1} << 26;
+void SortedPassLanes(const SortedScores& s, const uint8_t* counts, bool ap, bool sums, int bins,
+                     SortedSums* out);
+void SortedPassLanes(const SortedScores& s, const uint32_t* counts, bool ap, bool sums, int bins,
+                     SortedSums* out);
 
 // `metric` (auc, pr_auc or IsBinarySum) of a pass's sums.
 double SortedSumsMetric(const std::string& metric, const SortedScores& s, const SortedSums& out);

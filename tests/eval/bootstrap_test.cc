@@ -1,6 +1,7 @@
 // The paired bootstrap: its resampling, its fast path against the reference path, determinism
 // whatever the thread count, and the coverage of its intervals on data with a known answer.
 #include "eval/bootstrap.h"
+#include "eval/bootstrap_sorted.h"
 
 #include <algorithm>
 #include <chrono>
@@ -174,6 +175,36 @@ TEST(PairedBootstrap, SortedPassOfEveryBinaryMetricEqualsTheDrawnRows) {
         }
       }
     }
+  }
+}
+
+// The lanes' pass gives the same with 32-bit counts (the path of a count past 255) as with bytes,
+// and AUC and average precision as SortedMetric on each lane's counts.
+TEST(PairedBootstrap, LanesOfBytesAndOfWideCountsAgree) {
+  using namespace bootstrap_internal;
+  const TwoModels m = Binormal(7, 700, 1.0, 0.6, 0.4);
+  std::vector<float> p(m.a.size());
+  for (size_t i = 0; i < p.size(); ++i) p[i] = std::round(10.0f / (1.0f + std::exp(-m.a[i]))) / 10;
+  MetricOptions options;
+  const SortedScores s = SortScores(p, m.labels, {}, &options);
+  std::vector<uint8_t> bytes(p.size() * kLanes);
+  std::vector<uint32_t> wide(bytes.size());
+  std::vector<std::vector<uint32_t>> lane(kLanes);
+  for (int l = 0; l < kLanes; ++l) {
+    lane[l] = ResampleCounts(p.size(), 11, l);
+    for (size_t i = 0; i < p.size(); ++i) bytes[i * kLanes + l] = wide[i * kLanes + l] = lane[l][i];
+  }
+  SortedSums from_bytes[kLanes], from_wide[kLanes];
+  SortedPassLanes(s, bytes.data(), true, true, options.calibration_bins, from_bytes);
+  SortedPassLanes(s, wide.data(), true, true, options.calibration_bins, from_wide);
+  for (int l = 0; l < kLanes; ++l) {
+    for (const auto& metric : TaskMetricNames(Task::kBinary)) {
+      EXPECT_EQ(SortedSumsMetric(metric, s, from_bytes[l]),
+                SortedSumsMetric(metric, s, from_wide[l]))
+          << metric;
+    }
+    EXPECT_EQ(from_bytes[l].auc, SortedMetric(s, lane[l].data(), false));
+    EXPECT_EQ(from_bytes[l].ap, SortedMetric(s, lane[l].data(), true));
   }
 }
 
