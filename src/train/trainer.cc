@@ -203,26 +203,30 @@ bool ConcurrentFits(const torch::Device& device, bool distributed) {
   return device.is_cpu() && !distributed && at::get_num_threads() >= 2;
 }
 
-// Runs `other` on a new thread and `here` on the calling one, each with one intra-op thread, then
-// restores the intra-op thread count; rethrows the first exception (here's before other's) once
-// both are done. Without a thread to spare, runs `other` after `here`.
+// Runs `other` on a new thread and `here` on the calling one, the intra-op threads split between
+// them (`other` gets half, at least one; `here` the rest), then restores the intra-op thread
+// count; rethrows the first exception (here's before other's) once both are done. Without a thread
+// to spare, runs `other` after `here`.
 template <typename Other, typename Here>
 void RunSideBySide(Other&& other, Here&& here) {
   const int threads = at::get_num_threads();
-  at::set_num_threads(1);
+  const int other_threads = std::max(1, threads / 2);
+  const int here_threads = std::max(1, threads - other_threads);
   std::exception_ptr other_error, here_error;
   std::thread worker;
   try {
     worker = std::thread([&] {
       try {
+        at::set_num_threads(other_threads);  // this thread's own OpenMP and MKL thread counts
         other();
       } catch (...) {
         other_error = std::current_exception();
       }
     });
   } catch (const std::system_error&) {
-    at::set_num_threads(threads);
+    // No thread: both run here, one after the other, on every thread.
   }
+  if (worker.joinable()) at::set_num_threads(here_threads);
   try {
     here();
   } catch (...) {
@@ -422,13 +426,13 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   auto main = Started(
       arch, so, {previous.get(), prior, start_linear ? start_linear.get() : fallback.get()}, &r);
   // Fallback and main model fit side by side when the main model does not start from the
-  // fallback's fit (ConcurrentFits says when), each on one intra-op thread: a small-batch step
-  // gains little from a second thread, and two models on two cores finish sooner than one after
+  // fallback's fit (ConcurrentFits says when), each on half the intra-op threads: a small-batch
+  // step gains little from more threads, and two models on two cores finish sooner than one after
   // the other. Otherwise the fallback first, then the main model, each on every thread.
   const bool main_needs_fallback = !start_linear && fallback && !previous && arch.kind != "mlp";
   const bool side_by_side =
       fallback && !main_needs_fallback && ConcurrentFits(so.device, so.comm != nullptr);
-  if (side_by_side) LogInfo("fallback and main model fit side by side, one thread each");
+  if (side_by_side) LogInfo("fallback and main model fit side by side");
   double fallback_seconds = 0, main_seconds = 0;  // set by each side, read after both are done
   // The fallback's artifacts and scores are written as soon as it is fitted: the main model writes
   // nothing until it is done.
