@@ -162,6 +162,8 @@ inline uint64_t Mix(uint64_t z) {
   return z ^ (z >> 31);
 }
 
+constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
 // Mixes the values of rows [b, e) of `c` into their hashes h[i]: numbers by the bits of their
 // `Width` stored bytes, strings of up to 7 bytes packed with their length (XXH64 when longer),
 // missing values as a constant.
@@ -177,7 +179,14 @@ void MixColumn(const Column& c, int64_t b, int64_t e, uint64_t* h) {
       const auto len = static_cast<size_t>(c.offsets[i + 1] - c.offsets[i]);
       if (len <= 7) {
         x = uint64_t{len} << 56;
-        std::memcpy(&x, s, len);
+        if (kLittleEndian && c.offsets[i] + 8 <= static_cast<int64_t>(c.bytes.size())) {
+          // One 8-byte load, the bytes past the string masked off: what memcpy of len gives.
+          uint64_t word;
+          std::memcpy(&word, s, sizeof word);
+          x |= word & ((uint64_t{1} << (8 * len)) - 1);
+        } else {
+          std::memcpy(&x, s, len);
+        }
       } else {
         x = kernels::Xxh64(s, len, 1);
       }
