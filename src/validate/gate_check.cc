@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "features/vocab.h"
 #include "freshet/data_gate.hpp"
 #include "freshet/error.hpp"
 
@@ -165,11 +166,15 @@ void DataGate::CheckAgainstSchema(const Profile& fresh, const Table& rows) {
     if (c.kind == ColumnKind::kNumeric && cs->has_range && c.numeric.count > 0) {
       const Column* col = rows.Find(c.name);
       int64_t below = 0, above = 0;
-      for (int64_t i = 0; col && i < col->size(); ++i) {
-        const double x = col->as_double(i);
-        if (std::isnan(x) || std::isinf(x)) continue;
-        below += x < cs->min;
-        above += x > cs->max;
+      if (col) {
+        const kernels::NumericColumnView v = NumericView(*col);
+        for (int64_t i = 0; i < col->size(); ++i) {
+          bool missing;
+          const double x = kernels::LoadNumeric(v, i, &missing);
+          if (missing || std::isinf(x)) continue;
+          below += x < cs->min;
+          above += x > cs->max;
+        }
       }
       const bool integer = c.dtype == "i32" || c.dtype == "i64";
       const double count = static_cast<double>(c.numeric.count);
