@@ -50,12 +50,9 @@ struct KeyBuckets {
   int shift = 0;
   std::vector<int64_t> start;
 
-  explicit KeyBuckets(const std::vector<double>& values) {
-    for (double x : values) {
-      const uint64_t k = OrderKey(x);
-      lo = std::min(lo, k);
-      hi = std::max(hi, k);
-    }
+  // REQUIRES: values non-empty, `min` and `max` the smallest and the largest of them.
+  KeyBuckets(const std::vector<double>& values, double min, double max)
+      : lo(OrderKey(min)), hi(OrderKey(max)) {
     while ((hi >> shift) - (lo >> shift) >= kBuckets) ++shift;
     base = lo >> shift;
     start.assign(kBuckets + 1, 0);
@@ -341,7 +338,8 @@ std::vector<double> QuantilesOf(const std::vector<double>& values, const KeyBuck
 
 std::vector<double> Quantiles(const std::vector<double>& values, const std::vector<double>& qs) {
   if (values.empty()) return std::vector<double>(qs.size(), 0.0);
-  return QuantilesOf(values, KeyBuckets(values), qs);
+  const auto [min, max] = std::minmax_element(values.begin(), values.end());
+  return QuantilesOf(values, KeyBuckets(values, *min, *max), qs);
 }
 
 void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bool histogram,
@@ -357,6 +355,7 @@ void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bo
   const int parts = std::max(moment_parts, 1);
   std::vector<size_t>& bounds = out->bounds;
   bounds.clear();
+  double min = INFINITY, max = -INFINITY;
   for (int part = 0; part < parts; ++part) {
     bounds.push_back(finite.size());
     const int64_t end = rows * (part + 1) / parts;
@@ -369,6 +368,8 @@ void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bo
         continue;
       }
       finite.push_back(x);
+      min = x < min ? x : min;
+      max = x > max ? x : max;
       if (!distinct.many()) distinct.Add(x);
     }
   }
@@ -382,7 +383,7 @@ void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bo
     for (int k = 0; k <= o.bins; ++k) qs.push_back(static_cast<double>(k) / o.bins);
   }
   std::optional<KeyBuckets> buckets;
-  if (!finite.empty() && (p->many || histogram)) buckets.emplace(finite);
+  if (!finite.empty() && (p->many || histogram)) buckets.emplace(finite, min, max);
   const std::vector<double> all =
       p->many ? QuantilesOf(finite, *buckets, qs) : DistinctQuantiles(p->distinct, qs);
   p->quantiles.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(nq));
