@@ -244,7 +244,12 @@ std::vector<double> DistinctQuantiles(const std::vector<std::pair<double, int64_
 // (generate_canonical<double, 53> takes one 64-bit output: double(x) / 2^64, kept below 1), without
 // its long double arithmetic.
 double Uniform01(std::mt19937_64& rng) {
-  const double u = static_cast<double>(rng()) * 0x1p-64;
+  // double(x) without the branch on its top bit that an unsigned conversion takes: two exact
+  // halves, one rounding in their sum, as in the conversion itself.
+  const uint64_t x = rng();
+  const double whole = static_cast<double>(static_cast<int64_t>(x >> 32)) * 0x1p32 +
+                       static_cast<double>(static_cast<int64_t>(x & 0xFFFFFFFFu));
+  const double u = whole * 0x1p-64;
   return u >= 1.0 ? std::nextafter(1.0, 0.0) : u;
 }
 

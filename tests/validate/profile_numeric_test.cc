@@ -13,6 +13,7 @@
 #include "features/vocab.h"
 #include "kernels/column_histogram.h"
 #include "kernels/column_moments.h"
+#include "kernels/xxhash64.h"
 
 namespace freshet::profile_internal {
 namespace {
@@ -131,6 +132,26 @@ TEST(ProfileMoments, EqualTheKernelsToTheBit) {
                                                &missing);
     counts[kernels::HistogramBin(edges.data(), h.edges_count, INFINITY)] -= 1;
     EXPECT_EQ(p.hist, counts) << edges.size() << " edges";
+  }
+  // The sample is selection sampling with std::uniform_real_distribution's draws, as before.
+  {
+    std::vector<double> finite_values;
+    for (double x : values) {
+      if (std::isfinite(x)) finite_values.push_back(x);
+    }
+    std::mt19937_64 rng(ProfileOptions{}.seed ^ kernels::Xxh64("x", 1, 0));
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::vector<double> want;
+    int64_t need = ProfileOptions{}.sample_size;
+    const auto n = static_cast<int64_t>(finite_values.size());
+    for (int64_t i = 0; i < n && need > 0; ++i) {
+      if (u(rng) * static_cast<double>(n - i) < static_cast<double>(need)) {
+        want.push_back(finite_values[i]);
+        --need;
+      }
+    }
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(own.sample, want);
   }
   // 32 distinct values: counted, and the quantiles from them; 33: many.
   for (int distinct : {32, 33}) {
