@@ -44,30 +44,30 @@ namespace {
 // output rows (cat_dim int64 each) stay in L2 between the outputs.
 constexpr int64_t kBlockRows = 2048;
 
-template <int32_t kType>
+template <int32_t InType>
 int64_t CodeAt(const CategoricalInputView& in, int64_t i) {
-  if constexpr (kType == kInCodeI32) {
+  if constexpr (InType == kInCodeI32) {
     return static_cast<const int32_t*>(in.values)[i];
   } else {
     return static_cast<const int64_t*>(in.values)[i];
   }
 }
 
-// Calls put(i, present, h) for rows [begin, end) of an input of type kType, h = XXH64 of the row
+// Calls put(i, present, h) for rows [begin, end) of an input of type InType, h = XXH64 of the row
 // with `seed` where present: HashValue with the type known at compile time.
-template <int32_t kType, typename Put>
+template <int32_t InType, typename Put>
 void HashRows(const CategoricalInputView& in, uint64_t seed, int64_t begin, int64_t end, Put put) {
   const uint8_t* valid = in.valid;
   for (int64_t i = begin; i < end; ++i) {
     bool present = valid == nullptr || valid[i] != 0;
     uint64_t h = 0;
-    if constexpr (kType == kInString) {
+    if constexpr (InType == kInString) {
       const int64_t lo = in.offsets[i];
       const size_t len = static_cast<size_t>(in.offsets[i + 1] - lo);
       present = present && len != 0;
       if (present) h = Xxh64(in.bytes + lo, len, seed);
     } else {
-      if (present) h = Xxh64U64(static_cast<uint64_t>(CodeAt<kType>(in, i)), seed);
+      if (present) h = Xxh64U64(static_cast<uint64_t>(CodeAt<InType>(in, i)), seed);
     }
     put(i, present, h);
   }
@@ -101,14 +101,14 @@ uint64_t Xxh64Lanes(const uint64_t* lanes, int32_t n, uint64_t seed) {
 
 // A vocab output over integer codes with a direct index: no hashing at all. Identical to the
 // hashed lookup because XXH64 of 8 bytes is a bijection of uint64 (no two codes share a key).
-template <int32_t kType>
+template <int32_t InType>
 void DirectRows(const CategoricalInputView& in, const CategoricalOutputView& o, int64_t begin,
                 int64_t end, int64_t* out, int64_t stride) {
   const uint8_t* valid = in.valid;
   const int32_t* direct = o.vocab_direct;
   const int64_t lo = o.vocab_direct_lo, count = o.vocab_direct_count;
   for (int64_t i = begin; i < end; ++i) {
-    const int64_t r = FindVocabDirect(direct, lo, count, CodeAt<kType>(in, i));
+    const int64_t r = FindVocabDirect(direct, lo, count, CodeAt<InType>(in, i));
     out[i * stride] = valid == nullptr || valid[i] != 0 ? r : 0;
   }
 }

@@ -49,27 +49,27 @@ enum PointwiseKind { kNoPointwise, kLog1pOnly, kAnyPointwise };
 // compile time, so the loop has no per-element switch. The element-wise ops (library calls) get a
 // loop of their own, so that the others vectorise; each value goes through the same operations in
 // the same order as in TransformNumeric, so the results are the same to the bit.
-template <typename T, bool kMasked, PointwiseKind kOps>
+template <typename T, bool Masked, PointwiseKind Ops>
 FRESHET_HD void TransformBlock(const NumericColumnView& c, int64_t begin, int64_t n,
                                double* __restrict__ x, uint8_t* __restrict__ miss) {
   const T* __restrict__ src = static_cast<const T*>(c.values) + begin;
-  const uint8_t* __restrict__ valid = c.valid + (kMasked ? begin : 0);
+  const uint8_t* __restrict__ valid = c.valid + (Masked ? begin : 0);
   const double fill = c.fill, lo = c.clip_lo, hi = c.clip_hi, shift = c.shift, scale = c.scale;
   for (int64_t r = 0; r < n; ++r) {
     double v = static_cast<double>(src[r]);
     bool m = v != v;
-    if constexpr (kMasked) m = m | (valid[r] == 0);
+    if constexpr (Masked) m = m | (valid[r] == 0);
     v = m ? fill : v;
     const double below_hi = v > hi ? hi : v;  // ClipAndPointwise's clip, as two selects
     v = v < lo ? lo : below_hi;
-    if constexpr (kOps == kNoPointwise) v = (v - shift) * scale;
+    if constexpr (Ops == kNoPointwise) v = (v - shift) * scale;
     x[r] = v;
     miss[r] = m;
   }
-  if constexpr (kOps == kNoPointwise) return;
+  if constexpr (Ops == kNoPointwise) return;
   for (int64_t r = 0; r < n; ++r) {
     const double v = x[r];
-    if constexpr (kOps == kLog1pOnly) {
+    if constexpr (Ops == kLog1pOnly) {
       x[r] = v < 0.0 ? -std::log1p(-v) : std::log1p(v);
     } else {
       x[r] = ApplyPointwiseSet(c.pointwise, v);
@@ -78,15 +78,15 @@ FRESHET_HD void TransformBlock(const NumericColumnView& c, int64_t begin, int64_
   for (int64_t r = 0; r < n; ++r) x[r] = (x[r] - shift) * scale;
 }
 
-template <typename T, bool kMasked>
+template <typename T, bool Masked>
 FRESHET_HD void TransformBlockOps(const NumericColumnView& c, int64_t begin, int64_t n, double* x,
                                   uint8_t* miss) {
   if (c.pointwise == 0) {
-    TransformBlock<T, kMasked, kNoPointwise>(c, begin, n, x, miss);
+    TransformBlock<T, Masked, kNoPointwise>(c, begin, n, x, miss);
   } else if (c.pointwise == PointwiseBit(kLog1p)) {
-    TransformBlock<T, kMasked, kLog1pOnly>(c, begin, n, x, miss);
+    TransformBlock<T, Masked, kLog1pOnly>(c, begin, n, x, miss);
   } else {
-    TransformBlock<T, kMasked, kAnyPointwise>(c, begin, n, x, miss);
+    TransformBlock<T, Masked, kAnyPointwise>(c, begin, n, x, miss);
   }
 }
 
