@@ -70,7 +70,7 @@ FRESHET_HD void TransformBlock(const NumericColumnView& c, int64_t begin, int64_
   for (int64_t r = 0; r < n; ++r) {
     const double v = x[r];
     if constexpr (Ops == kLog1pOnly) {
-      x[r] = v < 0.0 ? -std::log1p(-v) : std::log1p(v);
+      x[r] = SignedLog1p(v);
     } else {
       x[r] = ApplyPointwiseSet(c.pointwise, v);
     }

@@ -428,7 +428,9 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
   // Fallback and main model fit side by side when the main model does not start from the
   // fallback's fit (ConcurrentFits says when), each on half the intra-op threads: a small-batch
   // step gains little from more threads, and two models on two cores finish sooner than one after
-  // the other. Otherwise the fallback first, then the main model, each on every thread.
+  // the other. Otherwise the fallback first, then the main model, each on every thread. Each keeps
+  // its thread count for the whole fit (not taking over the other's when that one is done): float
+  // sums split by thread count, and a model must not depend on which fit finished first.
   const bool main_needs_fallback = !start_linear && fallback && !previous && arch.kind != "mlp";
   const bool side_by_side =
       fallback && !main_needs_fallback && ConcurrentFits(so.device, so.comm != nullptr);
