@@ -147,7 +147,7 @@ struct Lanes {
 };
 
 // Positions [begin, end) of the scan; *score gets each lane's sum of count * score over them.
-template <typename Count, bool kAp, bool kSums>
+template <typename Count, bool WithAp, bool WithSums>
 void LaneRun(const SortedScores& s, const Count* counts, uint32_t begin, uint32_t end, Lanes* st,
              Lane* score) {
   Lanes t = *st;
@@ -161,12 +161,12 @@ void LaneRun(const SortedScores& s, const Count* counts, uint32_t begin, uint32_
     t.auc += (c - pos) * t.above;
     t.tp += pos;
     t.cum += c;
-    if constexpr (kSums) {
+    if constexpr (WithSums) {
       t.log_loss += c * s.log_loss[j];
       t.squared += c * s.squared[j];
       ps += c * static_cast<double>(s.score[j]);
     }
-    if constexpr (kAp) {
+    if constexpr (WithAp) {
       // A lane whose group drew no positive adds 0 * (tp / cum): its sum stays as it is.
       if (s.ap_term[j]) {
         t.ap += (t.tp - t.tp_end) * (t.tp / (t.cum > 0.5 ? t.cum : one));
@@ -178,12 +178,12 @@ void LaneRun(const SortedScores& s, const Count* counts, uint32_t begin, uint32_
   *score = ps;
 }
 
-template <typename Count, bool kAp, bool kSums>
+template <typename Count, bool WithAp, bool WithSums>
 void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* out) {
   Lanes st;
   Lane score = {};
   const auto n = static_cast<uint32_t>(s.entry.size());
-  if constexpr (kSums) {
+  if constexpr (WithSums) {
     // Counts at the ends of the runs give each bin's counts and the confusion matrix.
     Lane tp_predicted = {}, predicted = {};
     for (int l = 0; l < kLanes; ++l) {
@@ -195,7 +195,7 @@ void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* 
     }
     for (const SortedScores::Run& r : s.runs) {
       const Lane tp0 = st.tp, cum0 = st.cum;
-      LaneRun<Count, kAp, true>(s, counts, r.begin, r.end, &st, &score);
+      LaneRun<Count, WithAp, true>(s, counts, r.begin, r.end, &st, &score);
       const Lane run_tp = st.tp - tp0, run_count = st.cum - cum0;
       for (int l = 0; l < kLanes; ++l) {
         BinarySums& b = out[l].sums;
@@ -221,7 +221,7 @@ void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* 
       b.correct = tp_predicted[l] + negatives - fp;
     }
   } else {
-    LaneRun<Count, kAp, false>(s, counts, 0, n, &st, &score);
+    LaneRun<Count, WithAp, false>(s, counts, 0, n, &st, &score);
   }
   for (int l = 0; l < kLanes; ++l) {
     int64_t ties = 0;
@@ -234,7 +234,7 @@ void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* 
       ties += tp_group * fp_group;
     }
     out[l].auc = AucOf(st.auc[l], static_cast<double>(ties), st.tp[l], st.cum[l] - st.tp[l]);
-    if constexpr (kAp) {
+    if constexpr (WithAp) {
       const double p = st.tp[l];
       out[l].ap = p > 0 ? std::max(0.0, st.ap[l] / p) : metrics_internal::Nan();
     }
