@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <numeric>
 
 #include <ATen/autocast_mode.h>
 
@@ -10,6 +11,7 @@
 #include "freshet/log.hpp"
 #include "freshet/metrics.hpp"
 #include "train/dist_sync.h"
+#include "train/mlp_step.h"
 #include "train/optim.h"
 #include "train/torch_cuda.h"
 
@@ -223,6 +225,43 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
   const bool batch_norm = model_->arch.norm == "batch" && model_->arch.kind != "linear";
   const torch::Tensor rows_host =
       train_rows.defined() ? train_rows.to(torch::kCPU) : torch::arange(n, torch::kInt64);
+  // The written-out CPU step (train/mlp_step.h) where it applies: the same gradients without
+  // LibTorch's per-operation dispatch and autograd graph.
+  // It gathers a resident store's rows itself; a streamed store's batches come gathered (rows
+  // 0, 1, ... of the batch), so that both give the same model, as they do with autograd.
+  std::unique_ptr<MlpCpuStep> cpu_step;
+  std::vector<int64_t> in_order, stripe;
+  if (opt_.written_out_step && MlpCpuStepApplies(model_, opt_.loss, opt_.device, opt_.bf16)) {
+    cpu_step = std::make_unique<MlpCpuStep>(model_, opt_.loss, batch);
+    in_order.resize(static_cast<size_t>(batch));
+    std::iota(in_order.begin(), in_order.end(), int64_t{0});
+  }
+  const bool gather =
+      cpu_step && store.resident && store.dense.is_contiguous() && store.cats.is_contiguous();
+  // The written-out step over the batch rows rows[0..nb) of `from`; with several ranks, over this
+  // rank's stripe of them (as StripeOf takes it) against the whole batch's row count or weight.
+  const auto written_out = [&](const FeatureStore& from, const int64_t* rows, int64_t nb) {
+    if (!dist) return cpu_step->Step(from, rows, nb);
+    stripe.clear();
+    for (int64_t j = opt_.comm->rank(); j < nb; j += opt_.comm->size()) stripe.push_back(rows[j]);
+    double denominator = static_cast<double>(nb);
+    if (from.weights.defined()) {
+      const float* w = from.weights.data_ptr<float>();
+      denominator = 0;
+      for (int64_t j = 0; j < nb; ++j) denominator += w[rows[j]];
+      denominator = std::max(denominator, 1e-12);
+    }
+    return cpu_step->Step(from, stripe.data(), static_cast<int64_t>(stripe.size()), denominator);
+  };
+  // After a step's gradients: clipping and the optimiser's update.
+  const auto update = [&] {
+    if (dist) AllReduceGradients(model_->parameters(), *opt_.comm);
+    if (tc.clip_grad_norm > 0) {
+      torch::nn::utils::clip_grad_norm_(model_->parameters(), tc.clip_grad_norm);
+    }
+    if (!FusedAdamStep(*optimizer_, &fused_steps_)) optimizer_->step();
+    ++progress_.step;
+  };
   while (progress_.epoch < tc.epochs && !progress_.finished) {
     const auto start = Clock::now();
     model_->train();
@@ -232,11 +271,25 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
     if (store.resident) perm = perm.to(opt_.device);
     BatchStream batches(store, perm, batch, opt_.device, opt_.chunk_rows);
     torch::Tensor loss_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(opt_.device));
+    double step_sum = 0;  // the written-out step's losses
     int64_t count = 0;
+    for (int64_t pos = 0; gather && pos < n; pos += batch) {
+      SetLearningRate(*optimizer_, ScheduledLr(tc, progress_.step, steps_per_epoch, total_steps));
+      step_sum += written_out(store, perm.data_ptr<int64_t>() + pos, std::min(batch, n - pos));
+      update();
+      ++count;
+    }
     Batch b;
-    while (batches.Next(&b)) {
+    while (!gather && batches.Next(&b)) {
       if (batch_norm && b.rows() < 2) continue;  // BatchNorm cannot train on a single row
       SetLearningRate(*optimizer_, ScheduledLr(tc, progress_.step, steps_per_epoch, total_steps));
+      if (cpu_step) {
+        const FeatureStore gathered{b.dense.contiguous(), b.cats.contiguous(), b.labels, b.weights};
+        step_sum += written_out(gathered, in_order.data(), b.rows());
+        update();
+        ++count;
+        continue;
+      }
       optimizer_->zero_grad();
       torch::Tensor loss;
       if (dist) {
@@ -254,16 +307,12 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
                                    : per_row.mean();
       }
       loss.backward();
-      if (dist) AllReduceGradients(model_->parameters(), *opt_.comm);
-      if (tc.clip_grad_norm > 0) {
-        torch::nn::utils::clip_grad_norm_(model_->parameters(), tc.clip_grad_norm);
-      }
-      if (!FusedAdamStep(*optimizer_, &fused_steps_)) optimizer_->step();
+      update();
       loss_sum += loss.detach();
       ++count;
-      ++progress_.step;
     }
     ++progress_.epoch;
+    loss_sum += step_sum;
     const double sum = dist ? AllReduceScalar(loss_sum, *opt_.comm) : loss_sum.item<double>();
     last_train_loss_ = count ? sum / static_cast<double>(count) : 0.0;
     nlohmann::json h = {{"epoch", progress_.epoch}, {"train_loss", last_train_loss_}};

@@ -28,6 +28,9 @@ struct SessionOptions {
   // The fallback's solver: Train fits the model to convergence with full-batch L-BFGS
   // (train.fallback's settings) instead of mini-batch epochs.
   bool full_batch = false;
+  // Mini-batch steps of an MLP on the CPU by MlpCpuStep (train/mlp_step.h) where it applies;
+  // false: LibTorch's autograd for every step (tests compare the two).
+  bool written_out_step = true;
   // The ranks of a data-parallel job (null or one rank: a single process). Every rank holds the
   // same store and draws the same batches; each computes the loss of its stripe of every batch
   // (rows j % size == rank) over the whole batch's rows or weight, the gradients are summed over

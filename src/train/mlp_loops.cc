@@ -1,0 +1,32 @@
+#include "train/mlp_loops.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace freshet::mlp_loops {
+
+void Relu(float* h, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) h[i] = h[i] > 0.0f ? h[i] : 0.0f;
+}
+
+void Tanh(float* h, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) h[i] = std::tanh(h[i]);
+}
+
+void ReluBackward(const float* h, float* g, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) g[i] = h[i] > 0.0f ? g[i] : 0.0f;
+}
+
+void TanhBackward(const float* h, float* g, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) g[i] *= 1.0f - h[i] * h[i];
+}
+
+void ColumnSums(const float* g, int64_t rows, int64_t cols, float* sums) {
+  std::fill(sums, sums + cols, 0.0f);
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* row = g + i * cols;
+    for (int64_t j = 0; j < cols; ++j) sums[j] += row[j];
+  }
+}
+
+}  // namespace freshet::mlp_loops

@@ -1,0 +1,235 @@
+#include "train/mlp_step.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "freshet/error.hpp"
+#include "train/mlp_loops.h"
+
+namespace freshet {
+namespace {
+
+// The hidden Linear layers of an MLP part, in order, or empty with *ok = false when the part holds
+// anything but Linear and ReLU / Tanh modules.
+std::vector<torch::nn::Linear> HiddenLinears(const MlpPart& deep, bool* ok) {
+  std::vector<torch::nn::Linear> out;
+  *ok = true;
+  for (const auto& m : deep->mlp->children()) {
+    if (auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(m)) {
+      out.emplace_back(linear);
+    } else if (!std::dynamic_pointer_cast<torch::nn::ReLUImpl>(m) &&
+               !std::dynamic_pointer_cast<torch::nn::TanhImpl>(m)) {
+      *ok = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool MlpCpuStepApplies(const TabularNet& model, const std::string& loss,
+                       const torch::Device& device, bool bf16) {
+  const ModelArch& a = model->arch;
+  if (!device.is_cpu() || bf16 || a.kind != "mlp" || !model->deep || model->wide) return false;
+  if (a.norm != "none" || a.dropout > 0 || a.outputs != 1) return false;
+  if (a.activation != "relu" && a.activation != "tanh") return false;
+  if (loss != "bce" && loss != "mse") return false;
+  bool ok = false;
+  HiddenLinears(model->deep, &ok);
+  for (const auto& p : model->parameters()) {
+    if (p.scalar_type() != torch::kFloat32 || !p.is_contiguous()) return false;
+  }
+  return ok;
+}
+
+MlpCpuStep::MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows)
+    : model_(model), loss_(std::move(loss)), max_rows_(max_rows) {
+  const MlpPart& deep = model_->deep;
+  tanh_ = model_->arch.activation == "tanh";
+  dense_dim_ = model_->arch.dense_dim;
+  int64_t width = dense_dim_;
+  for (const auto& m : deep->embeddings->children()) {
+    tables_.push_back(m->as<torch::nn::Embedding>()->weight);
+    offsets_.push_back(width);
+    width += tables_.back().size(1);
+  }
+  const auto f32 = torch::dtype(torch::kFloat32);
+  input_ = torch::empty({max_rows_, width}, f32);
+  grad_input_ = torch::empty({max_rows_, width}, f32);
+  codes_.resize(static_cast<size_t>(max_rows_) * tables_.size());
+  labels_.resize(static_cast<size_t>(max_rows_));
+  weights_.resize(static_cast<size_t>(max_rows_));
+  bool ok = false;
+  std::vector<torch::nn::Linear> linears = HiddenLinears(deep, &ok);
+  linears.push_back(deep->out);
+  for (const auto& l : linears) {
+    Layer layer;
+    layer.weight = l->weight;
+    layer.bias = l->bias;
+    layer.weight_t = l->weight.t();
+    layer.out = torch::empty({max_rows_, l->weight.size(0)}, f32);
+    layer.grad_out = torch::empty({max_rows_, l->weight.size(0)}, f32);
+    layers_.push_back(std::move(layer));
+  }
+  for (auto& p : model_->parameters()) {
+    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+  }
+}
+
+void MlpCpuStep::Gather(const FeatureStore& store, const int64_t* rows, int64_t n) {
+  const int64_t width = input_.size(1);
+  const int64_t n_cats = static_cast<int64_t>(tables_.size());
+  const int64_t stride = store.cats.size(1);  // the store's codes a row (a model may use fewer)
+  FRESHET_CHECK(stride >= n_cats && store.dense.size(1) == dense_dim_,
+                "MlpCpuStep: the store's columns do not match the model");
+  const float* dense = store.dense.data_ptr<float>();
+  const int64_t* cats = n_cats > 0 ? store.cats.data_ptr<int64_t>() : nullptr;
+  const float* labels = store.labels.data_ptr<float>();
+  const float* weights = store.weights.defined() ? store.weights.data_ptr<float>() : nullptr;
+  float* x = input_.data_ptr<float>();
+  // The rows are scattered over the store: each is a cache miss, so the misses of the rows a few
+  // ahead are started (prefetched) while this one is copied.
+  constexpr int64_t kAhead = 16;
+  for (int64_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) {
+      const int64_t ahead = rows[i + kAhead];
+      __builtin_prefetch(dense + ahead * dense_dim_);
+      if (cats != nullptr) __builtin_prefetch(cats + ahead * stride);
+      __builtin_prefetch(labels + ahead);
+      if (weights != nullptr) __builtin_prefetch(weights + ahead);
+    }
+    const int64_t r = rows[i];
+    float* xi = x + i * width;
+    const float* d = dense + r * dense_dim_;
+    for (int64_t j = 0; j < dense_dim_; ++j) xi[j] = d[j];
+    for (int64_t k = 0; k < n_cats; ++k) {
+      const torch::Tensor& table = tables_[static_cast<size_t>(k)];
+      const int64_t code = cats[r * stride + k];
+      if (code < 0 || code >= table.size(0)) {
+        throw DataError("row " + std::to_string(r) + ": category code " + std::to_string(code) +
+                        " outside embedding table " + std::to_string(k) + " of " +
+                        std::to_string(table.size(0)) + " rows");
+      }
+      codes_[static_cast<size_t>(i * n_cats + k)] = code;
+      const int64_t dim = table.size(1);
+      const float* e = table.data_ptr<float>() + code * dim;
+      float* xe = xi + offsets_[static_cast<size_t>(k)];
+      for (int64_t j = 0; j < dim; ++j) xe[j] = e[j];
+    }
+    labels_[static_cast<size_t>(i)] = labels[r];
+    if (weights != nullptr) weights_[static_cast<size_t>(i)] = weights[r];
+  }
+}
+
+double MlpCpuStep::Loss(int64_t n, bool weighted, double denominator) {
+  const float* z = layers_.back().out.data_ptr<float>();
+  float* dz = layers_.back().grad_out.data_ptr<float>();
+  const ModelArch& arch = model_->arch;
+  // RowLoss's standardised regression label, in float as LibTorch computes it.
+  const bool scaled = arch.task == Task::kRegression && arch.has_label_scaler();
+  const auto mean = static_cast<float>(arch.label_mean);
+  const auto sd = static_cast<float>(arch.label_std);
+  const bool bce = loss_ == "bce";
+  double total_weight = static_cast<double>(n);
+  if (denominator > 0) {
+    total_weight = denominator;
+  } else if (weighted) {
+    total_weight = 0;
+    for (int64_t i = 0; i < n; ++i) total_weight += weights_[static_cast<size_t>(i)];
+    total_weight = std::max(total_weight, 1e-12);
+  }
+  const auto scale = static_cast<float>(1.0 / total_weight);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float label = labels_[static_cast<size_t>(i)];
+    const float y = scaled ? (label - mean) / sd : label;
+    const float zi = z[i];
+    const float w = weighted ? weights_[static_cast<size_t>(i)] : 1.0f;
+    double l = 0;
+    float g = 0;
+    if (bce) {
+      l = std::max(zi, 0.0f) - zi * y + std::log1p(std::exp(-std::fabs(zi)));
+      g = 1.0f / (1.0f + std::exp(-zi)) - y;
+    } else {
+      const float d = zi - y;
+      l = static_cast<double>(d) * d;
+      g = 2.0f * d;
+    }
+    sum += static_cast<double>(w) * l;
+    dz[i] = g * (w * scale);
+  }
+  return sum / total_weight;
+}
+
+void MlpCpuStep::ScatterEmbeddingGradients(int64_t n) {
+  const int64_t width = input_.size(1);
+  const int64_t n_cats = static_cast<int64_t>(tables_.size());
+  const float* gx = grad_input_.data_ptr<float>();
+  for (int64_t k = 0; k < n_cats; ++k) {
+    torch::Tensor grad = tables_[static_cast<size_t>(k)].mutable_grad();
+    grad.zero_();
+    float* g = grad.data_ptr<float>();
+    const int64_t dim = grad.size(1);
+    const int64_t off = offsets_[static_cast<size_t>(k)];
+    for (int64_t i = 0; i < n; ++i) {
+      float* gr = g + codes_[static_cast<size_t>(i * n_cats + k)] * dim;
+      const float* src = gx + i * width + off;
+      for (int64_t j = 0; j < dim; ++j) gr[j] += src[j];
+    }
+  }
+}
+
+double MlpCpuStep::Step(const FeatureStore& store, const int64_t* rows, int64_t n,
+                        double denominator) {
+  FRESHET_CHECK(n >= (denominator > 0 ? 0 : 1) && n <= max_rows_,
+                "MlpCpuStep: batch of the wrong size");
+  torch::NoGradGuard no_grad;
+  if (n == 0) {
+    for (auto& p : model_->parameters()) p.mutable_grad().zero_();
+    return 0.0;
+  }
+  Gather(store, rows, n);
+  const size_t last = layers_.size() - 1;
+  // Forward: each layer's output, activated but for the last.
+  torch::Tensor in = input_.narrow(0, 0, n);
+  for (size_t l = 0; l < layers_.size(); ++l) {
+    Layer& layer = layers_[l];
+    torch::Tensor out = layer.out.narrow(0, 0, n);
+    at::addmm_out(out, layer.bias, in, layer.weight_t);
+    if (l != last) {
+      float* h = out.data_ptr<float>();
+      (tanh_ ? mlp_loops::Tanh : mlp_loops::Relu)(h, out.numel());
+    }
+    in = out;
+  }
+  const double loss = Loss(n, store.weights.defined(), denominator);
+  // Backward: grad_out of layer l is the loss's gradient with respect to its (activated) output.
+  for (size_t l = layers_.size(); l-- > 0;) {
+    Layer& layer = layers_[l];
+    torch::Tensor grad_out = layer.grad_out.narrow(0, 0, n);
+    if (l != last) {
+      // Through the activation, from its output: ReLU passes where the output is positive, tanh
+      // scales by 1 - tanh².
+      (tanh_ ? mlp_loops::TanhBackward : mlp_loops::ReluBackward)(
+          layer.out.data_ptr<float>(), grad_out.data_ptr<float>(), grad_out.numel());
+    }
+    const torch::Tensor layer_in =
+        l == 0 ? input_.narrow(0, 0, n) : layers_[l - 1].out.narrow(0, 0, n);
+    at::mm_out(layer.weight.mutable_grad(), grad_out.t(), layer_in);
+    // The bias gradient: the column sums of grad_out.
+    mlp_loops::ColumnSums(grad_out.data_ptr<float>(), n, grad_out.size(1),
+                          layer.bias.mutable_grad().data_ptr<float>());
+    if (l > 0) {
+      torch::Tensor grad_in = layers_[l - 1].grad_out.narrow(0, 0, n);
+      at::mm_out(grad_in, grad_out, layer.weight);
+    } else if (!tables_.empty()) {
+      torch::Tensor grad_in = grad_input_.narrow(0, 0, n);
+      at::mm_out(grad_in, grad_out, layer.weight);
+      ScatterEmbeddingGradients(n);
+    }
+  }
+  return loss;
+}
+
+}  // namespace freshet
