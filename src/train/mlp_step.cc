@@ -149,8 +149,10 @@ double MlpCpuStep::Loss(int64_t n, bool weighted, double denominator) {
     double l = 0;
     float g = 0;
     if (bce) {
-      l = std::max(zi, 0.0f) - zi * y + std::log1p(std::exp(-std::fabs(zi)));
-      g = 1.0f / (1.0f + std::exp(-zi)) - y;
+      // One exp for both: e = exp(-|z|), sigmoid(z) = 1 / (1 + e) for z >= 0, e / (1 + e) below.
+      const float e = std::exp(-std::fabs(zi));
+      l = std::max(zi, 0.0f) - zi * y + std::log1p(e);
+      g = (zi >= 0.0f ? 1.0f : e) / (1.0f + e) - y;
     } else {
       const float d = zi - y;
       l = static_cast<double>(d) * d;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include <ATen/autocast_mode.h>
 
@@ -269,7 +270,9 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
     // any device, then moved once per epoch.
     torch::Tensor perm = rows_host.index_select(0, torch::randperm(n, shuffle_, torch::kInt64));
     if (store.resident) perm = perm.to(opt_.device);
-    BatchStream batches(store, perm, batch, opt_.device, opt_.chunk_rows);
+    // The written-out step gathers a resident store's batches itself.
+    std::optional<BatchStream> batches;
+    if (!gather) batches.emplace(store, perm, batch, opt_.device, opt_.chunk_rows);
     torch::Tensor loss_sum = torch::zeros({}, torch::dtype(torch::kFloat64).device(opt_.device));
     double step_sum = 0;  // the written-out step's losses
     int64_t count = 0;
@@ -280,7 +283,7 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
       ++count;
     }
     Batch b;
-    while (!gather && batches.Next(&b)) {
+    while (batches && batches->Next(&b)) {
       if (batch_norm && b.rows() < 2) continue;  // BatchNorm cannot train on a single row
       SetLearningRate(*optimizer_, ScheduledLr(tc, progress_.step, steps_per_epoch, total_steps));
       if (cpu_step) {
