@@ -1,6 +1,8 @@
 // freshet: the command-line entry point. The only place that turns errors into exit codes.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <iostream>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -41,9 +43,21 @@ void SetCommandLine(int argc, char** argv) {
 
 const std::string& CommandLine() { return g_command_line; }
 
-}  // namespace freshet::cli
+namespace {
 
-int main(int argc, char** argv) {
+// Ends the process once a verb has returned, without static destructors: LibTorch's unregister
+// its thousands of operators and free their tables, about 0.2 s of a 2 s retrain. Nothing of
+// freshet's is left to do then: each verb closes its files, releases its locks and finalises MPI
+// in its own scope. Only the output streams and the log are flushed.
+[[noreturn]] void Exit(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  spdlog::shutdown();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
+int Run(int argc, char** argv) {
   CLI::App app{
       "freshet: retrains a model on fresh data, checks it, and publishes a versioned checkpoint.\n"
       "Exit codes: 0 published, 1 failure, 2 usage or config error, 3 nothing to do,\n"
@@ -65,33 +79,45 @@ int main(int argc, char** argv) {
                                                                                           : 0);
   });
 
-  freshet::cli::SetCommandLine(argc, argv);
+  SetCommandLine(argc, argv);
   int exit_code = 0;
-  freshet::cli::AddSynth(app, &exit_code);
-  freshet::cli::AddRetrain(app, &exit_code);
-  freshet::cli::AddPredict(app, &exit_code);
-  freshet::cli::AddFeatures(app, &exit_code);
-  freshet::cli::AddValidate(app, &exit_code);
-  freshet::cli::AddShadow(app, &exit_code);
-  freshet::cli::AddReport(app, &exit_code);
-  freshet::cli::AddOnline(app, &exit_code);
-  freshet::cli::AddSubmit(app, &exit_code);
-  freshet::cli::AddTrial(app, &exit_code);
-  freshet::cli::AddAggregate(app, &exit_code);
-  freshet::cli::AddBacktest(app, &exit_code);
-  freshet::cli::AddRegistry(app, &exit_code);
+  AddSynth(app, &exit_code);
+  AddRetrain(app, &exit_code);
+  AddPredict(app, &exit_code);
+  AddFeatures(app, &exit_code);
+  AddValidate(app, &exit_code);
+  AddShadow(app, &exit_code);
+  AddReport(app, &exit_code);
+  AddOnline(app, &exit_code);
+  AddSubmit(app, &exit_code);
+  AddTrial(app, &exit_code);
+  AddAggregate(app, &exit_code);
+  AddBacktest(app, &exit_code);
+  AddRegistry(app, &exit_code);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
-    return rc == 0 ? 0 : freshet::cli::kExitUsage;
+    return rc == 0 ? 0 : kExitUsage;
   } catch (const freshet::Error& e) {
     spdlog::error("{}", e.what());
     return freshet::cli::ExitCodeFor(e.kind());
   } catch (const std::exception& e) {
     spdlog::error("unexpected failure: {}", e.what());
-    return freshet::cli::kExitFailure;
+    return kExitFailure;
   }
   return exit_code;
+}
+
+}  // namespace
+}  // namespace freshet::cli
+
+int main(int argc, char** argv) {
+  // LibTorch's CPU allocator puts tensors of 2 MB and more on transparent huge pages (where the
+  // kernel gives them on request, its default): a training step's gather of rows scattered over
+  // the feature store misses the TLB far less. Set while the process has one thread, before
+  // LibTorch is loaded; a value in the environment is kept.
+  ::setenv("THP_MEM_ALLOC_ENABLE", "1", /*overwrite=*/0);
+  freshet::cli::Exit(freshet::cli::Run(argc, argv));
 }

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "freshet/log.hpp"
 #include "train/dist_sync.h"
+#include "train/linear_objective.h"
 #include "train/session.h"
 
 namespace freshet {
@@ -79,8 +81,29 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
     // A resident store's rows are gathered and converted to float64 once for all evaluations
     // when that copy is small (1 GiB); otherwise each chunk is converted as it passes.
     const int64_t m = local.defined() ? local.size(0) : store.rows();
+    // On the CPU, a linear model's passes are written out (train/linear_objective.h) and read the
+    // store's rows where they are.
+    // A subset's rows are copied together once (when the copy is small, as below): every pass
+    // then reads them in order instead of missing the cache on each.
+    std::optional<LinearObjective> written_out;
+    FeatureStore packed;
+    if (opt_.written_out_step && LinearObjectiveApplies(model_, opt_.loss, store)) {
+      written_out.emplace(model_, opt_.loss);
+      if (local.defined()) local = local.to(torch::kCPU).contiguous();
+      const int64_t row_bytes = store.dense.size(1) * 4 + store.cats.size(1) * 8 + 8;
+      if (local.defined() && m * row_bytes <= (int64_t{1} << 30)) {
+        const auto take = [&local](const torch::Tensor& t) {
+          return t.defined() ? t.index_select(0, local) : t;
+        };
+        packed = {take(store.dense), take(store.cats), take(store.labels), take(store.weights),
+                  true};
+        local = torch::Tensor();
+      }
+    }
+    const FeatureStore& pass_store = packed.dense.defined() ? packed : store;
     Batch cached;
-    if (store.resident && m * (store.dense.size(1) * 8 + 16) <= (int64_t{1} << 30)) {
+    if (!written_out && store.resident &&
+        m * (store.dense.size(1) * 8 + 16) <= (int64_t{1} << 30)) {
       const auto take = [&local](const torch::Tensor& t) {
         return !t.defined() ? t : local.defined() ? t.index_select(0, local) : t;
       };
@@ -104,7 +127,10 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
         part.backward();
         total += part.detach();
       };
-      if (cached.dense.defined()) {
+      if (written_out) {
+        total += written_out->Evaluate(
+            pass_store, local.defined() ? local.data_ptr<int64_t>() : nullptr, m, sum_w);
+      } else if (cached.dense.defined()) {
         for (int64_t b = 0; b < m; b += chunk) {
           const int64_t e = std::min(m, b + chunk);
           add(cached.dense.slice(0, b, e), cached.cats.slice(0, b, e), cached.labels.slice(0, b, e),

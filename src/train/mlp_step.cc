@@ -43,14 +43,23 @@ bool MlpCpuStepApplies(const TabularNet& model, const std::string& loss,
   return ok;
 }
 
-MlpCpuStep::MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows)
+MlpCpuStep::MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows, bool own_gradients)
     : model_(model), loss_(std::move(loss)), max_rows_(max_rows) {
+  params_ = model_->parameters();
+  const auto index_of = [this](const torch::Tensor& p) {
+    for (size_t i = 0; i < params_.size(); ++i) {
+      if (params_[i].is_same(p)) return i;
+    }
+    throw Error(ErrorKind::kInternal,
+                "MlpCpuStep: a layer's tensor is not among the model's parameters");
+  };
   const MlpPart& deep = model_->deep;
   tanh_ = model_->arch.activation == "tanh";
   dense_dim_ = model_->arch.dense_dim;
   int64_t width = dense_dim_;
   for (const auto& m : deep->embeddings->children()) {
     tables_.push_back(m->as<torch::nn::Embedding>()->weight);
+    table_indices_.push_back(index_of(tables_.back()));
     offsets_.push_back(width);
     width += tables_.back().size(1);
   }
@@ -68,12 +77,36 @@ MlpCpuStep::MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows)
     layer.weight = l->weight;
     layer.bias = l->bias;
     layer.weight_t = l->weight.t();
+    layer.weight_index = index_of(layer.weight);
+    layer.bias_index = index_of(layer.bias);
     layer.out = torch::empty({max_rows_, l->weight.size(0)}, f32);
     layer.grad_out = torch::empty({max_rows_, l->weight.size(0)}, f32);
     layers_.push_back(std::move(layer));
   }
-  for (auto& p : model_->parameters()) {
-    if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+  if (own_gradients) {
+    for (const auto& p : params_) own_grads_.push_back(torch::zeros_like(p));
+  } else {
+    for (auto& p : params_) {
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+    }
+  }
+}
+
+torch::Tensor MlpCpuStep::gradient(size_t i) {
+  // A model's gradient is looked up each time: the optimiser or clipping may replace it.
+  return own_grads_.empty() ? params_[i].mutable_grad() : own_grads_[i];
+}
+
+void MlpCpuStep::AddGradientsOf(MlpCpuStep& other) {
+  FRESHET_CHECK(other.params_.size() == params_.size() && !other.own_grads_.empty(),
+                "MlpCpuStep::AddGradientsOf: not a step with its own gradients of this model");
+  for (size_t i = 0; i < params_.size(); ++i) {
+    torch::Tensor to = gradient(i);
+    const torch::Tensor from = other.gradient(i);
+    float* a = to.data_ptr<float>();
+    const float* b = from.data_ptr<float>();
+    const int64_t n = to.numel();
+    for (int64_t j = 0; j < n; ++j) a[j] += b[j];
   }
 }
 
@@ -169,7 +202,7 @@ void MlpCpuStep::ScatterEmbeddingGradients(int64_t n) {
   const int64_t n_cats = static_cast<int64_t>(tables_.size());
   const float* gx = grad_input_.data_ptr<float>();
   for (int64_t k = 0; k < n_cats; ++k) {
-    torch::Tensor grad = tables_[static_cast<size_t>(k)].mutable_grad();
+    torch::Tensor grad = gradient(table_indices_[static_cast<size_t>(k)]);
     grad.zero_();
     float* g = grad.data_ptr<float>();
     const int64_t dim = grad.size(1);
@@ -188,7 +221,7 @@ double MlpCpuStep::Step(const FeatureStore& store, const int64_t* rows, int64_t 
                 "MlpCpuStep: batch of the wrong size");
   torch::NoGradGuard no_grad;
   if (n == 0) {
-    for (auto& p : model_->parameters()) p.mutable_grad().zero_();
+    for (size_t i = 0; i < params_.size(); ++i) gradient(i).zero_();
     return 0.0;
   }
   Gather(store, rows, n);
@@ -218,10 +251,11 @@ double MlpCpuStep::Step(const FeatureStore& store, const int64_t* rows, int64_t 
     }
     const torch::Tensor layer_in =
         l == 0 ? input_.narrow(0, 0, n) : layers_[l - 1].out.narrow(0, 0, n);
-    at::mm_out(layer.weight.mutable_grad(), grad_out.t(), layer_in);
+    torch::Tensor weight_grad = gradient(layer.weight_index);
+    at::mm_out(weight_grad, grad_out.t(), layer_in);
     // The bias gradient: the column sums of grad_out.
     mlp_loops::ColumnSums(grad_out.data_ptr<float>(), n, grad_out.size(1),
-                          layer.bias.mutable_grad().data_ptr<float>());
+                          gradient(layer.bias_index).data_ptr<float>());
     if (l > 0) {
       torch::Tensor grad_in = layers_[l - 1].grad_out.narrow(0, 0, n);
       at::mm_out(grad_in, grad_out, layer.weight);

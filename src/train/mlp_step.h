@@ -30,9 +30,12 @@ bool MlpCpuStepApplies(const TabularNet& model, const std::string& loss,
 class MlpCpuStep {
  public:
   // Holds `model` (not owned; it must outlive the step) and gives each of its parameters a
-  // gradient tensor, which Step overwrites. `max_rows` bounds a step's rows.
+  // gradient tensor, which Step overwrites. `max_rows` bounds a step's rows. With `own_gradients`
+  // the step writes its gradients to tensors of its own instead (gradient(i) for parameter i of
+  // model->parameters()), so that another step can take part of a batch on another thread while
+  // this one takes the rest (AddGradientsOf).
   // REQUIRES: MlpCpuStepApplies(model, loss, ...).
-  MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows);
+  MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows, bool own_gradients = false);
 
   // The mean loss (weighted by the store's weights when it has them) over rows rows[0..n) of
   // `store`, whose tensors are on the CPU, and its gradient, written to each parameter's grad():
@@ -43,10 +46,18 @@ class MlpCpuStep {
   // category code outside its table.
   double Step(const FeatureStore& store, const int64_t* rows, int64_t n, double denominator = 0);
 
+  // The gradient tensor Step writes for parameter i of model->parameters().
+  torch::Tensor gradient(size_t i);
+
+  // Adds `other`'s gradients (a step with its own over the same model) to this step's, parameter
+  // by parameter, in float.
+  void AddGradientsOf(MlpCpuStep& other);
+
  private:
   struct Layer {
-    torch::Tensor weight, bias, weight_t;  // weight_t: weight.t(), a view
-    torch::Tensor out, grad_out;           // [max_rows, width] buffers
+    torch::Tensor weight, bias, weight_t;     // weight_t: weight.t(), a view
+    size_t weight_index = 0, bias_index = 0;  // in model->parameters()
+    torch::Tensor out, grad_out;              // [max_rows, width] buffers
   };
   // The batch's input rows (dense features, then each code's embedding row), codes, labels and
   // weights into the buffers below.
@@ -61,11 +72,14 @@ class MlpCpuStep {
   bool tanh_ = false;
   int64_t max_rows_;
   int64_t dense_dim_ = 0;
-  std::vector<torch::Tensor> tables_;  // embedding weights, one per categorical column
-  std::vector<int64_t> offsets_;       // each table's first column in the input row
-  std::vector<Layer> layers_;          // hidden layers, then the output layer
-  torch::Tensor input_, grad_input_;   // [max_rows, dense + embedding widths]
-  std::vector<int64_t> codes_;         // [max_rows, tables]
+  std::vector<torch::Tensor> params_;     // model->parameters()
+  std::vector<torch::Tensor> own_grads_;  // with own_gradients, one per parameter
+  std::vector<torch::Tensor> tables_;     // embedding weights, one per categorical column
+  std::vector<size_t> table_indices_;     // in model->parameters()
+  std::vector<int64_t> offsets_;          // each table's first column in the input row
+  std::vector<Layer> layers_;             // hidden layers, then the output layer
+  torch::Tensor input_, grad_input_;      // [max_rows, dense + embedding widths]
+  std::vector<int64_t> codes_;            // [max_rows, tables]
   std::vector<float> labels_, weights_;
 };
 

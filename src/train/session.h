@@ -3,6 +3,7 @@
 // and one for the main model (mini-batches).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -28,9 +29,14 @@ struct SessionOptions {
   // The fallback's solver: Train fits the model to convergence with full-batch L-BFGS
   // (train.fallback's settings) instead of mini-batch epochs.
   bool full_batch = false;
-  // Mini-batch steps of an MLP on the CPU by MlpCpuStep (train/mlp_step.h) where it applies;
-  // false: LibTorch's autograd for every step (tests compare the two).
+  // Mini-batch steps of an MLP on the CPU by MlpCpuStep (train/mlp_step.h), and the full-batch
+  // passes of a linear model by LinearObjective (train/linear_objective.h), where they apply;
+  // false: LibTorch's autograd for every step and pass (tests compare the two).
   bool written_out_step = true;
+  // Set by another fit on this process's other core when it is done (the fallback's, fitted side
+  // by side): from then on the written-out step runs each batch's second half on that core. Null:
+  // only the intra-op thread count at the start of Train says whether there is one. Not owned.
+  const std::atomic<bool>* spare_core = nullptr;
   // The ranks of a data-parallel job (null or one rank: a single process). Every rank holds the
   // same store and draws the same batches; each computes the loss of its stripe of every batch
   // (rows j % size == rank) over the whole batch's rows or weight, the gradients are summed over

@@ -1,6 +1,7 @@
 #include "freshet/trainer.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -421,19 +422,23 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
     fallback = Started(linear, fo, start, &fallback_result);
     if (start_linear) fallback_result.init = start.previous ? "warm_start" : "prior";
   }
-  // The main model's weights are drawn here, after the fallback's, whatever runs first.
-  ModelResult r;
-  auto main = Started(
-      arch, so, {previous.get(), prior, start_linear ? start_linear.get() : fallback.get()}, &r);
   // Fallback and main model fit side by side when the main model does not start from the
   // fallback's fit (ConcurrentFits says when), each on half the intra-op threads: a small-batch
   // step gains little from more threads, and two models on two cores finish sooner than one after
   // the other. Otherwise the fallback first, then the main model, each on every thread. Each keeps
-  // its thread count for the whole fit (not taking over the other's when that one is done): float
-  // sums split by thread count, and a model must not depend on which fit finished first.
+  // its intra-op thread count for the whole fit (not taking over the other's when that one is
+  // done): float sums split by thread count, and a model must not depend on which fit finished
+  // first. The main model's written-out step alone takes the fallback's core once it is done
+  // (SessionOptions::spare_core): it splits every batch the same way on one core or two.
   const bool main_needs_fallback = !start_linear && fallback && !previous && arch.kind != "mlp";
   const bool side_by_side =
       fallback && !main_needs_fallback && ConcurrentFits(so.device, so.comm != nullptr);
+  std::atomic<bool> fallback_done{false};
+  if (side_by_side) so.spare_core = &fallback_done;
+  // The main model's weights are drawn here, after the fallback's, whatever runs first.
+  ModelResult r;
+  auto main = Started(
+      arch, so, {previous.get(), prior, start_linear ? start_linear.get() : fallback.get()}, &r);
   if (side_by_side) LogInfo("fallback and main model fit side by side");
   double fallback_seconds = 0, main_seconds = 0;  // set by each side, read after both are done
   // The fallback's artifacts and scores are written as soon as it is fitted: the main model writes
@@ -443,6 +448,7 @@ TrainOutcome TrainModel(const Config& config, const FeatureState& state, const T
     fallback->Train(tr, torch::Tensor(), torch::Tensor());
     Publish(*fallback, fo, torch::Tensor(), ev, *options.out, kFallbackFiles, &fallback_result);
     fallback_seconds = Since(t_fallback);
+    fallback_done.store(true, std::memory_order_release);
   };
   const auto fit_main = [&] {
     const auto t_main = Clock::now();

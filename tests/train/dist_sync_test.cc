@@ -152,5 +152,17 @@ TEST(DistSync, FullBatchFit) {
   EXPECT_LT(TrainBothWays(arch, o, store, {}, {}, 2), 1e-6);
 }
 
+// A binary linear model's passes are written out (train/linear_objective.h), over each rank's
+// stripe of the rows.
+TEST(DistSync, FullBatchFitWrittenOut) {
+  FeatureStore store = MakeStore(Task::kBinary, 700, 2);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(8);
+  store.weights = torch::rand({700}, gen, torch::kFloat32) + 0.5f;
+  SessionOptions o = Options(Task::kBinary, 1);
+  o.full_batch = true;
+  const ModelArch arch = Arch("linear", Task::kBinary, 1, 3, {6, 6});
+  EXPECT_LT(TrainBothWays(arch, o, store, {}, {}, 3), 1e-6);
+}
+
 }  // namespace
 }  // namespace freshet

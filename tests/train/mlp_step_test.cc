@@ -4,6 +4,9 @@
 // cases it declines, and a session trained with it against one trained with autograd.
 #include "train/mlp_step.h"
 
+#include <atomic>
+#include <memory>
+
 #include <gtest/gtest.h>
 
 #include "freshet/error.hpp"
@@ -177,6 +180,52 @@ TEST(MlpCpuStep, TrainsTheSameModelAsAutograd) {
   }
   const torch::Tensor pred_a = a.Predict(s), pred_b = b.Predict(s);
   EXPECT_LT((pred_a - pred_b).abs().max().item<float>(), 1e-3);
+}
+
+// Each batch's second half runs on a LaneThread where a second core is free: from the start with
+// two intra-op threads, or once SessionOptions::spare_core is set. The model is the same to the
+// bit on one core or two, weighted or not, resident or streamed.
+TEST(MlpCpuStep, SameModelOnOneCoreOrTwo) {
+  const ModelArch arch = Arch("mlp", Task::kBinary, 1, 3, {6, 6});
+  FeatureStore s = MakeStore(Task::kBinary, 2000, 9);
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(4);
+  s.weights = torch::rand({2000}, gen, torch::kFloat32) + 0.5f;
+  const int threads = at::get_num_threads();
+  std::atomic<bool> spare{true};
+  std::vector<std::unique_ptr<TrainSession>> sessions;
+  for (int variant = 0; variant < 4; ++variant) {
+    SessionOptions o = Options(Task::kBinary, 2);
+    o.train.batch_size = 75;  // odd: the first half takes the odd row
+    if (variant == 2) o.spare_core = &spare;
+    at::set_num_threads(variant == 1 ? 2 : 1);
+    sessions.push_back(std::make_unique<TrainSession>(arch, o));
+    FeatureStore from = s;
+    if (variant == 3) from.resident = false;  // batches come gathered
+    sessions.back()->Train(from, torch::Tensor(), torch::Tensor());
+  }
+  at::set_num_threads(threads);
+  for (size_t v = 1; v < sessions.size(); ++v) {
+    EXPECT_TRUE(testing::SameWeights(sessions[0]->model(), sessions[v]->model())) << v;
+    EXPECT_EQ(sessions[0]->last_train_loss(), sessions[v]->last_train_loss()) << v;
+  }
+}
+
+// A bad code in either half, the lane's or this thread's, is the step's DataError (the seeds
+// shuffle the one bad row into both halves).
+TEST(MlpCpuStep, EitherHalfsErrorIsTheSessions) {
+  const ModelArch arch = Arch("mlp", Task::kBinary, 1, 3, {6, 6});
+  FeatureStore s = MakeStore(Task::kBinary, 200, 9);
+  s.cats[150][0] = 40;
+  const int threads = at::get_num_threads();
+  at::set_num_threads(2);
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    SessionOptions o = Options(Task::kBinary, 1);
+    o.train.batch_size = 200;
+    o.train.seed = seed;
+    TrainSession session(arch, o);
+    EXPECT_THROW(session.Train(s, torch::Tensor(), torch::Tensor()), DataError) << seed;
+  }
+  at::set_num_threads(threads);
 }
 
 }  // namespace
