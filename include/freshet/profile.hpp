@@ -70,6 +70,11 @@ struct ProfileOptions {
   int top_k = 1000;
   int64_t sample_size = 10000;
   uint64_t seed = 0;
+  // Counts only: a numeric column's count, nan, inf, min and max (no moments, quantiles,
+  // histogram, distinct values or sample), a categorical column's counts and top values, and the
+  // duplicate rows. What a check of rows against a schema reads, when there is no reference
+  // profile to compare distributions with.
+  bool counts_only = false;
 };
 
 struct Profile {

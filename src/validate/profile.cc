@@ -22,19 +22,10 @@ using kernels::ColumnMoments;
 
 // Moments and infinities of the finite values of a column holding +-Inf (rare: a CPU loop).
 kernels::Moments FiniteMoments(const Column& col, int64_t* inf) {
-  const kernels::NumericColumnView v = NumericView(col);
   kernels::Moments m;
   *inf = 0;
-  for (int64_t i = 0; i < col.size(); ++i) {
-    bool missing;
-    const double x = kernels::LoadNumeric(v, i, &missing);
-    if (missing) continue;
-    if (std::isinf(x)) {
-      ++*inf;
-      continue;
-    }
-    m.Add(x);
-  }
+  profile_internal::ForEachFinite(NumericView(col), 0, col.size(), inf,
+                                  [&m](double x) { m.Add(x); });
   return m;
 }
 
@@ -298,7 +289,9 @@ Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& col
     for (size_t k = next++; k < order.size(); k = next++) {
       const size_t j = order[k];
       ColumnProfile& c = p.columns[j];
-      if (c.kind == ColumnKind::kNumeric) {
+      if (c.kind == ColumnKind::kNumeric && options.counts_only) {
+        profile_internal::NumericCounts(*cols[j], &c.numeric);
+      } else if (c.kind == ColumnKind::kNumeric) {
         profile_internal::HostNumeric(*cols[j], options, c.numeric.edges.empty(), !device.is_cuda(),
                                       std::max(moment_parts, 1), &c.numeric, &finite[j]);
       } else {
@@ -316,7 +309,9 @@ Profile ComputeProfile(const Table& table, const std::vector<ProfileColumn>& col
     numeric_finite.push_back(&finite[j]);
   }
   // The CPU took the moments and histograms from the host pass's values.
-  if (device.is_cuda()) {
+  if (options.counts_only) {
+    // NumericCounts has filled what there is to fill.
+  } else if (device.is_cuda()) {
     NumericPass(numeric_cols, numeric_out, device);
   } else {
     profile_internal::FillMoments(numeric_finite, p.rows, numeric_out);

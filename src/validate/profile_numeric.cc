@@ -347,6 +347,22 @@ std::vector<double> Quantiles(const std::vector<double>& values, const std::vect
   return QuantilesOf(values, KeyBuckets(values, *min, *max), qs);
 }
 
+void NumericCounts(const Column& col, NumericProfile* p) {
+  const int64_t rows = col.size();
+  int64_t count = 0, inf = 0;
+  double min = INFINITY, max = -INFINITY;
+  ForEachFinite(NumericView(col), 0, rows, &inf, [&](double x) {
+    ++count;
+    min = x < min ? x : min;
+    max = x > max ? x : max;
+  });
+  p->count = count;
+  p->inf = inf;
+  p->nan = rows - count - inf;
+  p->min = count ? min : 0.0;
+  p->max = count ? max : 0.0;
+}
+
 void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bool histogram,
                  int moment_parts, NumericProfile* p, FiniteValues* out) {
   const kernels::NumericColumnView v = NumericView(col);
@@ -364,19 +380,12 @@ void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bo
   for (int part = 0; part < parts; ++part) {
     bounds.push_back(finite.size());
     const int64_t end = rows * (part + 1) / parts;
-    for (int64_t i = rows * part / parts; i < end; ++i) {
-      bool missing;
-      const double x = kernels::LoadNumeric(v, i, &missing);
-      if (missing) continue;
-      if (std::isinf(x)) {
-        ++inf;
-        continue;
-      }
+    ForEachFinite(v, rows * part / parts, end, &inf, [&](double x) {
       finite.push_back(x);
       min = x < min ? x : min;
       max = x > max ? x : max;
       if (!distinct.many()) distinct.Add(x);
-    }
+    });
   }
   bounds.push_back(finite.size());
   p->distinct = distinct.Values();

@@ -3,11 +3,13 @@
 // its seeded sample. Private to src/validate/.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "freshet/profile.hpp"
 #include "freshet/table.hpp"
+#include "kernels/numeric_transform.h"
 
 namespace freshet::profile_internal {
 
@@ -27,6 +29,26 @@ struct FiniteValues {
 // REQUIRES: `col` numeric.
 void HostNumeric(const Column& col, const ProfileOptions& o, bool want_edges, bool histogram,
                  int moment_parts, NumericProfile* p, FiniteValues* finite);
+
+// fn(x) for each finite value x of rows [begin, end) of `v`, in order; *inf counts the infinities.
+template <typename Fn>
+void ForEachFinite(const kernels::NumericColumnView& v, int64_t begin, int64_t end, int64_t* inf,
+                   Fn&& fn) {
+  for (int64_t i = begin; i < end; ++i) {
+    bool missing;
+    const double x = kernels::LoadNumeric(v, i, &missing);
+    if (missing) continue;
+    if (std::isinf(x)) {
+      ++*inf;
+      continue;
+    }
+    fn(x);
+  }
+}
+
+// Fills count, nan, inf, min and max of p from `col` (ProfileOptions::counts_only), in one pass.
+// REQUIRES: `col` numeric.
+void NumericCounts(const Column& col, NumericProfile* p);
 
 // Fills count, nan, inf, mean, std, min and max of out[j] from cols[j] (of `rows` rows): the
 // moments as kernels::NumericColumnMoments takes them on the CPU with that many parts (each part

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -444,6 +445,54 @@ TEST(ProfileCuda, MatchesCpu_CUDA) {
     EXPECT_NEAR(a.mean, b.mean, 1e-12 * std::max(1.0, std::abs(a.mean)));
     EXPECT_NEAR(a.std, b.std, 1e-12 * std::max(1.0, a.std));
   }
+}
+
+}  // namespace
+}  // namespace freshet
+
+namespace freshet {
+namespace {
+
+// ProfileOptions::counts_only (the fresh rows' profile when there is no reference): the same
+// counts, missing values, infinities, min / max, top values and duplicates as the whole profile,
+// without moments, quantiles, histogram or sample.
+TEST(ProfileCountsOnly, SameCountsAsTheWholeProfile) {
+  Table t = ToTable(Clean(5000, 41));
+  auto age = std::find_if(t.columns.begin(), t.columns.end(),
+                          [](const Column& c) { return c.name == "age"; });
+  ASSERT_NE(age, t.columns.end());
+  std::vector<double> values(static_cast<size_t>(age->size()));
+  for (int64_t i = 0; i < age->size(); ++i) values[static_cast<size_t>(i)] = age->as_double(i);
+  values[7] = NAN;
+  values[8] = INFINITY;
+  values[9] = -INFINITY;
+  *age = NumericColumn("age", DType::kF64, values);
+  const std::vector<ProfileColumn> cols = {{"age", ColumnKind::kNumeric},
+                                           {"income", ColumnKind::kNumeric},
+                                           {"country", ColumnKind::kCategorical},
+                                           {"y", ColumnKind::kNumeric}};
+  const Profile whole = ComputeProfile(t, cols, ProfileOptions{}, nullptr, Device{});
+  ProfileOptions counts;
+  counts.counts_only = true;
+  const Profile light = ComputeProfile(t, cols, counts, nullptr, Device{});
+  EXPECT_EQ(light.rows, whole.rows);
+  EXPECT_EQ(light.duplicate_rows, whole.duplicate_rows);
+  ASSERT_EQ(light.columns.size(), whole.columns.size());
+  for (size_t j = 0; j < whole.columns.size(); ++j) {
+    SCOPED_TRACE(whole.columns[j].name);
+    EXPECT_EQ(light.columns[j].missing(), whole.columns[j].missing());
+    const NumericProfile& a = whole.columns[j].numeric;
+    const NumericProfile& b = light.columns[j].numeric;
+    EXPECT_EQ(b.count, a.count);
+    EXPECT_EQ(b.inf, a.inf);
+    EXPECT_EQ(b.min, a.min);
+    EXPECT_EQ(b.max, a.max);
+    EXPECT_TRUE(b.quantiles.empty() && b.hist.empty() && b.sample.empty());
+    EXPECT_EQ(light.columns[j].categorical.top, whole.columns[j].categorical.top);
+    EXPECT_EQ(light.columns[j].categorical.other, whole.columns[j].categorical.other);
+  }
+  EXPECT_EQ(light.Find("age")->numeric.inf, 2);
+  EXPECT_GE(light.Find("age")->numeric.nan, 1);
 }
 
 }  // namespace
