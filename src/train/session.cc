@@ -2,8 +2,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <functional>
-#include <numeric>
 #include <optional>
 
 #include <ATen/autocast_mode.h>
@@ -12,9 +10,8 @@
 #include "freshet/error.hpp"
 #include "freshet/log.hpp"
 #include "freshet/metrics.hpp"
+#include "train/batch_step.h"
 #include "train/dist_sync.h"
-#include "train/lane_thread.h"
-#include "train/mlp_step.h"
 #include "train/optim.h"
 #include "train/torch_cuda.h"
 
@@ -22,24 +19,6 @@ namespace freshet {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// This thread's intra-op thread count: what it was when made, changed by Set, restored when
-// destroyed.
-class IntraOpThreads {
- public:
-  IntraOpThreads() : initial_(at::get_num_threads()), now_(initial_) {}
-  ~IntraOpThreads() { Set(initial_); }
-  IntraOpThreads(const IntraOpThreads&) = delete;
-  IntraOpThreads& operator=(const IntraOpThreads&) = delete;
-  int initial() const { return initial_; }
-  void Set(int threads) {
-    if (threads != now_) at::set_num_threads(threads);
-    now_ = threads;
-  }
-
- private:
-  int initial_, now_;
-};
 
 double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
@@ -246,88 +225,10 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
   const bool batch_norm = model_->arch.norm == "batch" && model_->arch.kind != "linear";
   const torch::Tensor rows_host =
       train_rows.defined() ? train_rows.to(torch::kCPU) : torch::arange(n, torch::kInt64);
-  // The written-out CPU step (train/mlp_step.h) where it applies: the same gradients without
-  // LibTorch's per-operation dispatch and autograd graph.
-  // It gathers a resident store's rows itself; a streamed store's batches come gathered (rows
-  // 0, 1, ... of the batch), so that both give the same model, as they do with autograd.
-  // A single process splits every batch in two halves, each against the whole batch's row count
-  // or weight, their gradients added in one order: the second half runs on a LaneThread where a
-  // second core is free (from the start with two intra-op threads, or once opt_.spare_core says
-  // so), else after the first on this thread. Either way the model is the same to the bit, on any
-  // number of cores.
-  std::unique_ptr<MlpCpuStep> cpu_step, half_step;
-  std::vector<int64_t> in_order, stripe;
-  if (opt_.written_out_step && MlpCpuStepApplies(model_, opt_.loss, opt_.device, opt_.bf16)) {
-    cpu_step = std::make_unique<MlpCpuStep>(model_, opt_.loss, batch);
-    if (!dist) {
-      half_step = std::make_unique<MlpCpuStep>(model_, opt_.loss, batch, /*own_gradients=*/true);
-    }
-    in_order.resize(static_cast<size_t>(batch));
-    std::iota(in_order.begin(), in_order.end(), int64_t{0});
-  }
+  // The written-out CPU step where it applies (train/batch_step.h).
+  const std::unique_ptr<BatchStep> cpu_step = BatchStep::Make(model_, opt_, batch);
   const bool gather =
       cpu_step && store.resident && store.dense.is_contiguous() && store.cats.is_contiguous();
-  double half_loss = 0;
-  const FeatureStore* half_from = nullptr;
-  const int64_t* half_rows = nullptr;
-  int64_t half_n = 0;
-  double half_denominator = 0;
-  const std::function<void()> second_half = [&] {
-    half_loss = half_step->Step(*half_from, half_rows, half_n, half_denominator);
-  };
-  IntraOpThreads threads_here;     // one while the lane runs beside this thread; restored on return
-  std::optional<LaneThread> lane;  // destroyed (joined) before what its job refers to
-  const auto start_lane = [&] {
-    if (lane || !half_step) return;
-    if (threads_here.initial() < 2 &&
-        !(opt_.spare_core != nullptr && opt_.spare_core->load(std::memory_order_acquire))) {
-      return;
-    }
-    lane.emplace([] { at::set_num_threads(1); });
-    threads_here.Set(1);
-  };
-  // The written-out step over the batch rows rows[0..nb) of `from`: in two halves in a single
-  // process; with several ranks, over this rank's stripe of them (as StripeOf takes it). Each
-  // part against the whole batch's row count or weight.
-  const auto written_out = [&](const FeatureStore& from, const int64_t* rows, int64_t nb) {
-    double denominator = static_cast<double>(nb);
-    if (from.weights.defined()) {
-      const float* w = from.weights.data_ptr<float>();
-      denominator = 0;
-      for (int64_t j = 0; j < nb; ++j) denominator += w[rows[j]];
-      denominator = std::max(denominator, 1e-12);
-    }
-    if (!dist) {
-      const int64_t second = nb / 2;  // the first half takes the odd row
-      half_from = &from;
-      half_rows = rows + (nb - second);
-      half_n = second;
-      half_denominator = denominator;
-      if (lane) lane->Post(second_half);
-      double first = 0;
-      try {
-        first = cpu_step->Step(from, rows, nb - second, denominator);
-      } catch (...) {
-        if (lane) {
-          try {
-            lane->Wait();
-          } catch (...) {  // the first half's error is the one reported
-          }
-        }
-        throw;
-      }
-      if (lane) {
-        lane->Wait();
-      } else {
-        second_half();
-      }
-      cpu_step->AddGradientsOf(*half_step);
-      return first + half_loss;
-    }
-    stripe.clear();
-    for (int64_t j = opt_.comm->rank(); j < nb; j += opt_.comm->size()) stripe.push_back(rows[j]);
-    return cpu_step->Step(from, stripe.data(), static_cast<int64_t>(stripe.size()), denominator);
-  };
   // After a step's gradients: clipping and the optimiser's update.
   const auto update = [&] {
     if (dist) AllReduceGradients(model_->parameters(), *opt_.comm);
@@ -351,9 +252,8 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
     double step_sum = 0;  // the written-out step's losses
     int64_t count = 0;
     for (int64_t pos = 0; gather && pos < n; pos += batch) {
-      start_lane();
       SetLearningRate(*optimizer_, ScheduledLr(tc, progress_.step, steps_per_epoch, total_steps));
-      step_sum += written_out(store, perm.data_ptr<int64_t>() + pos, std::min(batch, n - pos));
+      step_sum += cpu_step->Step(store, perm.data_ptr<int64_t>() + pos, std::min(batch, n - pos));
       update();
       ++count;
     }
@@ -362,9 +262,8 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
       if (batch_norm && b.rows() < 2) continue;  // BatchNorm cannot train on a single row
       SetLearningRate(*optimizer_, ScheduledLr(tc, progress_.step, steps_per_epoch, total_steps));
       if (cpu_step) {
-        start_lane();
         const FeatureStore gathered{b.dense.contiguous(), b.cats.contiguous(), b.labels, b.weights};
-        step_sum += written_out(gathered, in_order.data(), b.rows());
+        step_sum += cpu_step->Step(gathered, cpu_step->in_order(), b.rows());
         update();
         ++count;
         continue;
@@ -398,10 +297,9 @@ void TrainSession::Train(const FeatureStore& store, const torch::Tensor& train_r
     std::string line = Format("%sepoch %lld/%d: train loss %.4f", opt_.log_prefix.c_str(),
                               static_cast<long long>(progress_.epoch), tc.epochs, last_train_loss_);
     if (val_rows.defined()) {
-      // On every thread this thread had: the lane sleeps meanwhile.
-      threads_here.Set(threads_here.initial());
+      if (cpu_step) cpu_step->UseAllThreads();
       const double v = Validate(store, val_rows);
-      if (lane) threads_here.Set(1);
+      if (cpu_step) cpu_step->UseOneThread();
       h["validation_" + metric_] = std::isfinite(v) ? nlohmann::json(v) : nlohmann::json();
       line += Format(", validation %s %.4f", metric_.c_str(), v);
       if (early) {
