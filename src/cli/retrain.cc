@@ -23,6 +23,7 @@
 #include "freshet/prometheus.hpp"
 #include "freshet/registry.hpp"
 #include "freshet/run_metrics.hpp"
+#include "freshet/run_plan.hpp"
 #include "freshet/torch_preload.hpp"
 #include "freshet/trainer.hpp"
 #include "freshet/validate.hpp"
@@ -49,8 +50,8 @@ RunOutcome RunStages(const Config& config, const Device& device, Registry* regis
   std::optional<Registry> follower_registry;
 
   timer.Start("discover");
-  std::optional<RunOutcome> stop;
-  std::optional<VersionInfo> champion;
+  // Rank 0 decides (stop, or these partitions and this champion); the other ranks get its plan.
+  RunPlan plan;
   if (ranks.leader()) {
     Registry& registry = *registry_in;
     const std::string none = DiscoverInputs(config, &registry, inputs);
@@ -61,36 +62,20 @@ RunOutcome RunStages(const Config& config, const Device& device, Registry* regis
       } else {
         spdlog::info("nothing to do: {} {}", config.model, none);
       }
-      stop = RunOutcome{kExitNoNewData, "nothing to do: " + none, std::nullopt};
+      plan.stop = true;
+      plan.exit_code = kExitNoNewData;
+      plan.reason = "nothing to do: " + none;
     } else {
-      champion = registry.Holder(config.model, "champion");
+      plan.inputs = *inputs;
+      plan.champion = registry.Holder(config.model, "champion");
     }
   }
   if (ranks.dist()) {
-    std::string plan = ranks.leader() ? PlanJson(stop, *inputs, champion).dump() : "";
-    ranks.comm->Broadcast(&plan, 0);
-    if (!ranks.leader()) {
-      const nlohmann::json j = nlohmann::json::parse(plan);
-      if (j.at("stop").get<bool>()) {
-        stop = RunOutcome{j.at("exit_code").get<int>(), j.at("reason").get<std::string>(),
-                          std::nullopt};
-      } else {
-        for (const auto& in : j.at("inputs")) inputs->push_back(InputFileFromJson(in));
-        follower_registry.emplace(open_registry());
-        if (!j.at("champion").is_null()) {
-          const int64_t number = j.at("champion").get<int64_t>();
-          for (auto& v : follower_registry->Versions(config.model)) {
-            if (v.number == number) champion = v;
-          }
-          if (!champion) {
-            throw IoError("rank " + std::to_string(ranks.comm->rank()) + ": " + config.model +
-                          " version " + std::to_string(number) + " (rank 0's champion) not found");
-          }
-        }
-      }
-    }
+    ShareRunPlan(*ranks.comm, config.model, open_registry, &plan, &follower_registry);
+    if (!ranks.leader()) *inputs = plan.inputs;
   }
-  if (stop) return *stop;
+  if (plan.stop) return {plan.exit_code, plan.reason, std::nullopt};
+  const std::optional<VersionInfo> champion = plan.champion;
   Registry& registry = ranks.leader() ? *registry_in : *follower_registry;
 
   // LibTorch loads on another core while the inputs are read and checked.

@@ -42,20 +42,6 @@ bool ReadRanks(const Config& config, Communicator& comm, std::vector<InputFile>*
   return true;
 }
 
-nlohmann::json PlanJson(const std::optional<RunOutcome>& stop, const std::vector<InputFile>& inputs,
-                        const std::optional<VersionInfo>& champion) {
-  nlohmann::json j = {{"stop", stop.has_value()}};
-  if (stop) {
-    j["exit_code"] = stop->exit_code;
-    j["reason"] = stop->reason;
-    return j;
-  }
-  j["inputs"] = nlohmann::json::array();
-  for (const auto& in : inputs) j["inputs"].push_back(InputFileToJson(in));
-  j["champion"] = champion ? nlohmann::json(champion->number) : nlohmann::json();
-  return j;
-}
-
 int RunRanks(const std::function<int(const Ranks&, const RankInfo&)>& body) {
   const RankInfo info = DetectRanks();
   if (info.size <= 1) return body(Ranks{}, info);

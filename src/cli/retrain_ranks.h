@@ -1,6 +1,6 @@
 // The ranks of a data-parallel `retrain` (composed in retrain.cc): reading each rank's share of
-// the partitions and gathering the global tables, rank 0's plan sent to the others, and where the
-// ranks' artifacts go while they train.
+// the partitions and gathering the global tables, and where the ranks' artifacts go while they
+// train (rank 0's plan reaches the others by ShareRunPlan, freshet/run_plan.hpp).
 #pragma once
 
 #include <functional>
@@ -69,10 +69,5 @@ bool ReadRanks(const Config& config, Communicator& comm, std::vector<InputFile>*
 // (Ranks without a communicator). A rank that fails ends the whole job (MPI_Abort) with its exit
 // code, so nothing is published; otherwise every rank returns rank 0's code.
 int RunRanks(const std::function<int(const Ranks&, const RankInfo&)>& body);
-
-// What rank 0 decided before reading: stop (with its outcome) or go on with these inputs and
-// this champion. Sent to the other ranks as JSON.
-nlohmann::json PlanJson(const std::optional<RunOutcome>& stop, const std::vector<InputFile>& inputs,
-                        const std::optional<VersionInfo>& champion);
 
 }  // namespace freshet::cli
