@@ -78,13 +78,14 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
       }
       local = StripeOf(local, *opt_.comm).contiguous();
     }
-    // A resident store's rows are gathered and converted to float64 once for all evaluations
-    // when that copy is small (1 GiB); otherwise each chunk is converted as it passes.
     const int64_t m = local.defined() ? local.size(0) : store.rows();
+    // This fit's rows of a store tensor (undefined stays undefined).
+    const auto take = [&local](const torch::Tensor& t) {
+      return !t.defined() ? t : local.defined() ? t.index_select(0, local) : t;
+    };
     // On the CPU, a linear model's passes are written out (train/linear_objective.h) and read the
-    // store's rows where they are.
-    // A subset's rows are copied together once (when the copy is small, as below): every pass
-    // then reads them in order instead of missing the cache on each.
+    // store's rows where they are; a subset's rows are copied together once (when the copy is
+    // small, 1 GiB), so that every pass reads them in order instead of missing the cache on each.
     std::optional<LinearObjective> written_out;
     FeatureStore packed;
     if (opt_.written_out_step && LinearObjectiveApplies(model_, opt_.loss, store)) {
@@ -92,25 +93,22 @@ void TrainSession::FitFullBatch(const FeatureStore& store, const torch::Tensor& 
       if (local.defined()) local = local.to(torch::kCPU).contiguous();
       const int64_t row_bytes = store.dense.size(1) * 4 + store.cats.size(1) * 8 + 8;
       if (local.defined() && m * row_bytes <= (int64_t{1} << 30)) {
-        const auto take = [&local](const torch::Tensor& t) {
-          return t.defined() ? t.index_select(0, local) : t;
-        };
         packed = {take(store.dense), take(store.cats), take(store.labels), take(store.weights),
                   true};
         local = torch::Tensor();
       }
     }
     const FeatureStore& pass_store = packed.dense.defined() ? packed : store;
+    // Otherwise a resident store's rows are gathered and converted to float64 once for all
+    // evaluations when that copy is small (1 GiB); else each chunk is converted as it passes.
     Batch cached;
     if (!written_out && store.resident &&
         m * (store.dense.size(1) * 8 + 16) <= (int64_t{1} << 30)) {
-      const auto take = [&local](const torch::Tensor& t) {
-        return !t.defined() ? t : local.defined() ? t.index_select(0, local) : t;
-      };
       cached.dense = take(store.dense).to(torch::kFloat64);
       cached.cats = take(store.cats);
       cached.labels = take(store.labels).to(torch::kFloat64);
-      if (store.weights.defined()) cached.weights = take(store.weights).to(torch::kFloat64);
+      cached.weights = take(store.weights);
+      if (cached.weights.defined()) cached.weights = cached.weights.to(torch::kFloat64);
     }
     int64_t evals = 0;
     auto closure = [&]() -> torch::Tensor {
