@@ -1,5 +1,5 @@
 // A second thread for one half of each training step: the written-out MLP step splits every batch
-// into two halves (train/session.cc), and where a second core is free this thread computes the
+// into two halves (train/batch_step.h), and where a second core is free this thread computes the
 // second half while the calling thread computes the first. Posting a job and waiting for it cost
 // well under a microsecond while the steps come back to back: the thread spins for the next job a
 // while (about a step's time) before it sleeps.
