@@ -97,19 +97,19 @@ double Delta(double a, double b) {
   return std::isnan(a) || std::isnan(b) ? metrics_internal::Nan() : a - b;
 }
 
-// The counts of resamples [first, first + active) in the lanes of one buffer: row i's count in
-// lane l at counts[i * kLanes + l], the other lanes 0. Count is uint8_t or uint32_t; returns the
-// lanes whose byte count passed 255 (a bit each; never for uint32_t).
+// The counts of resamples [first, first + active) in the `lanes` lanes of one buffer: row i's
+// count in lane l at counts[i * lanes + l], the other lanes 0. Count is uint8_t or uint32_t;
+// returns the lanes whose byte count passed 255 (a bit each; never for uint32_t).
 template <typename Count>
-unsigned FillLanes(std::vector<Count>* counts, size_t rows, uint64_t seed, int64_t first,
+unsigned FillLanes(std::vector<Count>* counts, size_t rows, int lanes, uint64_t seed, int64_t first,
                    int active) {
-  counts->assign(rows * kLanes, Count{0});
+  counts->assign(rows * lanes, Count{0});
   Count* c = counts->data();
   unsigned wrapped = 0;
   for (int l = 0; l < active; ++l) {
     bool wrap = false;
     DrawStream(seed, first + l).Draw(static_cast<uint32_t>(rows), rows, [&](uint32_t i) {
-      wrap |= ++c[static_cast<size_t>(i) * kLanes + l] == 0;
+      wrap |= ++c[static_cast<size_t>(i) * lanes + l] == 0;
     });
     wrapped |= static_cast<unsigned>(wrap) << l;
   }
@@ -117,7 +117,7 @@ unsigned FillLanes(std::vector<Count>* counts, size_t rows, uint64_t seed, int64
 }
 
 // ResampleDeltasOf when every metric is auc, pr_auc or a binary sum and the rows are unweighted:
-// kLanes resamples at a time, one sorted pass per model for all the metrics.
+// WidestLanes() resamples at a time, one sorted pass per model for all the metrics.
 void PassLanes(const std::vector<std::string>& metrics, const std::vector<float>& preds_a,
                const std::vector<float>& preds_b, const std::vector<float>& labels, int resamples,
                uint64_t seed, const MetricOptions& options,
@@ -132,22 +132,23 @@ void PassLanes(const std::vector<std::string>& metrics, const std::vector<float>
   const SortedScores sorted_a = SortScores(preds_a, labels, {}, terms);
   const SortedScores sorted_b = SortScores(preds_b, labels, {}, terms);
   const int bins = options.calibration_bins;
-  const int64_t groups = (resamples + kLanes - 1) / kLanes;
+  const int lanes = WidestLanes();
+  const int64_t groups = (resamples + lanes - 1) / lanes;
   kernels::ParallelFor(groups, 1, [&](int64_t begin, int64_t end) {
     std::vector<uint8_t> bytes;
     std::vector<uint32_t> wide;
-    SortedSums a[kLanes], b[kLanes], wide_a[kLanes], wide_b[kLanes];
+    SortedSums a[kMaxLanes], b[kMaxLanes], wide_a[kMaxLanes], wide_b[kMaxLanes];
     for (int64_t g = begin; g < end; ++g) {
-      const int64_t first = g * kLanes;
-      const int active = static_cast<int>(std::min<int64_t>(kLanes, resamples - first));
-      const unsigned wrapped = FillLanes(&bytes, n, seed, first, active);
-      SortedPassLanes(sorted_a, bytes.data(), ap, sums, bins, a);
-      SortedPassLanes(sorted_b, bytes.data(), ap, sums, bins, b);
+      const int64_t first = g * lanes;
+      const int active = static_cast<int>(std::min<int64_t>(lanes, resamples - first));
+      const unsigned wrapped = FillLanes(&bytes, n, lanes, seed, first, active);
+      SortedPassLanes(sorted_a, lanes, bytes.data(), ap, sums, bins, a);
+      SortedPassLanes(sorted_b, lanes, bytes.data(), ap, sums, bins, b);
       if (wrapped != 0) {
         // A count past 255 (it never happens, but is handled): these resamples in 32 bits.
-        FillLanes(&wide, n, seed, first, active);
-        SortedPassLanes(sorted_a, wide.data(), ap, sums, bins, wide_a);
-        SortedPassLanes(sorted_b, wide.data(), ap, sums, bins, wide_b);
+        FillLanes(&wide, n, lanes, seed, first, active);
+        SortedPassLanes(sorted_a, lanes, wide.data(), ap, sums, bins, wide_a);
+        SortedPassLanes(sorted_b, lanes, wide.data(), ap, sums, bins, wide_b);
       }
       for (int l = 0; l < active; ++l) {
         const bool wide_lane = (wrapped >> l) & 1;
@@ -184,7 +185,7 @@ std::vector<std::vector<double>> ResampleDeltasOf(
   if (n == 0 || resamples == 0 || m == 0) return deltas;
   const size_t width = preds_a.size() / n;
   // How each metric is resampled: for unweighted rows of a binary task, when every metric is
-  // auc, pr_auc or a sum, one O(N) pass over each model's sorted scores for all of them, kLanes
+  // auc, pr_auc or a sum, one O(N) pass over each model's sorted scores for all of them, several
   // resamples at a time (bootstrap_sorted.h; PassLanes). Else an O(N) pass over the sorted scores
   // (auc, pr_auc), one pass of sums for every binary metric that is a weighted sum
   // (bootstrap_sums.h); the rows weighted by count * weight (the other weighted sums); each the

@@ -1,17 +1,16 @@
 #include "eval/bootstrap_sorted.h"
 
 #include <algorithm>
+#include <string>
 #include <type_traits>
 
 #include "eval/metrics_internal.h"
+#include "freshet/error.hpp"
+// Last: the scans' templates, built here for 2 lanes.
+#include "eval/bootstrap_lanes.h"
 
 namespace freshet::bootstrap_internal {
 namespace {
-
-constexpr uint32_t kRowMask = (1u << 29) - 1;
-constexpr uint32_t kPositive = 1u << 29;
-constexpr uint32_t kGroupStart = 1u << 30;
-constexpr uint32_t kGroupEnd = 1u << 31;
 
 // The resampled weight, count * weight, of the row at position j.
 template <typename Acc, typename Count>
@@ -114,79 +113,19 @@ double SortedMetricOf(const SortedScores& s, const Count* counts, bool pr) {
   return exact ? SortedAuc<int64_t>(s, counts) : SortedAuc<double>(s, counts);
 }
 
-// kLanes doubles in one value: a 16-byte vector (SSE2 or NEON registers), with GCC's and Clang's
-// vector extensions. The lanes' counts, their sums and AUC's sum are whole numbers below 2^53 (the
-// rows fewer than kMaxLaneRows), so they are exact in doubles.
-using Lane = double __attribute__((vector_size(kLanes * sizeof(double))));
-
-// The byte counts as doubles, by lookup (cheaper than converting each byte).
-struct ByteToDouble {
-  double value[256];
-  ByteToDouble() {
-    for (int i = 0; i < 256; ++i) value[i] = i;
-  }
-};
-const ByteToDouble kByteToDouble;
-
-Lane LoadLane(const uint8_t* c) {
-  Lane out;
-  for (int l = 0; l < kLanes; ++l) out[l] = kByteToDouble.value[c[l]];
-  return out;
-}
-Lane LoadLane(const uint32_t* c) {
-  Lane out;
-  for (int l = 0; l < kLanes; ++l) out[l] = static_cast<double>(c[l]);
-  return out;
-}
-
-// The state of SortedPassLanes' scan, one lane per resample: the positive count so far (tp), the
-// count so far (cum), the positive count above the current group (above) and at the last term of
-// average precision (tp_end), AUC's sum, and the floating-point sums.
-struct Lanes {
-  Lane tp = {}, cum = {}, above = {}, tp_end = {}, auc = {}, ap = {}, log_loss = {}, squared = {};
-};
-
-// Positions [begin, end) of the scan; *score gets each lane's sum of count * score over them.
-template <typename Count, bool WithAp, bool WithSums>
-void LaneRun(const SortedScores& s, const Count* counts, uint32_t begin, uint32_t end, Lanes* st,
-             Lane* score) {
-  Lanes t = *st;
-  Lane ps = {};
-  const Lane one = Lane{} + 1.0;
-  for (uint32_t j = begin; j < end; ++j) {
-    const uint32_t e = s.entry[j];
-    const Lane c = LoadLane(counts + static_cast<size_t>(e & kRowMask) * kLanes);
-    const Lane pos = c * static_cast<double>((e >> 29) & 1);
-    if (e & kGroupStart) t.above = t.tp;
-    t.auc += (c - pos) * t.above;
-    t.tp += pos;
-    t.cum += c;
-    if constexpr (WithSums) {
-      t.log_loss += c * s.log_loss[j];
-      t.squared += c * s.squared[j];
-      ps += c * static_cast<double>(s.score[j]);
-    }
-    if constexpr (WithAp) {
-      // A lane whose group drew no positive adds 0 * (tp / cum): its sum stays as it is.
-      if (s.ap_term[j]) {
-        t.ap += (t.tp - t.tp_end) * (t.tp / (t.cum > 0.5 ? t.cum : one));
-        t.tp_end = t.tp;
-      }
-    }
-  }
-  *st = t;
-  *score = ps;
-}
-
-template <typename Count, bool WithAp, bool WithSums>
-void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* out) {
-  Lanes st;
-  Lane score = {};
-  const auto n = static_cast<uint32_t>(s.entry.size());
-  if constexpr (WithSums) {
-    // Counts at the ends of the runs give each bin's counts and the confusion matrix.
-    Lane tp_predicted = {}, predicted = {};
-    for (int l = 0; l < kLanes; ++l) {
+// The lanes' pass with the scans of `scans`: the runs' ends give each bin's counts and the
+// confusion matrix, the ties' loop AUC's tied pairs.
+template <typename Count>
+void LanePass(const LaneScans& scans, const SortedScores& s, const Count* counts, bool ap,
+              bool sums, int bins, SortedSums* out) {
+  const int lanes = scans.lanes;
+  const LaneScan scan = scans.scan[sizeof(Count) == 4][ap][sums];
+  const LaneScanInput in{s.entry.data(), s.log_loss.data(), s.squared.data(),
+                         s.score.data(), s.ap_term.data(),  counts};
+  LaneState st;
+  if (sums) {
+    double tp_predicted[kMaxLanes] = {}, predicted[kMaxLanes] = {};
+    for (int l = 0; l < lanes; ++l) {
       BinarySums& b = out[l].sums;
       b = BinarySums();
       b.bin_weight.assign(bins, 0.0);
@@ -194,21 +133,23 @@ void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* 
       b.bin_positive.assign(bins, 0.0);
     }
     for (const SortedScores::Run& r : s.runs) {
-      const Lane tp0 = st.tp, cum0 = st.cum;
-      LaneRun<Count, WithAp, true>(s, counts, r.begin, r.end, &st, &score);
-      const Lane run_tp = st.tp - tp0, run_count = st.cum - cum0;
-      for (int l = 0; l < kLanes; ++l) {
+      double tp0[kMaxLanes], cum0[kMaxLanes];
+      std::copy(st.tp, st.tp + lanes, tp0);
+      std::copy(st.cum, st.cum + lanes, cum0);
+      scan(in, r.begin, r.end, &st);
+      for (int l = 0; l < lanes; ++l) {
+        const double run_tp = st.tp[l] - tp0[l], run_count = st.cum[l] - cum0[l];
         BinarySums& b = out[l].sums;
-        b.bin_weight[r.bin] += run_count[l];
-        b.bin_positive[r.bin] += run_tp[l];
-        b.bin_p[r.bin] += score[l];
-      }
-      if (r.predicted) {
-        tp_predicted += run_tp;
-        predicted += run_count;
+        b.bin_weight[r.bin] += run_count;
+        b.bin_positive[r.bin] += run_tp;
+        b.bin_p[r.bin] += st.run_score[l];
+        if (r.predicted) {
+          tp_predicted[l] += run_tp;
+          predicted[l] += run_count;
+        }
       }
     }
-    for (int l = 0; l < kLanes; ++l) {
+    for (int l = 0; l < lanes; ++l) {
       BinarySums& b = out[l].sums;
       const double negatives = st.cum[l] - st.tp[l], fp = predicted[l] - tp_predicted[l];
       b.weight = st.cum[l];
@@ -221,20 +162,20 @@ void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* 
       b.correct = tp_predicted[l] + negatives - fp;
     }
   } else {
-    LaneRun<Count, WithAp, false>(s, counts, 0, n, &st, &score);
+    scan(in, 0, static_cast<uint32_t>(s.entry.size()), &st);
   }
-  for (int l = 0; l < kLanes; ++l) {
+  for (int l = 0; l < lanes; ++l) {
     int64_t ties = 0;
     for (const auto& [begin, end] : s.ties) {
       int64_t tp_group = 0, fp_group = 0;
       for (uint32_t j = begin; j < end; ++j) {
-        const int64_t c = counts[static_cast<size_t>(s.entry[j] & kRowMask) * kLanes + l];
+        const int64_t c = counts[static_cast<size_t>(s.entry[j] & kRowMask) * lanes + l];
         (s.entry[j] & kPositive ? tp_group : fp_group) += c;
       }
       ties += tp_group * fp_group;
     }
     out[l].auc = AucOf(st.auc[l], static_cast<double>(ties), st.tp[l], st.cum[l] - st.tp[l]);
-    if constexpr (WithAp) {
+    if (ap) {
       const double p = st.tp[l];
       out[l].ap = p > 0 ? std::max(0.0, st.ap[l] / p) : metrics_internal::Nan();
     }
@@ -242,16 +183,18 @@ void LanePass(const SortedScores& s, const Count* counts, int bins, SortedSums* 
 }
 
 template <typename Count>
-void LanesOf(const SortedScores& s, const Count* counts, bool ap, bool sums, int bins,
+void LanesOf(const SortedScores& s, int lanes, const Count* counts, bool ap, bool sums, int bins,
              SortedSums* out) {
+  FRESHET_CHECK(lanes == 2 || (lanes == kMaxLanes && WidestLanes() == kMaxLanes),
+                "the bootstrap's pass cannot take " + std::to_string(lanes) + " lanes here");
   if (s.nan) return;
   sums = sums && !s.runs.empty();
-  if (ap) {
-    sums ? LanePass<Count, true, true>(s, counts, bins, out)
-         : LanePass<Count, true, false>(s, counts, bins, out);
+  static const LaneScans kNarrow = NarrowLaneScans();
+  if (lanes == 2) {
+    LanePass(kNarrow, s, counts, ap, sums, bins, out);
   } else {
-    sums ? LanePass<Count, false, true>(s, counts, bins, out)
-         : LanePass<Count, false, false>(s, counts, bins, out);
+    static const LaneScans kWide = WideLaneScans();
+    LanePass(kWide, s, counts, ap, sums, bins, out);
   }
 }
 
@@ -315,14 +258,30 @@ double SortedMetric(const SortedScores& s, const uint32_t* counts, bool pr) {
   return SortedMetricOf(s, counts, pr);
 }
 
-void SortedPassLanes(const SortedScores& s, const uint8_t* counts, bool ap, bool sums, int bins,
-                     SortedSums* out) {
-  LanesOf(s, counts, ap, sums, bins, out);
+LaneScans NarrowLaneScans() { return ScansOf<2>(); }
+
+int WidestLanes() {
+#if defined(FRESHET_LANES512)
+  static const bool kAvx512 =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  return kAvx512 ? kMaxLanes : 2;
+#else
+  return 2;
+#endif
 }
 
-void SortedPassLanes(const SortedScores& s, const uint32_t* counts, bool ap, bool sums, int bins,
-                     SortedSums* out) {
-  LanesOf(s, counts, ap, sums, bins, out);
+#if !defined(FRESHET_LANES512)
+LaneScans WideLaneScans() { return NarrowLaneScans(); }  // never called: WidestLanes() is 2
+#endif
+
+void SortedPassLanes(const SortedScores& s, int lanes, const uint8_t* counts, bool ap, bool sums,
+                     int bins, SortedSums* out) {
+  LanesOf(s, lanes, counts, ap, sums, bins, out);
+}
+
+void SortedPassLanes(const SortedScores& s, int lanes, const uint32_t* counts, bool ap, bool sums,
+                     int bins, SortedSums* out) {
+  LanesOf(s, lanes, counts, ap, sums, bins, out);
 }
 
 double SortedSumsMetric(const std::string& metric, const SortedScores& s, const SortedSums& out) {

@@ -64,19 +64,68 @@ struct SortedSums {
   BinarySums sums;
 };
 
-// One pass over the positions of `s` (unweighted) for kLanes resamples at once: `counts` holds
-// kLanes counts per row (row i's count in resample l at counts[i * kLanes + l]); out[l] (kLanes
-// of them) is resample l's: AUC and, with `ap`, average precision (both bit-identical to
-// SortedMetric), with `sums` the binary sums (needs `s` sorted with the terms). `bins` as
-// MetricOptions::calibration_bins. A NaN model leaves `out` as it is (SortedSumsMetric gives
-// NaN). One read of the positions serves every lane, and the lanes share vector instructions.
+// The lanes' pass, below: the scan over the positions, one lane per resample.
+constexpr int kMaxLanes = 8;
+
+// The bits of SortedScores::entry.
+constexpr uint32_t kRowMask = (1u << 29) - 1;
+constexpr uint32_t kPositive = 1u << 29;
+constexpr uint32_t kGroupStart = 1u << 30;
+constexpr uint32_t kGroupEnd = 1u << 31;
+
+// What a scan reads: SortedScores' arrays, and the counts (uint8_t or uint32_t, L a row).
+struct LaneScanInput {
+  const uint32_t* entry;
+  const double* log_loss;
+  const double* squared;
+  const float* score;
+  const uint8_t* ap_term;
+  const void* counts;
+};
+
+// The state of the scan, one lane per resample (the first L of each array): the positive count
+// so far (tp), the count so far (cum), the positive count above the current group (above) and
+// at the last term of average precision (tp_end), AUC's sum, the floating-point sums, and the sum
+// of count * score over the last scanned positions (run_score).
+struct LaneState {
+  double tp[kMaxLanes] = {}, cum[kMaxLanes] = {}, above[kMaxLanes] = {}, tp_end[kMaxLanes] = {},
+         auc[kMaxLanes] = {}, ap[kMaxLanes] = {}, log_loss[kMaxLanes] = {}, squared[kMaxLanes] = {},
+         run_score[kMaxLanes] = {};
+};
+
+// Scans positions [begin, end) into *st.
+using LaneScan = void (*)(const LaneScanInput& in, uint32_t begin, uint32_t end, LaneState* st);
+
+// The scans of one lane count, by [32-bit counts][with average precision][with the sums].
+struct LaneScans {
+  int lanes;
+  LaneScan scan[2][2][2];
+};
+
+// The scans with 2 lanes, for any CPU (bootstrap_sorted.cc), and with 8, for x86-64 CPUs with
+// AVX-512F and AVX-512DQ (bootstrap_lanes512.cc, where FRESHET_LANES512 is defined).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FRESHET_LANES512 1
+#endif
+LaneScans NarrowLaneScans();
+LaneScans WideLaneScans();
+
+// The most resamples one pass takes on this CPU: 8 with AVX-512F and AVX-512DQ, else 2.
+int WidestLanes();
+
+// One pass over the positions of `s` (unweighted) for `lanes` resamples at once (2, or
+// WidestLanes()): `counts` holds `lanes` counts per row (row i's count in resample l at
+// counts[i * lanes + l]); out[l] (`lanes` of them) is resample l's: AUC and, with `ap`, average
+// precision (both bit-identical to SortedMetric), with `sums` the binary sums (needs `s` sorted
+// with the terms). `bins` as MetricOptions::calibration_bins. A NaN model leaves `out` as it is
+// (SortedSumsMetric gives NaN). One read of the positions serves every lane, and the lanes share
+// vector instructions; a resample's results are the same to the bit whatever `lanes` is.
 // REQUIRES: fewer than kMaxLaneRows rows.
-constexpr int kLanes = 2;
 constexpr size_t kMaxLaneRows = size_t{1} << 26;
-void SortedPassLanes(const SortedScores& s, const uint8_t* counts, bool ap, bool sums, int bins,
-                     SortedSums* out);
-void SortedPassLanes(const SortedScores& s, const uint32_t* counts, bool ap, bool sums, int bins,
-                     SortedSums* out);
+void SortedPassLanes(const SortedScores& s, int lanes, const uint8_t* counts, bool ap, bool sums,
+                     int bins, SortedSums* out);
+void SortedPassLanes(const SortedScores& s, int lanes, const uint32_t* counts, bool ap, bool sums,
+                     int bins, SortedSums* out);
 
 // `metric` (auc, pr_auc or IsBinarySum) of a pass's sums.
 double SortedSumsMetric(const std::string& metric, const SortedScores& s, const SortedSums& out);

@@ -179,7 +179,8 @@ TEST(PairedBootstrap, SortedPassOfEveryBinaryMetricEqualsTheDrawnRows) {
 }
 
 // The lanes' pass gives the same with 32-bit counts (the path of a count past 255) as with bytes,
-// and AUC and average precision as SortedMetric on each lane's counts.
+// and AUC and average precision as SortedMetric on each lane's counts; with 2 lanes and with the
+// widest this CPU runs.
 TEST(PairedBootstrap, LanesOfBytesAndOfWideCountsAgree) {
   using namespace bootstrap_internal;
   const TwoModels m = Binormal(7, 700, 1.0, 0.6, 0.4);
@@ -187,24 +188,72 @@ TEST(PairedBootstrap, LanesOfBytesAndOfWideCountsAgree) {
   for (size_t i = 0; i < p.size(); ++i) p[i] = std::round(10.0f / (1.0f + std::exp(-m.a[i]))) / 10;
   MetricOptions options;
   const SortedScores s = SortScores(p, m.labels, {}, &options);
-  std::vector<uint8_t> bytes(p.size() * kLanes);
-  std::vector<uint32_t> wide(bytes.size());
-  std::vector<std::vector<uint32_t>> lane(kLanes);
-  for (int l = 0; l < kLanes; ++l) {
-    lane[l] = ResampleCounts(p.size(), 11, l);
-    for (size_t i = 0; i < p.size(); ++i) bytes[i * kLanes + l] = wide[i * kLanes + l] = lane[l][i];
-  }
-  SortedSums from_bytes[kLanes], from_wide[kLanes];
-  SortedPassLanes(s, bytes.data(), true, true, options.calibration_bins, from_bytes);
-  SortedPassLanes(s, wide.data(), true, true, options.calibration_bins, from_wide);
-  for (int l = 0; l < kLanes; ++l) {
-    for (const auto& metric : TaskMetricNames(Task::kBinary)) {
-      EXPECT_EQ(SortedSumsMetric(metric, s, from_bytes[l]),
-                SortedSumsMetric(metric, s, from_wide[l]))
-          << metric;
+  for (int lanes : {2, WidestLanes()}) {
+    SCOPED_TRACE(lanes);
+    std::vector<uint8_t> bytes(p.size() * lanes);
+    std::vector<uint32_t> wide(bytes.size());
+    std::vector<std::vector<uint32_t>> lane(lanes);
+    for (int l = 0; l < lanes; ++l) {
+      lane[l] = ResampleCounts(p.size(), 11, l);
+      for (size_t i = 0; i < p.size(); ++i) bytes[i * lanes + l] = wide[i * lanes + l] = lane[l][i];
     }
-    EXPECT_EQ(from_bytes[l].auc, SortedMetric(s, lane[l].data(), false));
-    EXPECT_EQ(from_bytes[l].ap, SortedMetric(s, lane[l].data(), true));
+    SortedSums from_bytes[kMaxLanes], from_wide[kMaxLanes];
+    SortedPassLanes(s, lanes, bytes.data(), true, true, options.calibration_bins, from_bytes);
+    SortedPassLanes(s, lanes, wide.data(), true, true, options.calibration_bins, from_wide);
+    for (int l = 0; l < lanes; ++l) {
+      for (const auto& metric : TaskMetricNames(Task::kBinary)) {
+        EXPECT_EQ(SortedSumsMetric(metric, s, from_bytes[l]),
+                  SortedSumsMetric(metric, s, from_wide[l]))
+            << metric;
+      }
+      EXPECT_EQ(from_bytes[l].auc, SortedMetric(s, lane[l].data(), false));
+      EXPECT_EQ(from_bytes[l].ap, SortedMetric(s, lane[l].data(), true));
+    }
+  }
+}
+
+// A resample's every metric is the same to the bit in a pass of 8 lanes (AVX-512) as in one of 2:
+// the pass that runs depends on the CPU, the results must not.
+TEST(PairedBootstrap, EightLanesGiveTheBitsOfTwo) {
+  using namespace bootstrap_internal;
+  if (WidestLanes() != kMaxLanes) GTEST_SKIP() << "this CPU has no AVX-512F and AVX-512DQ";
+  const TwoModels m = Binormal(9, 5000, 1.0, 0.6, 0.4, 0.3);
+  std::vector<float> p(m.a.size());
+  for (size_t i = 0; i < p.size(); ++i) p[i] = 1.0f / (1.0f + std::exp(-m.a[i]));
+  p[11] = p[12] = p[13] = 0.5f;  // a tied group
+  MetricOptions options;
+  options.calibration_bins = 9;
+  for (bool terms : {false, true}) {
+    const SortedScores s = SortScores(p, m.labels, {}, terms ? &options : nullptr);
+    std::vector<uint8_t> eight(p.size() * 8);
+    std::vector<std::vector<uint8_t>> two(4, std::vector<uint8_t>(p.size() * 2));
+    for (int l = 0; l < 8; ++l) {
+      const std::vector<uint32_t> c = ResampleCounts(p.size(), 5, l);
+      for (size_t i = 0; i < p.size(); ++i) {
+        eight[i * 8 + l] = two[l / 2][i * 2 + l % 2] = static_cast<uint8_t>(c[i]);
+      }
+    }
+    for (bool ap : {false, true}) {
+      SortedSums wide[kMaxLanes], narrow[kMaxLanes];
+      SortedPassLanes(s, 8, eight.data(), ap, terms, options.calibration_bins, wide);
+      for (int g = 0; g < 4; ++g) {
+        SortedPassLanes(s, 2, two[g].data(), ap, terms, options.calibration_bins, narrow + 2 * g);
+      }
+      for (int l = 0; l < 8; ++l) {
+        EXPECT_EQ(wide[l].auc, narrow[l].auc) << l;
+        EXPECT_EQ(wide[l].ap, narrow[l].ap) << l;
+        const BinarySums &w = wide[l].sums, &n = narrow[l].sums;
+        EXPECT_EQ(w.weight, n.weight);
+        EXPECT_EQ(w.log_loss, n.log_loss);
+        EXPECT_EQ(w.squared, n.squared);
+        EXPECT_EQ(w.tp, n.tp);
+        EXPECT_EQ(w.fp, n.fp);
+        EXPECT_EQ(w.correct, n.correct);
+        EXPECT_EQ(w.bin_weight, n.bin_weight);
+        EXPECT_EQ(w.bin_p, n.bin_p);
+        EXPECT_EQ(w.bin_positive, n.bin_positive);
+      }
+    }
   }
 }
 
