@@ -1,6 +1,9 @@
 // freshet: the command-line entry point. The only place that turns errors into exit codes.
 #include <cstdio>
 #include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <exception>
 #include <iostream>
 #include <string>
@@ -119,5 +122,14 @@ int main(int argc, char** argv) {
   // the feature store misses the TLB far less. Set while the process has one thread, before
   // LibTorch is loaded; a value in the environment is kept.
   ::setenv("THP_MEM_ALLOC_ENABLE", "1", /*overwrite=*/0);
+#if defined(__GLIBC__)
+  // glibc gives a block of 128 KB or more (up to 32 MB as its threshold adapts) its own mapping
+  // and returns it to the kernel when freed, so the next such block faults in fresh zeroed pages
+  // again: a retrain's columns, tables and scratch buffers took ~60 k page faults that way (of
+  // ~185 k), and 0.15-0.2 s of system time. Blocks up to 32 MB now come from the heap, and the
+  // heap keeps up to 1 GB of freed memory for reuse.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
   freshet::cli::Exit(freshet::cli::Run(argc, argv));
 }

@@ -121,6 +121,17 @@ void MlpCpuStep::Gather(const FeatureStore& store, const int64_t* rows, int64_t 
   const float* labels = store.labels.data_ptr<float>();
   const float* weights = store.weights.defined() ? store.weights.data_ptr<float>() : nullptr;
   float* x = input_.data_ptr<float>();
+  // The tables' pointers and sizes, read once: a tensor's data_ptr checks its type on every call.
+  struct TableView {
+    const float* data;
+    int64_t rows, dim, offset;
+  };
+  std::vector<TableView> views(static_cast<size_t>(n_cats));
+  for (int64_t k = 0; k < n_cats; ++k) {
+    const torch::Tensor& table = tables_[static_cast<size_t>(k)];
+    views[static_cast<size_t>(k)] = {table.data_ptr<float>(), table.size(0), table.size(1),
+                offsets_[static_cast<size_t>(k)]};
+  }
   // The rows are scattered over the store: each is a cache miss, so the misses of the rows a few
   // ahead are started (prefetched) while this one is copied.
   constexpr int64_t kAhead = 16;
@@ -137,18 +148,17 @@ void MlpCpuStep::Gather(const FeatureStore& store, const int64_t* rows, int64_t 
     const float* d = dense + r * dense_dim_;
     for (int64_t j = 0; j < dense_dim_; ++j) xi[j] = d[j];
     for (int64_t k = 0; k < n_cats; ++k) {
-      const torch::Tensor& table = tables_[static_cast<size_t>(k)];
+      const TableView& t = views[static_cast<size_t>(k)];
       const int64_t code = cats[r * stride + k];
-      if (code < 0 || code >= table.size(0)) {
+      if (code < 0 || code >= t.rows) {
         throw DataError("row " + std::to_string(r) + ": category code " + std::to_string(code) +
                         " outside embedding table " + std::to_string(k) + " of " +
-                        std::to_string(table.size(0)) + " rows");
+                        std::to_string(t.rows) + " rows");
       }
       codes_[static_cast<size_t>(i * n_cats + k)] = code;
-      const int64_t dim = table.size(1);
-      const float* e = table.data_ptr<float>() + code * dim;
-      float* xe = xi + offsets_[static_cast<size_t>(k)];
-      for (int64_t j = 0; j < dim; ++j) xe[j] = e[j];
+      const float* e = t.data + code * t.dim;
+      float* xe = xi + t.offset;
+      for (int64_t j = 0; j < t.dim; ++j) xe[j] = e[j];
     }
     labels_[static_cast<size_t>(i)] = labels[r];
     if (weights != nullptr) weights_[static_cast<size_t>(i)] = weights[r];
