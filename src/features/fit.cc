@@ -24,10 +24,18 @@ double Quantile(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (pos - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+// Quantile(sorted v, 0.5) without sorting: the two order statistics it reads, by selection
+// (linear time; a million values took ~80 ms to sort).
 double Median(std::vector<double> v) {
   if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  return Quantile(v, 0.5);
+  const double pos = 0.5 * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  const double below = v[lo];
+  const double above =
+      lo + 1 < v.size() ? *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end())
+                        : below;
+  return below + (pos - static_cast<double>(lo)) * (above - below);
 }
 
 const FeatureOp* FindOp(const FeatureSpec& spec, Kind kind) {
