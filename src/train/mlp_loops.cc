@@ -29,4 +29,22 @@ void ColumnSums(const float* g, int64_t rows, int64_t cols, float* sums) {
   }
 }
 
+void AddRowsOf(const float* table, const int64_t* codes, int64_t stride, int64_t rows, int64_t cols,
+               float* out) {
+  for (int64_t i = 0; i < rows; ++i) {
+    const float* from = table + codes[i * stride] * cols;
+    float* to = out + i * cols;
+    for (int64_t j = 0; j < cols; ++j) to[j] += from[j];
+  }
+}
+
+void SumRowsByCode(const float* g, const int64_t* codes, int64_t stride, int64_t rows, int64_t cols,
+                   float* sums) {
+  for (int64_t i = 0; i < rows; ++i) {
+    float* to = sums + codes[i * stride] * cols;
+    const float* from = g + i * cols;
+    for (int64_t j = 0; j < cols; ++j) to[j] += from[j];
+  }
+}
+
 }  // namespace freshet::mlp_loops

@@ -18,5 +18,11 @@ void ReluBackward(const float* h, float* g, int64_t n);
 void TanhBackward(const float* h, float* g, int64_t n);
 // sums[j] = sum over i < rows of g[i * cols + j], for j < cols (float sums, row by row).
 void ColumnSums(const float* g, int64_t rows, int64_t cols, float* sums);
+// out[i * cols + j] += table[codes[i * stride] * cols + j], for i < rows, j < cols.
+void AddRowsOf(const float* table, const int64_t* codes, int64_t stride, int64_t rows, int64_t cols,
+               float* out);
+// sums[codes[i * stride] * cols + j] += g[i * cols + j], for i < rows (in order), j < cols.
+void SumRowsByCode(const float* g, const int64_t* codes, int64_t stride, int64_t rows, int64_t cols,
+                   float* sums);
 
 }  // namespace freshet::mlp_loops

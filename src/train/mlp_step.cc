@@ -56,12 +56,24 @@ MlpCpuStep::MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows, bo
   const MlpPart& deep = model_->deep;
   tanh_ = model_->arch.activation == "tanh";
   dense_dim_ = model_->arch.dense_dim;
-  int64_t width = dense_dim_;
+  int64_t width = dense_dim_, column = dense_dim_;
+  for (int64_t j = 0; j < dense_dim_; ++j) input_columns_.push_back(j);
   for (const auto& m : deep->embeddings->children()) {
     tables_.push_back(m->as<torch::nn::Embedding>()->weight);
     table_indices_.push_back(index_of(tables_.back()));
-    offsets_.push_back(width);
-    width += tables_.back().size(1);
+    const int64_t dim = tables_.back().size(1);
+    if (2 * tables_.back().size(0) <= max_rows_) {
+      Projected p;
+      p.table = tables_.size() - 1;
+      p.column = column;
+      projected_.push_back(std::move(p));
+      offsets_.push_back(-1);
+    } else {
+      offsets_.push_back(width);
+      for (int64_t j = 0; j < dim; ++j) input_columns_.push_back(column + j);
+      width += dim;
+    }
+    column += dim;
   }
   const auto f32 = torch::dtype(torch::kFloat32);
   input_ = torch::empty({max_rows_, width}, f32);
@@ -82,6 +94,19 @@ MlpCpuStep::MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows, bo
     layer.out = torch::empty({max_rows_, l->weight.size(0)}, f32);
     layer.grad_out = torch::empty({max_rows_, l->weight.size(0)}, f32);
     layers_.push_back(std::move(layer));
+  }
+  const int64_t first_width = layers_.front().weight.size(0);
+  for (Projected& p : projected_) {
+    const torch::Tensor& table = tables_[p.table];
+    p.proj = torch::empty({table.size(0), first_width}, f32);
+    p.sums = torch::empty({table.size(0), first_width}, f32);
+    p.weight_grad = torch::empty({first_width, table.size(1)}, f32);
+  }
+  if (projected_.empty()) {
+    input_columns_.clear();
+  } else {
+    input_weight_ = torch::empty({first_width, width}, f32);
+    input_weight_grad_ = torch::empty({first_width, width}, f32);
   }
   if (own_gradients) {
     for (const auto& p : params_) own_grads_.push_back(torch::zeros_like(p));
@@ -130,7 +155,7 @@ void MlpCpuStep::Gather(const FeatureStore& store, const int64_t* rows, int64_t 
   for (int64_t k = 0; k < n_cats; ++k) {
     const torch::Tensor& table = tables_[static_cast<size_t>(k)];
     views[static_cast<size_t>(k)] = {table.data_ptr<float>(), table.size(0), table.size(1),
-                offsets_[static_cast<size_t>(k)]};
+                                     offsets_[static_cast<size_t>(k)]};
   }
   // The rows are scattered over the store: each is a cache miss, so the misses of the rows a few
   // ahead are started (prefetched) while this one is copied.
@@ -156,6 +181,7 @@ void MlpCpuStep::Gather(const FeatureStore& store, const int64_t* rows, int64_t 
                         std::to_string(t.rows) + " rows");
       }
       codes_[static_cast<size_t>(i * n_cats + k)] = code;
+      if (t.offset < 0) continue;  // projected
       const float* e = t.data + code * t.dim;
       float* xe = xi + t.offset;
       for (int64_t j = 0; j < t.dim; ++j) xe[j] = e[j];
@@ -212,16 +238,81 @@ void MlpCpuStep::ScatterEmbeddingGradients(int64_t n) {
   const int64_t n_cats = static_cast<int64_t>(tables_.size());
   const float* gx = grad_input_.data_ptr<float>();
   for (int64_t k = 0; k < n_cats; ++k) {
+    const int64_t off = offsets_[static_cast<size_t>(k)];
+    if (off < 0) continue;  // projected: ProjectedBackward's
     torch::Tensor grad = gradient(table_indices_[static_cast<size_t>(k)]);
     grad.zero_();
     float* g = grad.data_ptr<float>();
     const int64_t dim = grad.size(1);
-    const int64_t off = offsets_[static_cast<size_t>(k)];
     for (int64_t i = 0; i < n; ++i) {
       float* gr = g + codes_[static_cast<size_t>(i * n_cats + k)] * dim;
       const float* src = gx + i * width + off;
       for (int64_t j = 0; j < dim; ++j) gr[j] += src[j];
     }
+  }
+}
+
+void MlpCpuStep::ProjectedForward(int64_t n, torch::Tensor out) {
+  const Layer& layer = layers_.front();
+  const int64_t width = out.size(1), full = layer.weight.size(1);
+  const int64_t in_width = input_weight_.size(1);
+  const auto n_cats = static_cast<int64_t>(tables_.size());
+  // The weight's input columns, then the input's product with them.
+  const float* w = layer.weight.data_ptr<float>();
+  float* wi = input_weight_.data_ptr<float>();
+  for (int64_t o = 0; o < width; ++o) {
+    for (int64_t j = 0; j < in_width; ++j) {
+      wi[o * in_width + j] = w[o * full + input_columns_[static_cast<size_t>(j)]];
+    }
+  }
+  if (in_width > 0) {
+    at::addmm_out(out, layer.bias, input_.narrow(0, 0, n), input_weight_.t());
+  } else {
+    out.copy_(layer.bias.unsqueeze(0).expand({n, width}));
+  }
+  float* h = out.data_ptr<float>();
+  for (Projected& p : projected_) {
+    const torch::Tensor& table = tables_[p.table];
+    at::mm_out(p.proj, table, layer.weight.narrow(1, p.column, table.size(1)).t());
+    mlp_loops::AddRowsOf(p.proj.data_ptr<float>(), codes_.data() + p.table, n_cats, n, width, h);
+  }
+}
+
+void MlpCpuStep::ProjectedBackward(int64_t n, const torch::Tensor& grad_out) {
+  const Layer& layer = layers_.front();
+  const int64_t width = grad_out.size(1), full = layer.weight.size(1);
+  const int64_t in_width = input_weight_.size(1);
+  const auto n_cats = static_cast<int64_t>(tables_.size());
+  float* wg = gradient(layer.weight_index).data_ptr<float>();
+  if (in_width > 0) {
+    at::mm_out(input_weight_grad_, grad_out.t(), input_.narrow(0, 0, n));
+    const float* from = input_weight_grad_.data_ptr<float>();
+    for (int64_t o = 0; o < width; ++o) {
+      for (int64_t j = 0; j < in_width; ++j) {
+        wg[o * full + input_columns_[static_cast<size_t>(j)]] = from[o * in_width + j];
+      }
+    }
+  }
+  const float* g = grad_out.data_ptr<float>();
+  for (Projected& p : projected_) {
+    const torch::Tensor& table = tables_[p.table];
+    const int64_t dim = table.size(1);
+    p.sums.zero_();
+    mlp_loops::SumRowsByCode(g, codes_.data() + p.table, n_cats, n, width,
+                             p.sums.data_ptr<float>());
+    at::mm_out(p.weight_grad, p.sums.t(), table);
+    const float* from = p.weight_grad.data_ptr<float>();
+    for (int64_t o = 0; o < width; ++o) {
+      std::memcpy(wg + o * full + p.column, from + o * dim, sizeof(float) * dim);
+    }
+    torch::Tensor table_grad = gradient(table_indices_[p.table]);
+    at::mm_out(table_grad, p.sums, layer.weight.narrow(1, p.column, dim));
+  }
+  mlp_loops::ColumnSums(g, n, width, gradient(layer.bias_index).data_ptr<float>());
+  if (in_width > dense_dim_) {  // tables gathered into the input
+    torch::Tensor grad_in = grad_input_.narrow(0, 0, n);
+    at::mm_out(grad_in, grad_out, input_weight_);
+    ScatterEmbeddingGradients(n);
   }
 }
 
@@ -241,7 +332,11 @@ double MlpCpuStep::Step(const FeatureStore& store, const int64_t* rows, int64_t 
   for (size_t l = 0; l < layers_.size(); ++l) {
     Layer& layer = layers_[l];
     torch::Tensor out = layer.out.narrow(0, 0, n);
-    at::addmm_out(out, layer.bias, in, layer.weight_t);
+    if (l == 0 && !projected_.empty()) {
+      ProjectedForward(n, out);
+    } else {
+      at::addmm_out(out, layer.bias, in, layer.weight_t);
+    }
     if (l != last) {
       float* h = out.data_ptr<float>();
       (tanh_ ? mlp_loops::Tanh : mlp_loops::Relu)(h, out.numel());
@@ -258,6 +353,10 @@ double MlpCpuStep::Step(const FeatureStore& store, const int64_t* rows, int64_t 
       // scales by 1 - tanh².
       (tanh_ ? mlp_loops::TanhBackward : mlp_loops::ReluBackward)(
           layer.out.data_ptr<float>(), grad_out.data_ptr<float>(), grad_out.numel());
+    }
+    if (l == 0 && !projected_.empty()) {
+      ProjectedBackward(n, grad_out);
+      break;
     }
     const torch::Tensor layer_in =
         l == 0 ? input_.narrow(0, 0, n) : layers_[l - 1].out.narrow(0, 0, n);

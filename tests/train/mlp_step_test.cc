@@ -1,6 +1,7 @@
 // The written-out CPU step of an MLP against LibTorch's autograd: the same loss and gradients for
 // every case it takes (ReLU and tanh, bce and mse with a label scaler, weighted rows, one or
-// several hidden layers or none, with and without categorical columns, a short last batch), the
+// several hidden layers or none, with and without categorical columns, tables projected through
+// the first layer and tables gathered into its input, a short last batch), the
 // cases it declines, and a session trained with it against one trained with autograd.
 #include "train/mlp_step.h"
 
@@ -99,6 +100,10 @@ TEST(MlpCpuStep, GivesAutogradsLossAndGradients) {
   ExpectSameAsAutograd({"tanh", Task::kRegression, {5}, {6}, true});
   ExpectSameAsAutograd({"relu", Task::kBinary, {}, {6, 6}});
   ExpectSameAsAutograd({"relu", Task::kBinary, {32, 16, 4}, {}, true});
+  // Tables of more rows than half the step's 64 are gathered into the input, not projected:
+  // both kinds in one model, and gathered ones alone.
+  ExpectSameAsAutograd({"relu", Task::kBinary, {16, 8}, {6, 40}, true});
+  ExpectSameAsAutograd({"tanh", Task::kRegression, {}, {50, 33}});
 }
 
 TEST(MlpCpuStep, DeclinesWhatItDoesNotWriteOut) {
