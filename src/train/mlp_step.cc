@@ -100,13 +100,13 @@ MlpCpuStep::MlpCpuStep(TabularNet& model, std::string loss, int64_t max_rows, bo
     const torch::Tensor& table = tables_[p.table];
     p.proj = torch::empty({table.size(0), first_width}, f32);
     p.sums = torch::empty({table.size(0), first_width}, f32);
-    p.weight_grad = torch::empty({first_width, table.size(1)}, f32);
+    p.weight_t = torch::empty({table.size(1), first_width}, f32);
   }
   if (projected_.empty()) {
     input_columns_.clear();
   } else {
-    input_weight_ = torch::empty({first_width, width}, f32);
-    input_weight_grad_ = torch::empty({first_width, width}, f32);
+    input_weight_t_ = torch::empty({width, first_width}, f32);
+    input_weight_grad_t_ = torch::empty({width, first_width}, f32);
   }
   if (own_gradients) {
     for (const auto& p : params_) own_grads_.push_back(torch::zeros_like(p));
@@ -255,63 +255,71 @@ void MlpCpuStep::ScatterEmbeddingGradients(int64_t n) {
 void MlpCpuStep::ProjectedForward(int64_t n, torch::Tensor out) {
   const Layer& layer = layers_.front();
   const int64_t width = out.size(1), full = layer.weight.size(1);
-  const int64_t in_width = input_weight_.size(1);
+  const int64_t in_width = input_weight_t_.size(0);
   const auto n_cats = static_cast<int64_t>(tables_.size());
-  // The weight's input columns, then the input's product with them.
+  // The weight's input columns, transposed ([in_width, width]), then the input's product with
+  // them plus the bias.
   const float* w = layer.weight.data_ptr<float>();
-  float* wi = input_weight_.data_ptr<float>();
-  for (int64_t o = 0; o < width; ++o) {
-    for (int64_t j = 0; j < in_width; ++j) {
-      wi[o * in_width + j] = w[o * full + input_columns_[static_cast<size_t>(j)]];
-    }
-  }
-  if (in_width > 0) {
-    at::addmm_out(out, layer.bias, input_.narrow(0, 0, n), input_weight_.t());
-  } else {
-    out.copy_(layer.bias.unsqueeze(0).expand({n, width}));
+  float* wi = input_weight_t_.data_ptr<float>();
+  for (int64_t j = 0; j < in_width; ++j) {
+    const int64_t column = input_columns_[static_cast<size_t>(j)];
+    for (int64_t o = 0; o < width; ++o) wi[j * width + o] = w[o * full + column];
   }
   float* h = out.data_ptr<float>();
+  mlp_loops::SmallProduct(n, width, in_width, input_.data_ptr<float>(), in_width, 1, wi, width,
+                          layer.bias.data_ptr<float>(), h, width);
   for (Projected& p : projected_) {
     const torch::Tensor& table = tables_[p.table];
-    at::mm_out(p.proj, table, layer.weight.narrow(1, p.column, table.size(1)).t());
-    mlp_loops::AddRowsOf(p.proj.data_ptr<float>(), codes_.data() + p.table, n_cats, n, width, h);
+    const int64_t rows = table.size(0), dim = table.size(1);
+    // proj = table x (the weight's columns for the table)^T, through a transposed copy of them.
+    float* wt = p.weight_t.data_ptr<float>();
+    for (int64_t j = 0; j < dim; ++j) {
+      for (int64_t o = 0; o < width; ++o) wt[j * width + o] = w[o * full + p.column + j];
+    }
+    float* proj = p.proj.data_ptr<float>();
+    mlp_loops::SmallProduct(rows, width, dim, table.data_ptr<float>(), dim, 1, wt, width, nullptr,
+                            proj, width);
+    mlp_loops::AddRowsOf(proj, codes_.data() + p.table, n_cats, n, width, h);
   }
 }
 
 void MlpCpuStep::ProjectedBackward(int64_t n, const torch::Tensor& grad_out) {
   const Layer& layer = layers_.front();
   const int64_t width = grad_out.size(1), full = layer.weight.size(1);
-  const int64_t in_width = input_weight_.size(1);
+  const int64_t in_width = input_weight_t_.size(0);
   const auto n_cats = static_cast<int64_t>(tables_.size());
   float* wg = gradient(layer.weight_index).data_ptr<float>();
-  if (in_width > 0) {
-    at::mm_out(input_weight_grad_, grad_out.t(), input_.narrow(0, 0, n));
-    const float* from = input_weight_grad_.data_ptr<float>();
-    for (int64_t o = 0; o < width; ++o) {
-      for (int64_t j = 0; j < in_width; ++j) {
-        wg[o * full + input_columns_[static_cast<size_t>(j)]] = from[o * in_width + j];
-      }
-    }
-  }
   const float* g = grad_out.data_ptr<float>();
+  // The layer's gradient for the input's columns, transposed: input^T x grad_out.
+  float* from = input_weight_grad_t_.data_ptr<float>();
+  mlp_loops::SmallProduct(in_width, width, n, input_.data_ptr<float>(), 1, in_width, g, width,
+                          nullptr, from, width);
+  for (int64_t j = 0; j < in_width; ++j) {
+    const int64_t column = input_columns_[static_cast<size_t>(j)];
+    for (int64_t o = 0; o < width; ++o) wg[o * full + column] = from[j * width + o];
+  }
+  const float* w = layer.weight.data_ptr<float>();
   for (Projected& p : projected_) {
     const torch::Tensor& table = tables_[p.table];
-    const int64_t dim = table.size(1);
+    const int64_t rows = table.size(0), dim = table.size(1);
     p.sums.zero_();
-    mlp_loops::SumRowsByCode(g, codes_.data() + p.table, n_cats, n, width,
-                             p.sums.data_ptr<float>());
-    at::mm_out(p.weight_grad, p.sums.t(), table);
-    const float* from = p.weight_grad.data_ptr<float>();
+    float* sums = p.sums.data_ptr<float>();
+    mlp_loops::SumRowsByCode(g, codes_.data() + p.table, n_cats, n, width, sums);
+    // The layer's gradient for the table's columns, transposed: table^T x sums, [dim, width].
+    float* wgt = p.weight_t.data_ptr<float>();
+    mlp_loops::SmallProduct(dim, width, rows, table.data_ptr<float>(), 1, dim, sums, width, nullptr,
+                            wgt, width);
     for (int64_t o = 0; o < width; ++o) {
-      std::memcpy(wg + o * full + p.column, from + o * dim, sizeof(float) * dim);
+      for (int64_t j = 0; j < dim; ++j) wg[o * full + p.column + j] = wgt[j * width + o];
     }
-    torch::Tensor table_grad = gradient(table_indices_[p.table]);
-    at::mm_out(table_grad, p.sums, layer.weight.narrow(1, p.column, dim));
+    // The table's gradient: sums x (the weight's columns for the table), [rows, dim].
+    mlp_loops::SmallProduct(rows, dim, width, sums, width, 1, w + p.column, full, nullptr,
+                            gradient(table_indices_[p.table]).data_ptr<float>(), dim);
   }
   mlp_loops::ColumnSums(g, n, width, gradient(layer.bias_index).data_ptr<float>());
   if (in_width > dense_dim_) {  // tables gathered into the input
     torch::Tensor grad_in = grad_input_.narrow(0, 0, n);
-    at::mm_out(grad_in, grad_out, input_weight_);
+    at::mm_out(grad_in, grad_out, input_weight_t_.t());
     ScatterEmbeddingGradients(n);
   }
 }

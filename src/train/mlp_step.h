@@ -85,8 +85,9 @@ class MlpCpuStep {
     size_t table = 0;    // in tables_
     int64_t column = 0;  // its first column in the first layer's weight
     // [table rows, first layer width]: the projection, and the output gradients summed by code;
-    // [first layer width, table width]: the first layer's gradient for the table's columns.
-    torch::Tensor proj, sums, weight_grad;
+    // [table width, first layer width]: the first layer's weight for the table's columns,
+    // transposed (forward), then their gradient, transposed (backward).
+    torch::Tensor proj, sums, weight_t;
   };
 
   TabularNet& model_;
@@ -103,9 +104,9 @@ class MlpCpuStep {
   torch::Tensor input_, grad_input_;      // [max_rows, dense + gathered embedding widths]
   std::vector<Projected> projected_;      // the projected tables, in table order
   // With projected tables: the first layer's weight column of each input column, and the weight's
-  // and its gradient's input columns ([first layer width, input width]).
+  // and its gradient's input columns, transposed ([input width, first layer width]).
   std::vector<int64_t> input_columns_;
-  torch::Tensor input_weight_, input_weight_grad_;
+  torch::Tensor input_weight_t_, input_weight_grad_t_;
   std::vector<int64_t> codes_;  // [max_rows, tables]
   std::vector<float> labels_, weights_;
 };
