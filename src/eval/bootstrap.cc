@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "eval/bootstrap_draws.h"
 #include "eval/bootstrap_sorted.h"
 #include "eval/bootstrap_sums.h"
 #include "eval/metrics_internal.h"
@@ -18,53 +19,23 @@
 
 namespace freshet {
 namespace bootstrap_internal {
-namespace {
 
-constexpr uint64_t kGolden = 0x9E3779B97F4A7C15ULL;
-
-// splitmix64's output function.
-uint64_t Mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-// A splitmix64 stream: the state advances by the golden gamma, each output is Mix64(state). The
-// key of resample r is the r-th output of the stream seeded by Mix64(seed), so every resample has
-// its own stream whatever thread draws it.
-class DrawStream {
- public:
-  DrawStream(uint64_t seed, int64_t resample)
-      : state_(Mix64(Mix64(seed) + kGolden * (static_cast<uint64_t>(resample) + 1))) {}
-
-  uint64_t Next() {
-    state_ += kGolden;
-    return Mix64(state_);
-  }
-
-  // Calls draw(i) `count` times with i uniform in [0, n), 1 <= n < 2^32: two draws from each
-  // output, 32 bits each, mapped by Lemire's multiply-shift (2019), which rejects the few low
-  // products that would bias it (drawing a replacement from the next output's low half).
-  template <typename Fn>
-  void Draw(uint32_t n, uint64_t count, Fn&& draw) {
-    const uint32_t floor = (0u - n) % n;
-    auto bounded = [&](uint32_t x) {
-      uint64_t m = static_cast<uint64_t>(x) * n;
-      while (static_cast<uint32_t>(m) < floor) m = static_cast<uint64_t>(Next() & 0xFFFFFFFFu) * n;
-      return static_cast<uint32_t>(m >> 32);
-    };
-    uint64_t j = 0;
-    for (; j + 2 <= count; j += 2) {
-      const uint64_t x = Next();
-      draw(bounded(static_cast<uint32_t>(x)));
-      draw(bounded(static_cast<uint32_t>(x >> 32)));
+#if !defined(FRESHET_LANES512)
+// Without AVX-512 (never called: WidestLanes() is 2), one stream at a time.
+void DrawPairs8(uint64_t* states, uint32_t n, int64_t pairs, uint32_t* out) {
+  const uint32_t floor = DrawStream::Floor(n);
+  for (int l = 0; l < kMaxLanes; ++l) {
+    DrawStream d = DrawStream::FromState(states[l]);
+    for (int64_t p = 0; p < pairs; ++p) {
+      int h = 0;
+      d.DrawPair(d.Next(), n, floor, [&](uint32_t i) { out[(2 * p + h++) * kMaxLanes + l] = i; });
     }
-    if (j < count) draw(bounded(static_cast<uint32_t>(Next())));
+    states[l] = d.state();
   }
+}
+#endif
 
- private:
-  uint64_t state_;
-};
+namespace {
 
 void FillCounts(std::vector<uint32_t>& counts, uint64_t seed, int64_t resample) {
   std::fill(counts.begin(), counts.end(), 0u);
@@ -105,10 +76,42 @@ unsigned FillLanes(std::vector<Count>* counts, size_t rows, int lanes, uint64_t 
                    int active) {
   counts->assign(rows * lanes, Count{0});
   Count* c = counts->data();
+  const auto n = static_cast<uint32_t>(rows);
   unsigned wrapped = 0;
+  if (lanes == kMaxLanes && active == kMaxLanes) {
+    // Eight streams at once (AVX-512), a chunk of pairs at a time, then the odd last draw.
+    uint64_t states[kMaxLanes];
+    for (int l = 0; l < kMaxLanes; ++l) states[l] = DrawStream(seed, first + l).state();
+    constexpr int64_t kChunk = 1024;
+    uint32_t drawn[2 * kChunk * kMaxLanes];
+    const auto pairs = static_cast<int64_t>(rows / 2);
+    for (int64_t p = 0; p < pairs; p += kChunk) {
+      const int64_t m = std::min(kChunk, pairs - p);
+      DrawPairs8(states, n, m, drawn);
+      for (int64_t q = 0; q < 2 * m; ++q) {
+        for (int l = 0; l < kMaxLanes; ++l) {
+          ++c[static_cast<size_t>(drawn[q * kMaxLanes + l]) * kMaxLanes + l];
+        }
+      }
+    }
+    for (int l = 0; l < kMaxLanes && rows % 2 == 1; ++l) {
+      DrawStream::FromState(states[l]).Draw(
+          n, 1, [&](uint32_t i) { ++c[static_cast<size_t>(i) * kMaxLanes + l]; });
+    }
+    if constexpr (sizeof(Count) == 1) {
+      // Each lane drew `rows` times, so its counts add up to `rows` unless one passed 255 and
+      // wrapped (losing 256): a sequential pass tells, cheaper than a test at every increment.
+      uint64_t sums[kMaxLanes] = {};
+      for (size_t i = 0; i < rows; ++i) {
+        for (int l = 0; l < kMaxLanes; ++l) sums[l] += c[i * kMaxLanes + l];
+      }
+      for (int l = 0; l < kMaxLanes; ++l) wrapped |= static_cast<unsigned>(sums[l] != rows) << l;
+    }
+    return wrapped;
+  }
   for (int l = 0; l < active; ++l) {
     bool wrap = false;
-    DrawStream(seed, first + l).Draw(static_cast<uint32_t>(rows), rows, [&](uint32_t i) {
+    DrawStream(seed, first + l).Draw(n, rows, [&](uint32_t i) {
       wrap |= ++c[static_cast<size_t>(i) * lanes + l] == 0;
     });
     wrapped |= static_cast<unsigned>(wrap) << l;

@@ -1,6 +1,7 @@
 // The paired bootstrap: its resampling, its fast path against the reference path, determinism
 // whatever the thread count, and the coverage of its intervals on data with a known answer.
 #include "eval/bootstrap.h"
+#include "eval/bootstrap_draws.h"
 #include "eval/bootstrap_sorted.h"
 
 #include <algorithm>
@@ -60,6 +61,33 @@ TEST(BootstrapCounts, SumToRowsAndAreDeterministic) {
   const double zeros = static_cast<double>(std::count(c.begin(), c.end(), 0u)) / c.size();
   EXPECT_NEAR(zeros, std::exp(-1.0), 0.005);
   EXPECT_EQ(ResampleCounts(1, 5, 0), std::vector<uint32_t>{1});
+}
+
+// Eight streams drawn at once (AVX-512) give each stream's draws as drawing it alone: with rare
+// rejected products (n = 100 003), and with frequent ones (n = 3e9: 2^32 mod n is 30% of 2^32),
+// whose replacements come from the stream's next outputs.
+TEST(BootstrapCounts, EightStreamsAtOnceDrawAsOneAtATime) {
+  using namespace bootstrap_internal;
+  if (WidestLanes() != kMaxLanes) GTEST_SKIP() << "this CPU has no AVX-512F and AVX-512DQ";
+  for (uint32_t n : {100003u, 3000000000u}) {
+    SCOPED_TRACE(n);
+    constexpr int64_t kPairs = 700;
+    uint64_t states[kMaxLanes];
+    for (int l = 0; l < kMaxLanes; ++l) states[l] = DrawStream(17, 40 + l).state();
+    std::vector<uint32_t> out(2 * kPairs * kMaxLanes);
+    // In two calls, the states carried from the first to the second.
+    DrawPairs8(states, n, 300, out.data());
+    DrawPairs8(states, n, kPairs - 300, out.data() + 2 * 300 * kMaxLanes);
+    for (int l = 0; l < kMaxLanes; ++l) {
+      DrawStream alone(17, 40 + l);
+      std::vector<uint32_t> want;
+      alone.Draw(n, 2 * kPairs, [&](uint32_t i) { want.push_back(i); });
+      for (int64_t q = 0; q < 2 * kPairs; ++q) {
+        ASSERT_EQ(out[q * kMaxLanes + l], want[q]) << "stream " << l << " draw " << q;
+      }
+      EXPECT_EQ(states[l], alone.state()) << l;
+    }
+  }
 }
 
 TEST(BootstrapQuantile, AsNumpyLinear) {
