@@ -57,6 +57,9 @@ struct Table {
   const Column* Find(const std::string& name) const;
   // Appends another table's rows. REQUIRES: same column names and dtypes, in the same order.
   void Append(const Table& other);
+  // Reserves room for `rows` rows in all, each column's bytes a row as its rows' so far (a
+  // table that is built by appending parts of about one size then grows without moving).
+  void ReserveRows(int64_t rows);
   // A table of the given rows, in that order (a row may repeat). REQUIRES: each in [0, rows()).
   Table Take(const std::vector<int64_t>& rows) const;
 };

@@ -95,6 +95,23 @@ void Table::Append(const Table& other) {
   for (size_t i = 0; i < columns.size(); ++i) columns[i].Append(other.columns[i]);
 }
 
+void Table::ReserveRows(int64_t rows) {
+  for (Column& c : columns) {
+    if (c.rows <= 0 || rows <= c.rows) continue;
+    const auto scaled = [&](size_t size) {
+      return static_cast<size_t>(static_cast<double>(size) / static_cast<double>(c.rows) *
+                                 static_cast<double>(rows));
+    };
+    if (!c.valid.empty()) c.valid.reserve(static_cast<size_t>(rows));
+    if (c.is_string()) {
+      c.bytes.reserve(scaled(c.bytes.size()));
+      c.offsets.reserve(static_cast<size_t>(rows) + 1);
+    } else {
+      c.data.reserve(scaled(c.data.size()));
+    }
+  }
+}
+
 Table Table::Take(const std::vector<int64_t>& rows) const {
   Table out;
   for (const Column& c : columns) {

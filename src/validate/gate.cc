@@ -343,15 +343,23 @@ RunTables DataGate::Read(std::vector<InputFile>* inputs, const std::vector<bool>
     const int side = in.role == "train" ? 0 : 1;
     Table& dst = side == 0 ? out.train : out.eval;
     if (!first[side] && !Unify(&dst, &t, in.path)) continue;
+    // The tables grow by whole partitions: room for the rest of them (about the first one's
+    // size each) is reserved up front, so that they are copied once, not again at each growth.
     if (fresh[k]) {
       if (fresh_.columns.empty()) {
         fresh_ = t;
+        fresh_.ReserveRows(t.rows() * std::count(fresh.begin() + static_cast<std::ptrdiff_t>(k),
+                                                 fresh.end(), true));
       } else if (Unify(&fresh_, &t, in.path)) {
         fresh_.Append(t);
       }
     }
     if (first[side]) {
+      const auto same_role =
+          std::count_if(inputs->begin() + static_cast<std::ptrdiff_t>(k), inputs->end(),
+                        [&](const InputFile& other) { return other.role == in.role; });
       dst = std::move(t);
+      dst.ReserveRows(dst.rows() * same_role);
       first[side] = false;
     } else {
       dst.Append(t);

@@ -208,6 +208,29 @@ TEST(TableTest, AppendConcatenatesEveryColumn) {
   EXPECT_EQ(Strings(t.columns[1]), (std::vector<std::string>{"a", "b", "cd"}));
 }
 
+// Room for the rows to come: appending parts of the first one's size then moves nothing, and the
+// rows are those appended.
+TEST(TableTest, ReserveRowsLetsPartsAppendInPlace) {
+  Table t = TwoColumns({1, 2}, {"ab", "cd"});
+  t.ReserveRows(6);
+  const void* data = t.columns[0].data.data();
+  const void* bytes = t.columns[1].bytes.data();
+  const void* offsets = t.columns[1].offsets.data();
+  t.Append(TwoColumns({3, 4}, {"ef", "gh"}));
+  t.Append(TwoColumns({5, 6}, {"ij", "kl"}));
+  EXPECT_EQ(t.columns[0].data.data(), data);
+  EXPECT_EQ(t.columns[1].bytes.data(), bytes);
+  EXPECT_EQ(t.columns[1].offsets.data(), offsets);
+  EXPECT_EQ(Values<double>(t.columns[0]), (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(Strings(t.columns[1]), (std::vector<std::string>{"ab", "cd", "ef", "gh", "ij", "kl"}));
+  // Fewer rows than it holds, or an empty table: nothing to do.
+  t.ReserveRows(2);
+  EXPECT_EQ(t.rows(), 6);
+  Table empty;
+  empty.ReserveRows(10);
+  EXPECT_EQ(empty.rows(), 0);
+}
+
 TEST(TableTest, AppendRefusesAnotherShape) {
   Table t = TwoColumns({1}, {"a"});
   Table narrow;
