@@ -4,13 +4,13 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
-#include <random>
 
 #include "features/vocab.h"
 #include "kernels/column_histogram.h"
 #include "kernels/column_moments.h"
 #include "kernels/parallel.h"
 #include "kernels/xxhash64.h"
+#include "validate/mt19937_block.h"
 
 namespace freshet::profile_internal {
 namespace {
@@ -243,7 +243,7 @@ std::vector<double> DistinctQuantiles(const std::vector<std::pair<double, int64_
 // std::uniform_real_distribution<double>(0, 1)(rng) as libstdc++ computes it for this engine
 // (generate_canonical<double, 53> takes one 64-bit output: double(x) / 2^64, kept below 1), without
 // its long double arithmetic.
-double Uniform01(std::mt19937_64& rng) {
+double Uniform01(Mt19937Block& rng) {
   // double(x) without the branch on its top bit that an unsigned conversion takes: two exact
   // halves, one rounding in their sum, as in the conversion itself.
   const uint64_t x = rng();
@@ -262,7 +262,7 @@ std::vector<double> Sample(const std::vector<double>& finite, const ProfileOptio
   if (n <= o.sample_size) {
     sample = finite;
   } else {
-    std::mt19937_64 rng(o.seed ^ kernels::Xxh64(name.data(), name.size(), 0));
+    Mt19937Block rng(o.seed ^ kernels::Xxh64(name.data(), name.size(), 0));
     sample.reserve(static_cast<size_t>(o.sample_size));
     int64_t need = o.sample_size;
     for (int64_t i = 0; i < n && need > 0; ++i) {
