@@ -23,13 +23,13 @@ inline uint64_t Mixed(uint64_t a, uint64_t b, uint64_t far) {
 }
 
 FRESHET_SIMD_CLONES void Twist(uint64_t* mt, uint64_t* out) {
-  constexpr int n = Mt19937Block::kWords;
-  for (int k = 0; k < n - kShift; ++k) mt[k] = Mixed(mt[k], mt[k + 1], mt[k + kShift]);
-  for (int k = n - kShift; k < n - 1; ++k) {
-    mt[k] = Mixed(mt[k], mt[k + 1], mt[k + kShift - n]);
+  constexpr int kN = Mt19937Block::kWords;
+  for (int k = 0; k < kN - kShift; ++k) mt[k] = Mixed(mt[k], mt[k + 1], mt[k + kShift]);
+  for (int k = kN - kShift; k < kN - 1; ++k) {
+    mt[k] = Mixed(mt[k], mt[k + 1], mt[k + kShift - kN]);
   }
-  mt[n - 1] = Mixed(mt[n - 1], mt[0], mt[kShift - 1]);
-  for (int k = 0; k < n; ++k) {
+  mt[kN - 1] = Mixed(mt[kN - 1], mt[0], mt[kShift - 1]);
+  for (int k = 0; k < kN; ++k) {
     uint64_t y = mt[k];
     y ^= (y >> 29) & 0x5555555555555555ULL;
     y ^= (y << 17) & 0x71D67FFFEDA60000ULL;
