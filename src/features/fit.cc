@@ -33,8 +33,9 @@ double Median(std::vector<double> v) {
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
   const double below = v[lo];
   const double above =
-      lo + 1 < v.size() ? *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end())
-                        : below;
+      lo + 1 < v.size()
+          ? *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end())
+          : below;
   return below + (pos - static_cast<double>(lo)) * (above - below);
 }
 
