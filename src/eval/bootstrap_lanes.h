@@ -36,18 +36,18 @@ struct LaneOf {
 
 // The byte counts as doubles, by lookup: cheaper than converting each byte with 2 lanes. Built
 // at compile time (no constructor runs, in either file's instruction set).
-struct ByteToDouble {
+struct ByteAsDouble {
   double value[256] = {};
-  constexpr ByteToDouble() {
+  constexpr ByteAsDouble() {
     for (int i = 0; i < 256; ++i) value[i] = i;
   }
 };
-constexpr ByteToDouble kByteToDouble;
+constexpr ByteAsDouble kByteAsDouble;
 
 template <int L>
 typename LaneOf<L>::Type LoadLane(const uint8_t* c) {
   if constexpr (L == 2) {
-    return typename LaneOf<L>::Type{kByteToDouble.value[c[0]], kByteToDouble.value[c[1]]};
+    return typename LaneOf<L>::Type{kByteAsDouble.value[c[0]], kByteAsDouble.value[c[1]]};
   } else {
 #if defined(FRESHET_LANES512)
     if constexpr (L == 8) {
