@@ -5,6 +5,7 @@
 
 #include "freshet/error.hpp"
 #include "kernels/parallel.h"
+#include "kernels/simd_clones.h"
 
 namespace freshet::kernels {
 
@@ -26,17 +27,6 @@ void TransformNumericColumns(const Device& dev, const NumericColumnView* cols, i
 
 namespace cpu_impl {
 namespace {
-
-// On x86-64, ColumnBlock (and the loops inlined into it) is compiled three times, for AVX-512F,
-// AVX2 and the baseline, and the loader picks the widest the CPU runs: eight or four doubles a
-// vector instruction instead of two, and the same results to the bit (neither target adds fused
-// multiply-add, so nothing is contracted). The AVX-512 copy halves clip + log1p + standardize on
-// the bench machine (29.8 to 14.7 ms for 10 M values on one core).
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
-#define FRESHET_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FRESHET_SIMD_CLONES
-#endif
 
 // Rows a block: each column's loop runs over a block before the next column's, so the block's
 // output rows stay in L2 between the columns, and the values in between fit in L1.
@@ -123,6 +113,10 @@ FRESHET_HD void BucketBlock(const double* bounds, int32_t nb, const double* x, i
   for (int64_t r = 0; r < n; ++r) out[r * stride] = static_cast<int64_t>(count[r]);
 }
 
+// One copy for AVX-512F, AVX2 and the baseline each (kernels/simd_clones.h), with the loops above
+// inlined into it: eight or four doubles a vector instruction instead of two. The AVX-512 copy
+// halves clip + log1p + standardize on the bench machine (29.8 to 14.7 ms for 10 M values, one
+// core).
 FRESHET_SIMD_CLONES void ColumnBlock(const NumericColumnView& c, const double* bounds,
                                      int64_t begin, int64_t n, float* dense, int64_t dense_dim,
                                      int64_t* cats, int64_t cat_dim) {

@@ -3,14 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-// On x86-64 the loops marked below are built three times, for AVX-512F, AVX2 and the baseline,
-// and the loader picks the widest the CPU runs; -ffp-contract=off (CMakeLists.txt) keeps every
-// copy's results the same to the bit.
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
-#define FRESHET_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FRESHET_SIMD_CLONES
-#endif
+#include "kernels/simd_clones.h"
 
 namespace freshet::linear_loops {
 namespace {

@@ -1,12 +1,6 @@
 #include "validate/mt19937_block.h"
 
-// On x86-64 the twist and the tempering are built for AVX-512F, AVX2 and the baseline, and the
-// loader picks the widest the CPU runs (integer operations only: the same words on each).
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
-#define FRESHET_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define FRESHET_SIMD_CLONES
-#endif
+#include "kernels/simd_clones.h"
 
 namespace freshet::profile_internal {
 namespace {
@@ -22,6 +16,7 @@ inline uint64_t Mixed(uint64_t a, uint64_t b, uint64_t far) {
   return far ^ (y >> 1) ^ ((y & 1) != 0 ? kMatrix : 0);
 }
 
+// Integer operations only: every copy (kernels/simd_clones.h) gives the same words.
 FRESHET_SIMD_CLONES void Twist(uint64_t* mt, uint64_t* out) {
   constexpr int kN = Mt19937Block::kWords;
   for (int k = 0; k < kN - kShift; ++k) mt[k] = Mixed(mt[k], mt[k + 1], mt[k + kShift]);
