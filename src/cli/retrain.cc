@@ -84,35 +84,10 @@ RunOutcome RunStages(const Config& config, const Device& device, Registry* regis
   GateSetup setup = PrepareGate(registry, config, champion, *inputs);
   DataGate gate(config, std::move(setup.schema), std::move(setup.reference));
   RunTables tables;
-  bool gate_failed = false;
-  if (ranks.dist()) {
-    gate_failed = !ReadRanks(config, *ranks.comm, inputs, setup.fresh,
-                             config.validate.enabled ? &gate : nullptr, &tables);
-  } else {
-    tables =
-        config.validate.enabled ? gate.Read(inputs, setup.fresh, true) : ReadInputs(config, inputs);
-  }
-  if (config.validate.enabled) {
-    timer.Start("validate");
-    // Ranks: each checks the global training rows and its own share of the fresh rows; the run
-    // is refused when any rank's gate fails.
-    if (gate.status() != Severity::kFail && !gate_failed) gate.Check(tables, device);
-    gate.Log();
-    report->data_report = gate.Report();
-    if (ranks.dist() && !gate_failed) {
-      gate_failed = ranks.comm->AllReduceMax(static_cast<int64_t>(gate.status())) ==
-                    static_cast<int64_t>(Severity::kFail);
-    }
-    if (gate.status() == Severity::kFail || gate_failed) {
-      if (!ranks.leader()) return {kExitDataRefused, "", std::nullopt};
-      const std::string path = writer->WriteRunFile(run, kDataReportFile, gate.Report().dump(2));
-      const std::string line = gate.status() == Severity::kFail
-                                   ? gate.FailureLine()
-                                   : "the data gate failed on another rank's partitions (its log "
-                                     "names the checks)";
-      return {kExitDataRefused, line + " (report: " + path + ")", std::nullopt};
-    }
-  }
+  const std::optional<RunOutcome> refused =
+      ReadAndCheck(config, device, ranks, setup.fresh, gate, writer ? &*writer : nullptr, run,
+                   timer, report, inputs, &tables);
+  if (refused) return *refused;
   // The evaluation sets are read before anything is fitted: a changed golden file stops the run.
   const std::vector<EvalRows> sets =
       ranks.leader() ? ReadEvalSets(config, tables.eval, *inputs) : std::vector<EvalRows>();

@@ -42,6 +42,38 @@ bool ReadRanks(const Config& config, Communicator& comm, std::vector<InputFile>*
   return true;
 }
 
+std::optional<RunOutcome> ReadAndCheck(const Config& config, const Device& device,
+                                       const Ranks& ranks, const std::vector<bool>& fresh,
+                                       DataGate& gate, ModelWriter* writer, int64_t run,
+                                       StageTimer& timer, RunReport* report,
+                                       std::vector<InputFile>* inputs, RunTables* tables) {
+  const bool checked = config.validate.enabled;
+  bool gate_failed = false;
+  if (ranks.dist()) {
+    gate_failed = !ReadRanks(config, *ranks.comm, inputs, fresh, checked ? &gate : nullptr, tables);
+  } else {
+    *tables = checked ? gate.Read(inputs, fresh, true) : ReadInputs(config, inputs);
+  }
+  if (!checked) return std::nullopt;
+  timer.Start("validate");
+  if (gate.status() != Severity::kFail && !gate_failed) gate.Check(*tables, device);
+  gate.Log();
+  report->data_report = gate.Report();
+  if (ranks.dist() && !gate_failed) {
+    gate_failed = ranks.comm->AllReduceMax(static_cast<int64_t>(gate.status())) ==
+                  static_cast<int64_t>(Severity::kFail);
+  }
+  if (gate.status() != Severity::kFail && !gate_failed) return std::nullopt;
+  if (!ranks.leader()) return RunOutcome{kExitDataRefused, "", std::nullopt};
+  const std::string path = writer->WriteRunFile(run, kDataReportFile, gate.Report().dump(2));
+  const bool here = gate.status() == Severity::kFail;
+  const std::string line =
+      here ? gate.FailureLine()
+           : "the data gate failed on another rank's partitions (its log names the checks)";
+  if (!here) spdlog::error("{}", line);  // this rank's gate logged nothing failing
+  return RunOutcome{kExitDataRefused, line + " (report: " + path + ")", std::nullopt};
+}
+
 int RunRanks(const std::function<int(const Ranks&, const RankInfo&)>& body) {
   const RankInfo info = DetectRanks();
   if (info.size <= 1) return body(Ranks{}, info);

@@ -18,7 +18,9 @@
 #include "freshet/data_gate.hpp"
 #include "freshet/dist.hpp"
 #include "freshet/io.hpp"
+#include "freshet/log.hpp"
 #include "freshet/registry.hpp"
+#include "freshet/run_metrics.hpp"
 #include "freshet/validate.hpp"
 
 namespace freshet::cli {
@@ -64,6 +66,18 @@ struct Ranks {
 // tables unread, when the data gate failed on any rank's partitions (every rank returns false).
 bool ReadRanks(const Config& config, Communicator& comm, std::vector<InputFile>* inputs,
                const std::vector<bool>& fresh, DataGate* gate, RunTables* tables);
+
+// The run's ingest and validate stages, on every rank: reads `inputs` into `tables` (each rank its
+// share, gathered, under a launcher) through `gate`, or without it when the config turns the gate
+// off; then checks the tables, logs the gate and puts its report into `report`. Ranks check the
+// global training rows and their own share of the fresh rows. Returns the refusal (exit 5) when
+// the gate fails on any rank, rank 0 having written the data report into `run`'s folder through
+// `writer` (null on the other ranks); otherwise nothing.
+std::optional<RunOutcome> ReadAndCheck(const Config& config, const Device& device,
+                                       const Ranks& ranks, const std::vector<bool>& fresh,
+                                       DataGate& gate, ModelWriter* writer, int64_t run,
+                                       StageTimer& timer, RunReport* report,
+                                       std::vector<InputFile>* inputs, RunTables* tables);
 
 // Runs `body` in every rank of a data-parallel job (DetectRanks), or once in a single process
 // (Ranks without a communicator). A rank that fails ends the whole job (MPI_Abort) with its exit

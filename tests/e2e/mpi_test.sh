@@ -2,7 +2,8 @@
 # Data-parallel retrain (issue 13): the same run as one process and as 2 MPI ranks on the CPU gives
 # the same feature state and profile (byte for byte), the same weights within a float tolerance,
 # one published version and one recorded run; a rank killed mid-training makes the job fail with
-# nothing published. Skips (77) only when mpirun or freshet's MPI library is missing.
+# nothing published; a data gate that fails on one rank's partitions stops every rank (exit 5).
+# Skips (77) only when mpirun or freshet's MPI library is missing.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 F=$FRESHET
@@ -112,5 +113,26 @@ expect "no draft or temporary folder left" \
   test -z "$(ls -A "$work/regB/churn" | grep -v -E '^(v[0-9]+|\.lock|schema\.yaml|runs)$')"
 check "fsck clean" 0 "$(rc_of "$F" -q registry fsck --registry "$work/regB")"
 expect "independent check clean" "$py" "$(dirname "$0")/registry_check.py" "$work/regB" churn
+
+# A partition that only rank 1 reads (the 4th of days 2-5) fails the data gate: every rank stops,
+# the job exits 5, rank 0 says another rank's partitions failed and rank 1's log names the check.
+"$py" - "$work/all/day-0005.h5" "$work/landing/day-0005.h5" <<'PY'
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1]) as s, h5py.File(sys.argv[2], "w") as f:
+    for k in s:
+        if k != "income": f.create_dataset(k, data=s[k][:])
+    f.create_dataset("income", data=np.array([b"x"] * len(s["income"])), dtype=h5py.string_dtype())
+PY
+rc=0; mpi "$F" -q retrain -c "$work/two.yaml" > "$work/gate.out" 2>&1 || rc=$?
+check "a bad partition on rank 1: the job exits 5" 5 $rc
+expect "  ... rank 0 says another rank's partitions failed" \
+  grep -q "data gate failed on another rank's partitions" "$work/gate.out"
+expect "  ... rank 1's log names the column and the check" \
+  grep -q 'UNEXPECTED_DATA_TYPE.*"income"' "$work/gate.out"
+check "  ... nothing published" 1 "$(versions regB)"
+check "  ... the run's reason says so" True "$(jrun '"another rank" in d[0]["reason"]' \
+  "$F" -q registry runs churn --registry "$work/regB" --json)"
+expect "  ... the data report kept with the run record" \
+  test -n "$(ls "$work"/regB/churn/runs/*/data_report.json 2>/dev/null)"
 
 finish mpi
