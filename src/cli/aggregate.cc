@@ -5,11 +5,13 @@
 // A rerun after the version was published has nothing to do (exit 3).
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/evaluate.h"
 #include "cli/publish_run.h"
+#include "cli/retrain_ranks.h"
 #include "cli/verbs.h"
 #include "freshet/artifacts.hpp"
 #include "freshet/config.hpp"
@@ -109,18 +111,10 @@ RunOutcome AggregateStages(const SubmitPlan& plan, const Config& base, Registry&
   *inputs = plan.inputs;
   GateSetup setup = PrepareGate(registry, config, champion, *inputs);
   DataGate gate(config, std::move(setup.schema), std::move(setup.reference));
-  const RunTables tables =
-      config.validate.enabled ? gate.Read(inputs, setup.fresh, true) : ReadInputs(config, inputs);
-  if (config.validate.enabled) {
-    timer.Start("validate");
-    if (gate.status() != Severity::kFail) gate.Check(tables, device);
-    gate.Log();
-    report->data_report = gate.Report();
-    if (gate.status() == Severity::kFail) {
-      const std::string path = writer.WriteRunFile(run, kDataReportFile, gate.Report().dump(2));
-      return {kExitDataRefused, gate.FailureLine() + " (report: " + path + ")", std::nullopt};
-    }
-  }
+  RunTables tables;
+  const std::optional<RunOutcome> refused = ReadAndCheck(
+      config, device, Ranks{}, setup.fresh, gate, &writer, run, timer, report, inputs, &tables);
+  if (refused) return *refused;
   const std::vector<EvalRows> sets = ReadEvalSets(config, tables.eval, *inputs);
 
   timer.Start("collect_winner");

@@ -67,12 +67,12 @@ struct Ranks {
 bool ReadRanks(const Config& config, Communicator& comm, std::vector<InputFile>* inputs,
                const std::vector<bool>& fresh, DataGate* gate, RunTables* tables);
 
-// The run's ingest and validate stages, on every rank: reads `inputs` into `tables` (each rank its
-// share, gathered, under a launcher) through `gate`, or without it when the config turns the gate
-// off; then checks the tables, logs the gate and puts its report into `report`. Ranks check the
-// global training rows and their own share of the fresh rows. Returns the refusal (exit 5) when
-// the gate fails on any rank, rank 0 having written the data report into `run`'s folder through
-// `writer` (null on the other ranks); otherwise nothing.
+// The run's ingest and validate stages (retrain's on every rank, aggregate's with Ranks{}): reads
+// `inputs` into `tables` (each rank its share, gathered, under a launcher) through `gate`, or
+// without it when the config turns the gate off; then checks the tables, logs the gate and puts its
+// report into `report`. Ranks check the global training rows and their own share of the fresh rows.
+// Returns the refusal (exit 5) when the gate fails on any rank, rank 0 having written the data
+// report into `run`'s folder through `writer` (null on the other ranks); otherwise nothing.
 std::optional<RunOutcome> ReadAndCheck(const Config& config, const Device& device,
                                        const Ranks& ranks, const std::vector<bool>& fresh,
                                        DataGate& gate, ModelWriter* writer, int64_t run,

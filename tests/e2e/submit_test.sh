@@ -7,7 +7,7 @@
 # codes of DESIGN.md.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
-setup_churn 4 300
+setup_churn 5 300
 land 1; land 2; land 3
 cfg="$work/churn.yaml"
 setup_sweeps
@@ -114,4 +114,25 @@ cp "$work/churn.yaml.orig" "$cfg"
 cp "$work/all/day-0001.h5" "$work/landing/day-0004.h5"
 check "an input changed since the submission: exit 5" 5 "$(rc_of "$FRESHET" -q trial --plan "$sub4" --task 0)"
 expect "... naming the file" grep -q "day-0004.h5: changed since the submission" <<< "$("$FRESHET" -q trial --plan "$sub4" --task 0 2>&1)"
+cp "$work/all/day-0004.h5" "$work/landing/day-0004.h5"
+
+# The data gate at aggregation: the tasks train (they do not check the data), but a fresh
+# partition whose ages are ten times the schema's range fails the gate there (exit 5), with the
+# column and check named, nothing published and the data report kept with the run.
+"$py" - "$work/all/day-0005.h5" "$work/landing/day-0005.h5" <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1]) as s, h5py.File(sys.argv[2], "w") as f:
+    for k in s:
+        f.create_dataset(k, data=s[k][:] * 10 if k == "age" else s[k][:])
+PY
+sed 's/^gate: false$/&\nvalidate: {severity: {FLOAT_TYPE_BIG_FLOAT: fail}}/' "$work/cold.yaml" > "$work/strict.yaml"
+sub5="$work/sub5"
+PATH="$work/bin:$PATH" "$FRESHET" -q submit -c "$work/strict.yaml" --seeds 2 --out "$sub5" > /dev/null
+for i in 0 1; do "$FRESHET" -q trial --plan "$sub5" --task $i > /dev/null; done
+before=$(ls "$work/registry/churn" | grep -c '^v0')
+out=$("$FRESHET" -q aggregate --plan "$sub5" 2>&1); rc=$?
+check "a fresh partition out of the schema's range: aggregate exits 5" 5 $rc
+expect "... naming the check and the column" grep -q 'FLOAT_TYPE_BIG_FLOAT: column "age"' <<< "$out"
+check "... publishing nothing" "$before" "$(ls "$work/registry/churn" | grep -c '^v0')"
+check "... the run's reason names the gate and its report" True "$(jrun '"data gate" in d[0]["reason"] and "data_report.json" in d[0]["reason"]' "$FRESHET" -q registry runs churn -c "$cfg" --json)"
 finish submit
