@@ -1,0 +1,83 @@
+"""Per-core ratio of freshet's numeric feature ops against scikit-learn's, measured in alternating
+rounds so that both sides see the same mix of the machine's fast and slow phases.
+
+On a shared VM a single thread's speed can change by 1.7x from one minute to the next. A whole
+features_bench.sh run can then time scikit-learn in one phase and freshet in another. Here each
+round times the chosen scikit-learn steps three times each, then runs freshet_feature_bench once
+(each op alone, median of 3 on one thread). The ratio is the median of scikit-learn's runs over the
+median of freshet's rounds.
+
+  python scripts/bench/features_per_core.py --bench build/freshet_feature_bench \
+      --input ~/.cache/freshet/bench/features-10000000-seed2024.h5 [--rounds 9] [--steps n04 n06]
+
+--steps picks scikit-learn steps (scripts/bench/features_sklearn.py) by the start of their names;
+each must be a numeric step named "nAA-nBB ...", whose freshet ops are columns nAA to nBB.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import features_sklearn as fs  # noqa: E402
+
+
+def columns(step_name):
+    first, last = step_name.split()[0].split("-")
+    return [f"n{i:02d}" for i in range(int(first[1:]), int(last[1:]) + 1)]
+
+
+def freshet_one_thread_ms(bench, config, data):
+    out = subprocess.run([bench, "--config", config, "--input", data, "--cpu-repeats", "3",
+                          "--no-gpu"], capture_output=True, text=True, check=True).stdout
+    ms = {}
+    for line in out.splitlines():
+        fields = line.split()
+        # "n06  fill const+clip+log1p+standardize  cpu_ms  cpu_GBs  1t_ms  gpu..." (5 GPU fields)
+        if fields and fields[0][:1] == "n" and fields[0][1:].isdigit() and len(fields) >= 9:
+            ms[fields[0]] = float(fields[-6])
+    return ms
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bench", required=True, help="freshet_feature_bench")
+    ap.add_argument("--input", required=True, help="the benchmark HDF5 file")
+    ap.add_argument("--config", default=os.path.join(here, "features_bench.yaml"))
+    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--steps", nargs="+", default=["n04", "n06"])
+    a = ap.parse_args()
+    if a.rounds < 3:
+        ap.error("--rounds must be at least 3 (medians)")
+    steps = [s for s in fs.STEPS if s[0].startswith(tuple(a.steps))]
+    bad = [s[0] for s in steps if not s[0].startswith("n")]
+    if not steps or bad:
+        ap.error(f"--steps must name numeric steps (got {bad or a.steps})")
+    df = fs.load(a.input, None)
+    fitted = [(s[0], s[3]().fit(s[4](df)), s[4]) for s in steps]
+    sk = {name: [] for name, _, _ in fitted}
+    fr = {name: [] for name, _, _ in fitted}
+    for r in range(a.rounds):
+        for name, est, prep in fitted:
+            for _ in range(3):
+                t = time.perf_counter()
+                y = est.transform(prep(df))
+                sk[name].append((time.perf_counter() - t) * 1e3)
+                del y
+        ms = freshet_one_thread_ms(a.bench, a.config, a.input)
+        for name in fr:
+            fr[name].append(sum(ms[c] for c in columns(name)))
+        print(f"round {r + 1}: " + "; ".join(
+            f"{n.split()[0]} scikit-learn {statistics.median(sk[n][-3:]):.1f} ms, "
+            f"freshet 1 thread {fr[n][-1]:.1f} ms" for n in sk), flush=True)
+    for name in sk:
+        s, f = statistics.median(sk[name]), statistics.median(fr[name])
+        print(f"{name}: scikit-learn median {s:.1f} ms ({len(sk[name])} runs), freshet on 1 thread "
+              f"median {f:.1f} ms ({len(fr[name])} rounds): {s / f:.2f}x per core")
+
+
+if __name__ == "__main__":
+    main()
