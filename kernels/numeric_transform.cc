@@ -145,7 +145,8 @@ FRESHET_SIMD_CLONES void ColumnBlock(const NumericColumnView& c, const double* b
   }
   if (c.indicator_out >= 0) {
     float* out = dense + begin * dense_dim + c.indicator_out;
-    for (int64_t r = 0; r < n; ++r) out[r * dense_dim] = miss[r] ? 1.f : 0.f;
+    // miss[r] is 0 or 1: converted, not selected (a branch on it mispredicts at random NaNs).
+    for (int64_t r = 0; r < n; ++r) out[r * dense_dim] = static_cast<float>(miss[r]);
   }
 }
 
