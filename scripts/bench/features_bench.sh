@@ -81,4 +81,22 @@ echo "== freshet vs pandas + scikit-learn"
   --sklearn "$out/sklearn.json" --torch "$out/torch.json" | tee "$out/report.txt"
 "$FRESHET_PYTHON" "$FRESHET_ROOT/scripts/bench/features_report.py" --freshet "$out/freshet.json" \
   --sklearn "$out/sklearn.json" --torch "$out/torch.json" --markdown > "$out/report.md"
+# The table's per-core column times freshet and scikit-learn minutes apart; on a shared VM a single
+# thread's speed can change by 1.7x in that time. The numeric steps again, the two sides in turns.
+echo "== per core, numeric steps: freshet and scikit-learn timed in alternating rounds"
+"$FRESHET_PYTHON" "$FRESHET_ROOT/scripts/bench/features_per_core.py" --bench "$bench" \
+  --input "$data" --config "$config" --rounds 5 --steps n00 n04 n06 n08 n10 \
+  | tee "$out/per_core.log"
+title="per core, numeric steps timed in alternating rounds (scripts/bench/features_per_core.py)"
+{
+  echo
+  echo "$title:"
+  grep 'x per core$' "$out/per_core.log" | sed 's/^/  /'
+} | tee -a "$out/report.txt"
+{
+  echo
+  echo "$title:"
+  echo
+  grep 'x per core$' "$out/per_core.log" | sed 's/^/- /'
+} >> "$out/report.md"
 echo "(results in $out)"
