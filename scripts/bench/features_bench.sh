@@ -87,16 +87,13 @@ echo "== per core, numeric steps: freshet and scikit-learn timed in alternating 
 "$FRESHET_PYTHON" "$FRESHET_ROOT/scripts/bench/features_per_core.py" --bench "$bench" \
   --input "$data" --config "$config" --rounds 5 --steps n00 n04 n06 n08 n10 \
   | tee "$out/per_core.log"
-title="per core, numeric steps timed in alternating rounds (scripts/bench/features_per_core.py)"
-{
+# The ratios under the report's table: indented in report.txt, a list in report.md.
+per_core_section() {
   echo
-  echo "$title:"
-  grep 'x per core$' "$out/per_core.log" | sed 's/^/  /'
-} | tee -a "$out/report.txt"
-{
-  echo
-  echo "$title:"
-  echo
-  grep 'x per core$' "$out/per_core.log" | sed 's/^/- /'
-} >> "$out/report.md"
+  echo "per core, numeric steps timed in alternating rounds (scripts/bench/features_per_core.py):"
+  [ "$1" = "- " ] && echo
+  grep 'x per core$' "$out/per_core.log" | sed "s/^/$1/"
+}
+per_core_section "  " | tee -a "$out/report.txt"
+per_core_section "- " >> "$out/report.md"
 echo "(results in $out)"

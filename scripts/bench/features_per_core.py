@@ -17,6 +17,7 @@ each other by what shares their cores.
 each must be a numeric step named "nAA-nBB ...", whose freshet ops are columns nAA to nBB.
 """
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -34,15 +35,13 @@ def columns(step_name):
 
 
 def freshet_one_thread_ms(bench, config, data):
-    out = subprocess.run([bench, "--config", config, "--input", data, "--cpu-repeats", "3",
-                          "--no-gpu"], capture_output=True, text=True, check=True).stdout
-    ms = {}
-    for line in out.splitlines():
-        fields = line.split()
-        # "n06  fill const+clip+log1p+standardize  cpu_ms  cpu_GBs  1t_ms  gpu..." (5 GPU fields)
-        if fields and fields[0][:1] == "n" and fields[0][1:].isdigit() and len(fields) >= 9:
-            ms[fields[0]] = float(fields[-6])
-    return ms
+    """Each op's time alone on one thread (median of 3), from freshet_feature_bench's JSON."""
+    with tempfile.TemporaryDirectory(prefix="per_core_") as tmp:
+        report = os.path.join(tmp, "freshet.json")
+        subprocess.run([bench, "--config", config, "--input", data, "--cpu-repeats", "3",
+                        "--no-gpu", "--json", report], stdout=subprocess.DEVNULL, check=True)
+        with open(report) as f:
+            return {o["name"]: o["cpu_ms_1t"] for o in json.load(f)["ops"]}
 
 
 def config_of(config, cols):
